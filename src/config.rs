@@ -1,0 +1,150 @@
+//! Settings from the environment, each with a default that works on a fresh
+//! machine: a SQLite file under `./data/`, the surveys in `./surveys/`.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// Everything the service needs to start.
+#[derive(Clone)]
+pub struct Settings {
+    /// `sqlite://…` / a file path, or `postgres://…`.
+    pub database_url: String,
+    /// Where the service listens, e.g. `127.0.0.1:8080` (port 0 picks a free one).
+    pub bind: String,
+    /// The address people reach the service on, for links in mail.
+    pub base_url: String,
+    /// Where survey definitions, themes, the lexicon and contacts live.
+    pub surveys_dir: PathBuf,
+    /// Where the embedded database, the generated secret and the file outbox live.
+    pub data_dir: PathBuf,
+    /// Key material for everything the service signs or encrypts.
+    pub secret: SecretKey,
+    /// Counts below this are never shown.
+    pub suppress_below: u32,
+    /// Days free text is kept.
+    pub retention_days: u32,
+}
+
+impl Settings {
+    /// Reads the environment (see README's configuration table). Creates
+    /// `./data/` and a secret key in it when needed.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = var("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./data"));
+        let bind = var("BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| data_dir.join("listening-loop.sqlite3").to_string_lossy().into_owned());
+        let base_url = var("BASE_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let surveys_dir = var("SURVEYS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./surveys"));
+        let secret = match var("SECRET_KEY") {
+            Some(value) => SecretKey::from_configured(&value)?,
+            None => SecretKey::load_or_create(&data_dir)?,
+        };
+        Ok(Settings {
+            database_url,
+            bind,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            surveys_dir,
+            data_dir,
+            secret,
+            suppress_below: parse_number("SUPPRESS_BELOW", var("SUPPRESS_BELOW"), 5)?,
+            retention_days: parse_number("RETENTION_DAYS", var("RETENTION_DAYS"), 365)?,
+        })
+    }
+}
+
+fn parse_number(name: &'static str, value: Option<String>, default: u32) -> Result<u32, ConfigError> {
+    match value {
+        None => Ok(default),
+        Some(v) => v.trim().parse().map_err(|_| ConfigError::NotANumber(name)),
+    }
+}
+
+/// 32 bytes of key material. Debug never prints it.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    const FILE: &'static str = "secret.key";
+
+    /// A configured key: any string of at least 32 characters (e.g. 64 hex
+    /// digits from `openssl rand -hex 32`), stretched to 32 bytes with SHA-256.
+    pub fn from_configured(value: &str) -> Result<SecretKey, ConfigError> {
+        if value.trim().chars().count() < 32 {
+            return Err(ConfigError::ShortSecret);
+        }
+        Ok(SecretKey(Sha256::digest(value.trim().as_bytes()).into()))
+    }
+
+    /// Random key material, for tests and first runs.
+    pub fn generate() -> SecretKey {
+        let mut bytes = [0u8; 32];
+        crate::random_bytes(&mut bytes);
+        SecretKey(bytes)
+    }
+
+    /// Reads `secret.key` from the data folder, or makes one (mode 0600).
+    pub fn load_or_create(data_dir: &Path) -> Result<SecretKey, ConfigError> {
+        let path = data_dir.join(Self::FILE);
+        let io = |source| ConfigError::SecretFile { path: path.clone(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let bytes = hex::decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
+                bytes.map(SecretKey).ok_or(ConfigError::BadSecretFile(path))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(data_dir).map_err(io)?;
+                let key = SecretKey::generate();
+                write_private(&path, hex::encode(key.0).as_bytes()).map_err(io)?;
+                Ok(key)
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// A key for one purpose, so that no two uses share key material.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        hasher.update(b"listening-loop key v1\0");
+        hasher.update(purpose.as_bytes());
+        hasher.update([0]);
+        hasher.update(self.0);
+        hasher.finalize().into()
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} must be a whole number")]
+    NotANumber(&'static str),
+    #[error("SECRET_KEY must be at least 32 characters (try `openssl rand -hex 32`)")]
+    ShortSecret,
+    #[error("could not read or create the secret key file {path}: {source}")]
+    SecretFile { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the secret key file {0} is not 64 hex digits; delete it to make a new one (staff will have to sign in again)"
+    )]
+    BadSecretFile(PathBuf),
+}

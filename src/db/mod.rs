@@ -1,0 +1,177 @@
+//! The database: one connection type over SQLite and PostgreSQL, chosen from
+//! the URL, with migrations embedded in the binary and run on start.
+
+pub mod schema;
+pub mod writer;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries written once run on both;
+/// anything backend-specific matches on this enum in one place.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `postgres://…` and `postgresql://…` are PostgreSQL; anything else is a
+    /// SQLite file path, with or without `sqlite://`.
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// Opens connections for the pool, for one backend only: a PostgreSQL URL
+/// whose server is down must never fall back to creating a SQLite file.
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+    backend: Backend,
+}
+
+impl Manager {
+    fn new(url: &str) -> Manager {
+        let backend = Backend::of(url);
+        let url = match backend {
+            Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_owned(),
+            Backend::Postgres => url.to_owned(),
+        };
+        Manager { url, backend }
+    }
+
+    /// A new connection with the durability settings the design asks for.
+    pub fn open(&self) -> ConnectionResult<DbConnection> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)?;
+                // WAL lets readers work while the writer commits; FULL makes a
+                // commit durable before we thank anyone for their answers.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 10000;
+                     PRAGMA journal_mode = WAL;
+                     PRAGMA synchronous = FULL;
+                     PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                conn.batch_execute("SET synchronous_commit = on; SET TIME ZONE 'UTC';")
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Postgresql(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.open().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The pool and what it points at.
+#[derive(Clone)]
+pub struct Database {
+    pub pool: Pool,
+    pub backend: Backend,
+    manager_url: String,
+}
+
+impl Database {
+    /// Connects, creating the SQLite file (and its folder) when needed, and
+    /// brings the schema up to date.
+    pub fn connect(url: &str) -> Result<Database, DbError> {
+        let manager = Manager::new(url);
+        let backend = manager.backend;
+        if backend == Backend::Sqlite
+            && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let manager_url = manager.url.clone();
+        let mut first = manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
+        run_migrations(&mut first)?;
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| DbError::Setup(e.to_string()))?;
+        Ok(Database { pool, backend, manager_url })
+    }
+
+    /// A connection from the pool.
+    pub fn get(&self) -> Result<PooledConnection, DbError> {
+        self.pool.get().map_err(DbError::Pool)
+    }
+
+    /// A connection of its own, outside the pool (for the writer).
+    pub fn open_dedicated(&self) -> Result<DbConnection, DbError> {
+        Manager { url: self.manager_url.clone(), backend: self.backend }
+            .open()
+            .map_err(|e| DbError::Setup(e.to_string()))
+    }
+}
+
+/// Applies any migrations not yet applied.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<(), DbError> {
+    let result = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
+    };
+    result.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+/// What can go wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database setup: {0}")]
+    Setup(String),
+    #[error("database migration: {0}")]
+    Migration(String),
+    #[error("no database connection: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+}

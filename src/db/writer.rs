@@ -1,0 +1,238 @@
+//! The one writer of responses. Submissions queue up while a transaction is
+//! committing and go into the next one together (group commit), so a
+//! durable commit (`synchronous=FULL`, `synchronous_commit=on`) is paid once
+//! per batch, not once per child. A submission is acknowledged only after its
+//! batch committed; each submission has its own savepoint, so one that fails
+//! does not take the others in its batch down with it.
+
+use std::thread;
+
+use diesel::prelude::*;
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
+
+use super::schema::{answers, responses};
+use super::{Database, DbConnection};
+use crate::anonymise::scrub::ScrubbedText;
+use crate::respond::receipt::ReceiptCode;
+
+/// How many submissions one transaction takes at most.
+const MAX_BATCH: usize = 512;
+/// How many submissions may wait for the writer before senders wait too.
+const QUEUE: usize = 8192;
+/// Receipt codes tried for one submission before giving up: a collision is
+/// about one in a thousand at a million responses, two in a row one in a million.
+const RECEIPT_ATTEMPTS: u32 = 8;
+
+/// A complete, checked, scrubbed response, ready to store.
+#[derive(Debug)]
+pub struct NewSubmission {
+    /// The journey's random token: the same token twice is the same submission.
+    pub token: [u8; 16],
+    pub survey_id: String,
+    pub survey_version: String,
+    pub audience: String,
+    pub age_group: String,
+    pub language: String,
+    /// Free text matched the safeguarding lexicon.
+    pub concern: bool,
+    pub answers: Vec<NewAnswer>,
+}
+
+/// One answer row. Free text can only be [`ScrubbedText`].
+#[derive(Debug)]
+pub struct NewAnswer {
+    pub question_id: String,
+    pub part: String,
+    pub choice: Option<String>,
+    pub free_text: Option<ScrubbedText>,
+}
+
+/// What happened to a submission.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Stored now, under this receipt code.
+    Stored(ReceiptCode),
+    /// The same submission was stored before (a second tap, a reload); its
+    /// code, unless the secret key changed since.
+    AlreadyStored(Option<ReceiptCode>),
+}
+
+/// Why a submission was not stored. Nothing of it is in the database.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the response writer has stopped")]
+    Stopped,
+    #[error("could not store the response: {0}")]
+    Failed(String),
+}
+
+type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
+
+/// Hands submissions to the writer thread. Cheap to clone.
+#[derive(Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<(NewSubmission, Reply)>,
+}
+
+impl Writer {
+    /// Starts the writer thread on a connection of its own.
+    pub fn start(db: Database, receipt_key: [u8; 32]) -> Writer {
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        thread::Builder::new()
+            .name("response-writer".into())
+            .spawn(move || run(db, receipt_key, jobs))
+            .expect("start the response writer thread");
+        Writer { queue }
+    }
+
+    /// Stores a submission; returns once it is durable (or known to be stored already).
+    pub async fn submit(&self, submission: NewSubmission) -> Result<Outcome, WriteError> {
+        let (reply, outcome) = oneshot::channel();
+        self.queue.send((submission, reply)).await.map_err(|_| WriteError::Stopped)?;
+        outcome.await.map_err(|_| WriteError::Stopped)?
+    }
+}
+
+fn run(db: Database, receipt_key: [u8; 32], mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
+    let mut conn: Option<DbConnection> = None;
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+        // A failed commit (a dropped connection, a restarted server) is tried
+        // once more on a fresh connection before anyone is told it failed.
+        let mut results = None;
+        for _ in 0..2 {
+            match commit_batch(&db, &mut conn, &receipt_key, &submissions) {
+                Ok(done) => {
+                    results = Some(done);
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, batch = submissions.len(), "response batch not committed");
+                    conn = None;
+                }
+            }
+        }
+        let results = results.unwrap_or_else(|| {
+            submissions.iter().map(|_| Err(WriteError::Failed("the batch could not be committed".into()))).collect()
+        });
+        for (reply, result) in replies.into_iter().zip(results) {
+            // The person may have closed the page; the response is stored either way.
+            let _ = reply.send(result);
+        }
+    }
+}
+
+fn commit_batch(
+    db: &Database,
+    conn: &mut Option<DbConnection>,
+    receipt_key: &[u8; 32],
+    submissions: &[NewSubmission],
+) -> Result<Vec<Result<Outcome, WriteError>>, String> {
+    if conn.is_none() {
+        *conn = Some(db.open_dedicated().map_err(|e| e.to_string())?);
+    }
+    let Some(conn) = conn.as_mut() else { unreachable!("connection opened above") };
+    write_batch(conn, receipt_key, submissions).map_err(|e| e.to_string())
+}
+
+/// Writes submissions in one transaction, each in a savepoint of its own, and
+/// says what happened to each. `Err` means the transaction did not commit and
+/// nothing of the batch is stored.
+pub fn write_batch(
+    conn: &mut DbConnection,
+    receipt_key: &[u8; 32],
+    submissions: &[NewSubmission],
+) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
+    conn.transaction(|conn| {
+        Ok(submissions
+            .iter()
+            .map(|submission| {
+                // Nested transaction = savepoint: a failure here undoes this
+                // submission only.
+                conn.transaction(|conn| write_one(conn, receipt_key, submission))
+                    .map_err(|e| WriteError::Failed(e.to_string()))
+            })
+            .collect())
+    })
+}
+
+fn write_one(conn: &mut DbConnection, key: &[u8; 32], s: &NewSubmission) -> QueryResult<Outcome> {
+    let submission_hash =
+        hex::encode(Sha256::digest([b"listening-loop submission v1\0".as_slice(), &s.token].concat()));
+    let earlier: Option<String> = responses::table
+        .filter(responses::submission_hash.eq(&submission_hash))
+        .select(responses::receipt_hash)
+        .first(conn)
+        .optional()?;
+    if let Some(stored_hash) = earlier {
+        let code =
+            (0..RECEIPT_ATTEMPTS).map(|n| receipt_for(key, &s.token, n)).find(|c| c.lookup_hash(key) == stored_hash);
+        return Ok(Outcome::AlreadyStored(code));
+    }
+    for attempt in 0..RECEIPT_ATTEMPTS {
+        let code = receipt_for(key, &s.token, attempt);
+        let receipt_hash = code.lookup_hash(key);
+        let taken: i64 = responses::table.filter(responses::receipt_hash.eq(&receipt_hash)).count().get_result(conn)?;
+        if taken > 0 {
+            continue;
+        }
+        let id = crate::random_id();
+        diesel::insert_into(responses::table)
+            .values((
+                responses::id.eq(&id),
+                responses::survey_id.eq(&s.survey_id),
+                responses::survey_version.eq(&s.survey_version),
+                responses::audience.eq(&s.audience),
+                responses::age_group.eq(&s.age_group),
+                responses::language.eq(&s.language),
+                responses::submitted_on.eq(chrono::Utc::now().date_naive()),
+                responses::concern.eq(s.concern),
+                responses::receipt_hash.eq(&receipt_hash),
+                responses::submission_hash.eq(&submission_hash),
+            ))
+            .execute(conn)?;
+        let rows: Vec<_> = s
+            .answers
+            .iter()
+            .map(|a| {
+                (
+                    answers::response_id.eq(&id),
+                    answers::question_id.eq(&a.question_id),
+                    answers::part.eq(&a.part),
+                    answers::choice.eq(a.choice.as_deref()),
+                    answers::free_text.eq(a.free_text.as_ref().map(ScrubbedText::as_str)),
+                )
+            })
+            .collect();
+        // One statement per 200 answers. Multi-row inserts are not offered
+        // through the MultiConnection, so this is the one place that names
+        // each backend.
+        for chunk in rows.chunks(200) {
+            match conn {
+                DbConnection::Sqlite(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
+                DbConnection::Postgresql(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
+            };
+        }
+        return Ok(Outcome::Stored(code));
+    }
+    Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()))
+}
+
+/// The receipt code for a submission token: keyed, so codes cannot be
+/// predicted from anything a person sees, and the same token always gives
+/// the same code (a reloaded thank-you page shows the same receipt).
+fn receipt_for(key: &[u8; 32], token: &[u8; 16], attempt: u32) -> ReceiptCode {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(token);
+    mac.update(&attempt.to_be_bytes());
+    ReceiptCode::from_seed(&mac.finalize().into_bytes().into())
+}

@@ -1,0 +1,110 @@
+//! Listening Loop: hear children, parents and practitioners, and show them
+//! what changed because they spoke.
+//!
+//! The folders follow the loop the data goes round: [`respond`] →
+//! [`anonymise`] → (review, publish), served by [`surveys`], [`db`] and [`web`].
+
+pub mod anonymise;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod respond;
+pub mod surveys;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer};
+
+use config::Settings;
+use db::Database;
+use db::writer::Writer;
+use respond::state::DraftSeal;
+use surveys::Registry;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub registry: Arc<Registry>,
+    pub db: Database,
+    pub writer: Writer,
+    pub seal: DraftSeal,
+    /// `BASE_URL` is https: cookies are `Secure`, HSTS is sent.
+    pub https: bool,
+    pub settings: Settings,
+}
+
+/// A built, bound, not yet running service.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Loads the surveys, connects to the database (migrating it), starts the
+    /// writer and binds the listener. Fails early, with a reason, on any of it.
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let registry = Arc::new(Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?);
+        let db = Database::connect(&settings.database_url).map_err(|e| StartError::Database(e.to_string()))?;
+        let writer = Writer::start(db.clone(), settings.secret.derive("receipt codes"));
+        let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
+        let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
+        let state = actix_web::web::Data::new(AppState {
+            registry,
+            db,
+            writer,
+            seal: DraftSeal::new(settings.secret.derive("respondent drafts")),
+            https: settings.base_url.starts_with("https://"),
+            settings,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(web::errors::error_pages))
+                .wrap(from_fn(web::headers::security_headers))
+                .wrap(Compress::default())
+                .wrap(from_fn(web::headers::access_log))
+                .route("/static/{name}", actix_web::web::get().to(web::assets::serve))
+                .configure(respond::routes)
+        })
+        .listen(listener)
+        .map_err(|e| StartError::Bind("listener".into(), e))?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port bound (useful with `BIND=127.0.0.1:0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is stopped.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the surveys have mistakes:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Surveys(Vec<surveys::SurveyError>),
+    #[error("{0}")]
+    Database(String),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+}
+
+/// Fills `buf` from the operating system's random source.
+pub fn random_bytes(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random source is available");
+}
+
+/// A random 128-bit id, as 32 hex digits.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    random_bytes(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,263 @@
+//! Handlers of the respondent journey: parse, call the journey, render.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::Markup;
+
+use super::form::Form;
+use super::journey::{Journey, Step, read_answers};
+use super::state::Draft;
+use super::views::{self, StepPage};
+use crate::AppState;
+use crate::db::writer::Outcome;
+use crate::surveys::{AgeGroup, Survey};
+use crate::web::AppError;
+
+type State = web::Data<AppState>;
+
+const UNREADABLE_DRAFT: &str = "We couldn't read the answers from that page, so nothing was sent. \
+     This can happen if the page was changed, or saved from a long time ago. Please start again.";
+const PAGE_MISMATCH: &str = "Something on that page didn't match our questions, so we couldn't save it. \
+     Your other answers are safe. Please answer this page again.";
+
+fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
+}
+
+/// `GET /`
+pub async fn home(state: State) -> HttpResponse {
+    html(StatusCode::OK, views::home(&state.registry.partnership, &state.registry.links()))
+}
+
+/// `GET /help`
+pub async fn help(state: State) -> HttpResponse {
+    html(StatusCode::OK, views::help(&state.registry.partnership))
+}
+
+/// `GET /s/{link}` — the link may carry the age group: `?age=8-11`.
+pub async fn landing(state: State, link: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let surveys: Vec<&Survey> = state.registry.by_link(&link).into_iter().map(|s| s.as_ref()).collect();
+    if surveys.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
+    let age = query.get("age").and_then(AgeGroup::parse);
+    Ok(html(StatusCode::OK, views::landing(&state.registry.partnership, &surveys, age, &link, None)))
+}
+
+/// `GET /s/{link}/stopped`
+pub async fn stopped(state: State, link: web::Path<String>) -> Result<HttpResponse, AppError> {
+    if state.registry.by_link(&link).is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(html(StatusCode::OK, views::stopped(&state.registry.partnership, &link)))
+}
+
+/// `POST /s/{link}/start` — the age group chosen; the first page.
+pub async fn start(state: State, link: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let surveys: Vec<&Survey> = state.registry.by_link(&link).into_iter().map(|s| s.as_ref()).collect();
+    if surveys.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let form = Form::read(payload).await?;
+    let age = form.get("age").and_then(AgeGroup::parse);
+    let Some((survey, age)) = age.and_then(|age| state.registry.for_age(&link, age).map(|s| (s, age))) else {
+        let message = "Choose your age group, so we can ask questions that fit.";
+        let page = views::landing(&state.registry.partnership, &surveys, None, &link, Some(message));
+        return Ok(html(StatusCode::BAD_REQUEST, page));
+    };
+    let mut token = [0u8; 16];
+    crate::random_bytes(&mut token);
+    let draft = Draft {
+        survey: survey.id.clone(),
+        version: survey.version.clone(),
+        age: age.as_str().to_owned(),
+        lang: "en".to_owned(),
+        token: hex::encode(token),
+        at: 0,
+        reviewing: false,
+        skipped: Default::default(),
+        answers: Default::default(),
+    };
+    let journey = Journey::new(survey, age);
+    Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
+}
+
+fn render(
+    state: &AppState,
+    journey: &Journey<'_>,
+    draft: &Draft,
+    status: StatusCode,
+    errors: Vec<super::journey::FieldError>,
+    typed: Option<&Form>,
+    notice: Option<String>,
+) -> HttpResponse {
+    let page = StepPage {
+        partnership: &state.registry.partnership,
+        journey,
+        draft,
+        sealed: state.seal.seal(draft),
+        errors,
+        typed,
+        notice,
+    };
+    html(status, views::step(&page))
+}
+
+/// `POST /s/{link}` — one page answered; the next page, or the receipt.
+pub async fn answer(state: State, link: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let form = Form::read(payload).await?;
+    let mut draft = state
+        .seal
+        .open(form.get("state").unwrap_or_default())
+        .map_err(|_| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let survey: &Survey = state
+        .registry
+        .survey(&draft.survey)
+        .filter(|s| s.link == *link)
+        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let age = AgeGroup::parse(&draft.age)
+        .filter(|a| survey.age_groups.contains(a))
+        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let journey = Journey::new(survey, age);
+    if draft.version != survey.version {
+        // The survey file changed during the journey: keep the answers to
+        // questions that still exist, and carry on with the new version.
+        draft.answers.retain(|id, _| survey.question(id).is_some_and(|q| q.asked_of(age)));
+        draft.skipped.retain(|id| survey.section(id).is_some());
+        draft.version = survey.version.clone();
+        draft.at = draft.at.min(journey.check());
+    }
+    if draft.at >= journey.steps.len() {
+        return Err(AppError::BadRequest(UNREADABLE_DRAFT.into()));
+    }
+    let nav = form.get("nav").unwrap_or("next").to_owned();
+    let at = draft.at;
+
+    // Take in what this page said.
+    match &journey.steps[at] {
+        Step::Questions(_, questions) => {
+            let page = read_answers(questions, &form);
+            if page.unexpected_field {
+                return Ok(render(
+                    &state,
+                    &journey,
+                    &draft,
+                    StatusCode::BAD_REQUEST,
+                    vec![],
+                    None,
+                    Some(PAGE_MISMATCH.into()),
+                ));
+            }
+            if !page.errors.is_empty() {
+                if nav != "back" {
+                    return Ok(render(
+                        &state,
+                        &journey,
+                        &draft,
+                        StatusCode::BAD_REQUEST,
+                        page.errors,
+                        Some(&form),
+                        None,
+                    ));
+                }
+            } else {
+                for (id, answer) in page.answers {
+                    match answer {
+                        Some(answer) => draft.answers.insert(id, answer),
+                        None => draft.answers.remove(&id),
+                    };
+                }
+            }
+        }
+        Step::Note(_) | Step::Check => {
+            if form.names().iter().any(|n| *n != "state" && *n != "nav") {
+                return Ok(render(
+                    &state,
+                    &journey,
+                    &draft,
+                    StatusCode::BAD_REQUEST,
+                    vec![],
+                    None,
+                    Some(PAGE_MISMATCH.into()),
+                ));
+            }
+        }
+    }
+
+    // Then move.
+    let next_or_check = |draft: &Draft| if draft.reviewing { journey.check() } else { journey.next(draft, at) };
+    match (&journey.steps[at], nav.as_str()) {
+        (_, "back") => draft.at = journey.previous(&draft, at).unwrap_or(at),
+        (Step::Note(section), "continue") => {
+            draft.skipped.remove(&section.id);
+            draft.at = journey.next(&draft, at);
+        }
+        (Step::Note(section), "skip-section") => {
+            // Nothing from a skipped section is kept, not even in the page.
+            draft.skipped.insert(section.id.clone());
+            for question in &section.questions {
+                draft.answers.remove(&question.id);
+            }
+            draft.at = next_or_check(&draft);
+        }
+        (Step::Questions(..), "next") => draft.at = next_or_check(&draft),
+        (Step::Check, "submit") => return submit(&state, &journey, &draft).await,
+        (Step::Check, change) if change.starts_with("change:") => {
+            let target = change["change:".len()..].parse::<usize>().ok().filter(|t| *t < journey.check());
+            let Some(target) = target else {
+                return Ok(render(
+                    &state,
+                    &journey,
+                    &draft,
+                    StatusCode::BAD_REQUEST,
+                    vec![],
+                    None,
+                    Some(PAGE_MISMATCH.into()),
+                ));
+            };
+            if let Step::Note(section) | Step::Questions(section, _) = &journey.steps[target] {
+                draft.skipped.remove(&section.id);
+            }
+            draft.reviewing = true;
+            draft.at = target;
+        }
+        _ => {
+            return Ok(render(
+                &state,
+                &journey,
+                &draft,
+                StatusCode::BAD_REQUEST,
+                vec![],
+                None,
+                Some(PAGE_MISMATCH.into()),
+            ));
+        }
+    }
+    Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
+}
+
+async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
+    let token: [u8; 16] = hex::decode(&draft.token)
+        .ok()
+        .and_then(|t| t.try_into().ok())
+        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let submission = journey.submission(draft, token, &state.registry.lexicon);
+    let concern = submission.concern;
+    let audience = journey.survey.audience;
+    match state.writer.submit(submission).await {
+        Ok(Outcome::Stored(code)) => {
+            Ok(html(StatusCode::OK, views::thanks(&state.registry.partnership, Some(&code), concern, false, audience)))
+        }
+        Ok(Outcome::AlreadyStored(code)) => {
+            Ok(html(StatusCode::OK, views::thanks(&state.registry.partnership, code.as_ref(), concern, true, audience)))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "a response could not be stored");
+            let notice = "We couldn't send your answers just now. They are still here on this page. \
+                          Please press \u{201c}Send my answers\u{201d} again in a minute."
+                .to_owned();
+            Ok(render(state, journey, draft, StatusCode::SERVICE_UNAVAILABLE, vec![], None, Some(notice)))
+        }
+    }
+}

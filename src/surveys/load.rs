@@ -1,0 +1,568 @@
+//! Reads survey files and checks them, naming the file and line of every
+//! mistake, so a broken survey stops the service before a child sees it.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::model::*;
+
+/// One mistake in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for SurveyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// Collects errors for one file, turning byte offsets into line numbers.
+pub(crate) struct Report<'a> {
+    path: &'a Path,
+    source: &'a str,
+    pub errors: Vec<SurveyError>,
+}
+
+impl<'a> Report<'a> {
+    pub(crate) fn new(path: &'a Path, source: &'a str) -> Report<'a> {
+        Report { path, source, errors: Vec::new() }
+    }
+
+    pub(crate) fn line_at(&self, offset: usize) -> usize {
+        let end = offset.min(self.source.len());
+        self.source.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    }
+
+    pub(crate) fn error(&mut self, offset: usize, message: impl Into<String>) {
+        let line = self.line_at(offset);
+        self.errors.push(SurveyError { path: self.path.to_path_buf(), line, message: message.into() });
+    }
+
+    /// A TOML or shape error from the parser.
+    pub(crate) fn parse_error(&mut self, e: &toml::de::Error) {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let message = e.message().trim().to_owned();
+        self.error(offset, message);
+    }
+}
+
+/// Parses a whole file into `T`, or records why not.
+pub(crate) fn parse_toml<T: for<'de> Deserialize<'de>>(report: &mut Report<'_>) -> Option<T> {
+    match toml::from_str(report.source) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            report.parse_error(&e);
+            None
+        }
+    }
+}
+
+/// Text as written: a string, or a table of age group → string.
+#[derive(Debug, Clone)]
+pub(crate) enum RawText {
+    Plain(String),
+    ByAge(BTreeMap<String, String>),
+}
+
+impl<'de> Deserialize<'de> for RawText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = RawText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, or a table of age group = string (with an optional `default`)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawText, E> {
+                Ok(RawText::Plain(v.to_owned()))
+            }
+            fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<RawText, M::Error> {
+                let mut by_age = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, String>()? {
+                    by_age.insert(key, value);
+                }
+                Ok(RawText::ByAge(by_age))
+            }
+        }
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSurvey {
+    id: Spanned<String>,
+    link: Spanned<String>,
+    audience: Spanned<String>,
+    age_groups: Spanned<Vec<String>>,
+    title: Spanned<RawText>,
+    intro: Option<Spanned<RawText>>,
+    sections: Spanned<Vec<Spanned<RawSection>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSection {
+    id: Spanned<String>,
+    title: Spanned<RawText>,
+    content_note: Option<Spanned<RawText>>,
+    questions: Spanned<Vec<Spanned<RawQuestion>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestion {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    text: Spanned<RawText>,
+    hint: Option<Spanned<RawText>>,
+    themes: Option<Spanned<Vec<String>>>,
+    age_groups: Option<Spanned<Vec<String>>>,
+    measure: Option<Spanned<String>>,
+    options: Option<Spanned<Vec<RawOption>>>,
+    scale: Option<Spanned<String>>,
+    labels: Option<Spanned<Vec<RawText>>>,
+    houses: Option<Spanned<RawHouses>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOption {
+    id: String,
+    label: RawText,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHouses {
+    worries: Option<RawText>,
+    good: Option<RawText>,
+    wishes: Option<RawText>,
+}
+
+static ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("id pattern"));
+
+/// Whether `id` is lower-case letters, digits and single dashes, starting with a letter, 1–64 long.
+pub(crate) fn valid_id(id: &str) -> bool {
+    id.len() <= 64 && ID.is_match(id)
+}
+
+const NAMED_SCALES: [(&str, [&str; 5]); 5] = [
+    ("agree", ["Strongly disagree", "Disagree", "Not sure", "Agree", "Strongly agree"]),
+    ("often", ["Never", "Not often", "Sometimes", "Most of the time", "Always"]),
+    ("confident", ["Not at all confident", "Not very confident", "Quite confident", "Confident", "Very confident"]),
+    ("helpful", ["Not at all helpful", "Not very helpful", "Quite helpful", "Helpful", "Very helpful"]),
+    ("true", ["Not true at all", "Not really true", "A bit true", "Mostly true", "Completely true"]),
+];
+
+const FACES: [&str; 3] = ["Not good", "Okay", "Good"];
+const HOUSE_WORDS: [&str; 3] =
+    ["Worries: what's not going so well", "Good things: what's going well", "Wishes: what you'd like to be different"];
+
+/// Reads and checks one survey file. `themes` are the ids from `themes.toml`.
+pub fn load_survey(path: &Path, source: &str, themes: &HashSet<String>) -> Result<Survey, Vec<SurveyError>> {
+    let mut report = Report::new(path, source);
+    let Some(raw) = parse_toml::<RawSurvey>(&mut report) else {
+        return Err(report.errors);
+    };
+    let survey = check_survey(&mut report, raw, themes);
+    match survey {
+        Some(mut survey) if report.errors.is_empty() => {
+            survey.version = hex::encode(&Sha256::digest(source.as_bytes())[..6]);
+            survey.path = path.to_path_buf();
+            Ok(survey)
+        }
+        _ => Err(report.errors),
+    }
+}
+
+fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) -> Option<Survey> {
+    check_id(r, &raw.id, "survey id");
+    check_id(r, &raw.link, "link");
+    let audience = Audience::parse(raw.audience.get_ref());
+    if audience.is_none() {
+        r.error(
+            raw.audience.span().start,
+            format!(
+                "audience \"{}\" is not one of child_young_person, parent_carer, practitioner",
+                raw.audience.get_ref()
+            ),
+        );
+    }
+    let ages = check_age_groups(r, &raw.age_groups, None);
+    if let Some(audience) = audience {
+        let children = audience == Audience::ChildYoungPerson;
+        if ages.iter().any(|a| a.is_child() != children) {
+            let expected = if children { "5-7, 8-11, 12-15 or 16-17" } else { "adult" };
+            r.error(raw.age_groups.span().start, format!("age groups for {} must be {expected}", audience.as_str()));
+        }
+    }
+    if ages.is_empty() {
+        r.error(raw.age_groups.span().start, "age_groups must name at least one age group");
+    }
+
+    let title = check_text(r, &raw.title, &ages, "title");
+    let intro = raw.intro.as_ref().map(|t| check_text(r, t, &ages, "intro"));
+
+    let mut section_ids = HashSet::new();
+    let mut question_ids = HashSet::new();
+    let mut sections = Vec::new();
+    let mut listened = Vec::new();
+    let mut share = Vec::new();
+    let section_count = raw.sections.get_ref().len();
+    if section_count == 0 {
+        r.error(raw.sections.span().start, "a survey needs at least one section");
+    }
+    for (index, raw_section) in raw.sections.into_inner().into_iter().enumerate() {
+        let at = raw_section.span().start;
+        let raw_section = raw_section.into_inner();
+        let id = raw_section.id.get_ref().clone();
+        check_id(r, &raw_section.id, "section id");
+        if !section_ids.insert(id.clone()) {
+            r.error(raw_section.id.span().start, format!("section id \"{id}\" is used twice"));
+        }
+        let title = check_text(r, &raw_section.title, &ages, "section title");
+        let content_note = raw_section.content_note.as_ref().map(|t| check_text(r, t, &ages, "content_note"));
+        if raw_section.questions.get_ref().is_empty() {
+            r.error(at, format!("section \"{id}\" has no questions"));
+        }
+        let mut questions = Vec::new();
+        for raw_question in raw_section.questions.into_inner() {
+            let q_at = raw_question.span().start;
+            let raw_question = raw_question.into_inner();
+            let qid = raw_question.id.get_ref().clone();
+            if !question_ids.insert(qid.clone()) {
+                r.error(raw_question.id.span().start, format!("question id \"{qid}\" is used twice"));
+            }
+            if let Some(question) = check_question(r, raw_question, &ages, themes) {
+                match question.measure {
+                    Some(Measure::FeelListenedTo) => listened.push((q_at, index)),
+                    Some(Measure::ShareWords) => share.push(q_at),
+                    None => {}
+                }
+                questions.push(question);
+            }
+        }
+        sections.push(Section { id, title, content_note, questions });
+    }
+    match listened.as_slice() {
+        [] => r.error(0, "every survey needs one question with measure = \"feel_listened_to\" in its last section"),
+        [(_, section)] if section + 1 != section_count => {
+            r.error(listened[0].0, "the feel_listened_to question must be in the last section");
+        }
+        [_] => {}
+        [_, (second, _), ..] => r.error(*second, "only one question may have measure = \"feel_listened_to\""),
+    }
+    if let [_, second, ..] = share.as_slice() {
+        r.error(*second, "only one question may have measure = \"share_words\"");
+    }
+    for age in &ages {
+        if !sections.iter().any(|s| s.questions_for(*age).next().is_some()) {
+            r.error(0, format!("no question is asked of age group {}", age.as_str()));
+        }
+    }
+    Some(Survey {
+        id: raw.id.into_inner(),
+        link: raw.link.into_inner(),
+        audience: audience?,
+        age_groups: ages,
+        title,
+        intro,
+        sections,
+        version: String::new(),
+        path: PathBuf::new(),
+    })
+}
+
+fn check_question(
+    r: &mut Report<'_>,
+    raw: RawQuestion,
+    survey_ages: &[AgeGroup],
+    themes: &HashSet<String>,
+) -> Option<Question> {
+    let qid = raw.id.get_ref().clone();
+    let at = raw.id.span().start;
+    check_id(r, &raw.id, "question id");
+    let name = format!("question \"{qid}\"");
+    let ages = match &raw.age_groups {
+        Some(groups) => {
+            let own = check_age_groups(r, groups, Some(survey_ages));
+            if own.is_empty() {
+                r.error(
+                    groups.span().start,
+                    format!("{name}: age_groups must name at least one of the survey's groups"),
+                );
+            }
+            own
+        }
+        None => survey_ages.to_vec(),
+    };
+    let text = check_text(r, &raw.text, &ages, &format!("{name}: text"));
+    let hint = raw.hint.as_ref().map(|t| check_text(r, t, &ages, &format!("{name}: hint")));
+    let mut theme_ids = Vec::new();
+    if let Some(list) = &raw.themes {
+        for theme in list.get_ref() {
+            if themes.contains(theme) {
+                theme_ids.push(theme.clone());
+            } else {
+                r.error(list.span().start, format!("{name}: theme \"{theme}\" is not in themes.toml"));
+            }
+        }
+    }
+    let kind_name = raw.kind.get_ref().as_str();
+    let kind_at = raw.kind.span().start;
+    let unexpected = |r: &mut Report<'_>, key: &str, present: bool| {
+        if present {
+            r.error(at, format!("{name}: `{key}` does not go with kind = \"{kind_name}\""));
+        }
+    };
+    let kind = match kind_name {
+        "faces" => {
+            unexpected(r, "options", raw.options.is_some());
+            unexpected(r, "scale", raw.scale.is_some());
+            unexpected(r, "houses", raw.houses.is_some());
+            let labels = fixed_labels::<3>(r, &raw.labels, &FACES, &ages, &name)?;
+            QuestionKind::Faces { labels }
+        }
+        "scale" => {
+            unexpected(r, "options", raw.options.is_some());
+            unexpected(r, "houses", raw.houses.is_some());
+            let defaults = match (&raw.scale, &raw.labels) {
+                (Some(_), Some(labels)) => {
+                    r.error(labels.span().start, format!("{name}: give `scale` or `labels`, not both"));
+                    return None;
+                }
+                (Some(scale), None) => match NAMED_SCALES.iter().find(|(n, _)| n == scale.get_ref()) {
+                    Some((_, labels)) => labels,
+                    None => {
+                        let names: Vec<_> = NAMED_SCALES.iter().map(|(n, _)| *n).collect();
+                        r.error(
+                            scale.span().start,
+                            format!("{name}: scale \"{}\" is not one of {}", scale.get_ref(), names.join(", ")),
+                        );
+                        return None;
+                    }
+                },
+                (None, Some(_)) => &NAMED_SCALES[0].1,
+                (None, None) => {
+                    r.error(
+                        at,
+                        format!(
+                            "{name}: a scale needs `scale` (agree, often, confident, helpful, true) or five `labels`"
+                        ),
+                    );
+                    return None;
+                }
+            };
+            let labels = fixed_labels::<5>(r, &raw.labels, defaults, &ages, &name)?;
+            QuestionKind::Scale { labels }
+        }
+        "single" | "multiple" => {
+            unexpected(r, "scale", raw.scale.is_some());
+            unexpected(r, "labels", raw.labels.is_some());
+            unexpected(r, "houses", raw.houses.is_some());
+            let Some(options) = &raw.options else {
+                r.error(at, format!("{name}: kind = \"{kind_name}\" needs `options`"));
+                return None;
+            };
+            let options = check_options(r, options, &ages, &name);
+            if kind_name == "single" { QuestionKind::Single { options } } else { QuestionKind::Multiple { options } }
+        }
+        "text" => {
+            for (key, present) in [
+                ("options", raw.options.is_some()),
+                ("scale", raw.scale.is_some()),
+                ("labels", raw.labels.is_some()),
+                ("houses", raw.houses.is_some()),
+            ] {
+                unexpected(r, key, present);
+            }
+            QuestionKind::Text
+        }
+        "three_houses" => {
+            for (key, present) in
+                [("options", raw.options.is_some()), ("scale", raw.scale.is_some()), ("labels", raw.labels.is_some())]
+            {
+                unexpected(r, key, present);
+            }
+            let given = raw.houses.as_ref().map(|h| {
+                let h = h.get_ref();
+                [h.worries.clone(), h.good.clone(), h.wishes.clone()]
+            });
+            let houses_at = raw.houses.as_ref().map(|h| h.span().start).unwrap_or(at);
+            let houses = std::array::from_fn(|i| match given.as_ref().and_then(|g| g[i].clone()) {
+                Some(raw_text) => {
+                    check_text(r, &Spanned::new(houses_at..houses_at, raw_text), &ages, &format!("{name}: house"))
+                }
+                None => Text::plain(HOUSE_WORDS[i]),
+            });
+            QuestionKind::ThreeHouses { houses }
+        }
+        other => {
+            r.error(
+                kind_at,
+                format!("{name}: kind \"{other}\" is not one of faces, scale, single, multiple, text, three_houses"),
+            );
+            return None;
+        }
+    };
+    let measure = match raw.measure.as_ref().map(|m| (m.get_ref().as_str(), m.span().start)) {
+        None => None,
+        Some(("feel_listened_to", m_at)) => {
+            if !matches!(kind, QuestionKind::Faces { .. } | QuestionKind::Scale { .. } | QuestionKind::Single { .. }) {
+                r.error(m_at, format!("{name}: the feel_listened_to question must be faces, scale or single"));
+            }
+            Some(Measure::FeelListenedTo)
+        }
+        Some(("share_words", m_at)) => {
+            let ok = matches!(&kind, QuestionKind::Single { options }
+                if options.len() == 2 && options.iter().any(|o| o.id == "yes") && options.iter().any(|o| o.id == "no"));
+            if !ok {
+                r.error(
+                    m_at,
+                    format!("{name}: the share_words question must be single with options \"yes\" and \"no\""),
+                );
+            }
+            Some(Measure::ShareWords)
+        }
+        Some((other, m_at)) => {
+            r.error(m_at, format!("{name}: measure \"{other}\" is not one of feel_listened_to, share_words"));
+            None
+        }
+    };
+    Some(Question { id: qid, kind, text, hint, themes: theme_ids, age_groups: raw.age_groups.map(|_| ages), measure })
+}
+
+fn fixed_labels<const N: usize>(
+    r: &mut Report<'_>,
+    given: &Option<Spanned<Vec<RawText>>>,
+    defaults: &[&str; N],
+    ages: &[AgeGroup],
+    name: &str,
+) -> Option<[Text; N]> {
+    match given {
+        None => Some(defaults.map(Text::plain)),
+        Some(labels) if labels.get_ref().len() != N => {
+            r.error(labels.span().start, format!("{name}: `labels` needs exactly {N}, lowest first"));
+            None
+        }
+        Some(labels) => {
+            let at = labels.span();
+            let checked: Vec<Text> = labels
+                .get_ref()
+                .iter()
+                .map(|l| check_text(r, &Spanned::new(at.clone(), l.clone()), ages, &format!("{name}: label")))
+                .collect();
+            checked.try_into().ok()
+        }
+    }
+}
+
+fn check_options(r: &mut Report<'_>, options: &Spanned<Vec<RawOption>>, ages: &[AgeGroup], name: &str) -> Vec<Choice> {
+    let at = options.span();
+    if options.get_ref().len() < 2 {
+        r.error(at.start, format!("{name}: needs at least two options"));
+    }
+    let mut seen = HashSet::new();
+    let mut choices = Vec::new();
+    for option in options.get_ref() {
+        if !valid_id(&option.id) {
+            r.error(
+                at.start,
+                format!("{name}: option id \"{}\" must be lower-case letters, digits and dashes", option.id),
+            );
+        } else if option.id == RATHER_NOT_SAY {
+            r.error(at.start, format!("{name}: \"{RATHER_NOT_SAY}\" is added to every question by itself; remove it"));
+        } else if !seen.insert(option.id.clone()) {
+            r.error(at.start, format!("{name}: option id \"{}\" is used twice", option.id));
+        }
+        let label = check_text(
+            r,
+            &Spanned::new(at.clone(), option.label.clone()),
+            ages,
+            &format!("{name}: option \"{}\"", option.id),
+        );
+        choices.push(Choice { id: option.id.clone(), label });
+    }
+    choices
+}
+
+fn check_id(r: &mut Report<'_>, id: &Spanned<String>, what: &str) {
+    if !valid_id(id.get_ref()) {
+        r.error(
+            id.span().start,
+            format!(
+                "{what} \"{}\" must be lower-case letters, digits and dashes, starting with a letter",
+                id.get_ref()
+            ),
+        );
+    }
+}
+
+fn check_age_groups(r: &mut Report<'_>, groups: &Spanned<Vec<String>>, within: Option<&[AgeGroup]>) -> Vec<AgeGroup> {
+    let mut ages = Vec::new();
+    for value in groups.get_ref() {
+        match AgeGroup::parse(value) {
+            None => r.error(
+                groups.span().start,
+                format!("age group \"{value}\" is not one of 5-7, 8-11, 12-15, 16-17, adult"),
+            ),
+            Some(age) if within.is_some_and(|w| !w.contains(&age)) => {
+                r.error(groups.span().start, format!("age group \"{value}\" is not one of the survey's age groups"))
+            }
+            Some(age) if ages.contains(&age) => {
+                r.error(groups.span().start, format!("age group \"{value}\" is listed twice"))
+            }
+            Some(age) => ages.push(age),
+        }
+    }
+    ages.sort();
+    ages
+}
+
+/// Checks a wording covers every age group and names only known ones.
+fn check_text(r: &mut Report<'_>, raw: &Spanned<RawText>, ages: &[AgeGroup], what: &str) -> Text {
+    let at = raw.span().start;
+    match raw.get_ref() {
+        RawText::Plain(text) => {
+            if text.trim().is_empty() {
+                r.error(at, format!("{what} is empty"));
+            }
+            Text::plain(text.trim())
+        }
+        RawText::ByAge(table) => {
+            let mut text = Text { default: None, by_age: Vec::new() };
+            for (key, value) in table {
+                if value.trim().is_empty() {
+                    r.error(at, format!("{what}: the wording for \"{key}\" is empty"));
+                }
+                if key == "default" {
+                    text.default = Some(value.trim().to_owned());
+                    continue;
+                }
+                match AgeGroup::parse(key) {
+                    Some(age) if ages.contains(&age) => text.by_age.push((age, value.trim().to_owned())),
+                    Some(_) => r.error(at, format!("{what}: \"{key}\" is not one of the age groups this is asked of")),
+                    None => r.error(at, format!("{what}: \"{key}\" is not an age group or `default`")),
+                }
+            }
+            for age in ages {
+                if !text.covers(*age) {
+                    r.error(at, format!("{what}: no wording for age group {} (add it, or a `default`)", age.as_str()));
+                }
+            }
+            text
+        }
+    }
+}

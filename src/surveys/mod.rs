@@ -1,0 +1,206 @@
+//! Survey definitions: files in `surveys/`, loaded and checked at start, held
+//! in memory for the life of the process.
+
+pub mod load;
+pub mod model;
+pub mod partnership;
+pub mod themes;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::anonymise::flag::Lexicon;
+pub use load::SurveyError;
+use load::{Report, parse_toml};
+pub use model::*;
+pub use partnership::{Partnership, SupportContact};
+pub use themes::Theme;
+
+const PARTNERSHIP: &str = "partnership.toml";
+const THEMES: &str = "themes.toml";
+const SAFEGUARDING: &str = "safeguarding.toml";
+
+/// Every survey, theme, contact and lexicon phrase the service knows.
+#[derive(Debug)]
+pub struct Registry {
+    pub partnership: Partnership,
+    pub themes: Vec<Theme>,
+    pub lexicon: Lexicon,
+    surveys: Vec<Arc<Survey>>,
+}
+
+impl Registry {
+    /// Loads the folder: its three settings files and every other `*.toml`
+    /// as a survey. All errors are returned together.
+    pub fn load(dir: &Path) -> Result<Registry, Vec<SurveyError>> {
+        let files = survey_files(dir).map_err(|e| vec![e])?;
+        Registry::load_with(dir, &files)
+    }
+
+    /// Loads the settings files from `dir` and the surveys named in `files`
+    /// (which may live elsewhere, e.g. a draft being checked).
+    pub fn load_with(dir: &Path, files: &[PathBuf]) -> Result<Registry, Vec<SurveyError>> {
+        let mut errors = Vec::new();
+        let partnership = read(&dir.join(PARTNERSHIP), &mut errors, partnership::load_partnership);
+        let themes = read(&dir.join(THEMES), &mut errors, themes::load_themes);
+        let lexicon = read(&dir.join(SAFEGUARDING), &mut errors, load_lexicon);
+        let theme_ids: HashSet<String> = themes.iter().flatten().map(|t| t.id.clone()).collect();
+
+        let mut surveys: Vec<Arc<Survey>> = Vec::new();
+        for path in files {
+            match std::fs::read_to_string(path) {
+                Ok(source) => match load::load_survey(path, &source, &theme_ids) {
+                    Ok(survey) => surveys.push(Arc::new(survey)),
+                    Err(mut found) => errors.append(&mut found),
+                },
+                Err(e) => errors.push(unreadable(path, &e)),
+            }
+        }
+        check_across_files(&surveys, &mut errors);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        match (partnership, themes, lexicon) {
+            (Some(partnership), Some(themes), Some(lexicon)) => Ok(Registry { partnership, themes, lexicon, surveys }),
+            _ => Err(errors),
+        }
+    }
+
+    pub fn surveys(&self) -> &[Arc<Survey>] {
+        &self.surveys
+    }
+
+    pub fn survey(&self, id: &str) -> Option<&Arc<Survey>> {
+        self.surveys.iter().find(|s| s.id == id)
+    }
+
+    /// The surveys behind one public link, youngest age group first.
+    pub fn by_link(&self, link: &str) -> Vec<&Arc<Survey>> {
+        let mut found: Vec<_> = self.surveys.iter().filter(|s| s.link == link).collect();
+        found.sort_by_key(|s| s.age_groups.first().copied());
+        found
+    }
+
+    /// The survey a link gives an age group.
+    pub fn for_age(&self, link: &str, age: AgeGroup) -> Option<&Arc<Survey>> {
+        self.surveys.iter().find(|s| s.link == link && s.age_groups.contains(&age))
+    }
+
+    /// Every public link once, in audience order, with its audience.
+    pub fn links(&self) -> Vec<(&str, Audience)> {
+        let mut links: Vec<(&str, Audience)> = Vec::new();
+        for audience in Audience::ALL {
+            for survey in self.surveys.iter().filter(|s| s.audience == audience) {
+                if !links.iter().any(|(l, _)| *l == survey.link) {
+                    links.push((&survey.link, audience));
+                }
+            }
+        }
+        links
+    }
+
+    pub fn theme(&self, id: &str) -> Option<&Theme> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+}
+
+/// Every survey file in `dir`, sorted: `*.toml` but the three settings files.
+pub fn survey_files(dir: &Path) -> Result<Vec<PathBuf>, SurveyError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            ![PARTNERSHIP, THEMES, SAFEGUARDING].contains(&name)
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read<T>(path: &Path, errors: &mut Vec<SurveyError>, parse: impl FnOnce(&mut Report<'_>) -> Option<T>) -> Option<T> {
+    match std::fs::read_to_string(path) {
+        Ok(source) => {
+            let mut report = Report::new(path, &source);
+            let value = parse(&mut report);
+            let ok = report.errors.is_empty();
+            errors.append(&mut report.errors);
+            value.filter(|_| ok)
+        }
+        Err(e) => {
+            errors.push(unreadable(path, &e));
+            None
+        }
+    }
+}
+
+fn unreadable(path: &Path, e: &std::io::Error) -> SurveyError {
+    SurveyError { path: path.to_path_buf(), line: 0, message: format!("cannot read: {e}") }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    phrases: toml::Spanned<Vec<String>>,
+}
+
+fn load_lexicon(report: &mut Report<'_>) -> Option<Lexicon> {
+    let raw: RawLexicon = parse_toml(report)?;
+    let at = raw.phrases.span().start;
+    if raw.phrases.get_ref().is_empty() {
+        report.error(at, "list at least one phrase");
+    }
+    match Lexicon::new(raw.phrases.get_ref()) {
+        Ok(lexicon) => Some(lexicon),
+        Err(e) => {
+            report.error(at, format!("the phrases could not be compiled: {e}"));
+            None
+        }
+    }
+}
+
+fn check_across_files(surveys: &[Arc<Survey>], errors: &mut Vec<SurveyError>) {
+    let mut ids: HashMap<&str, &Path> = HashMap::new();
+    let mut served: HashMap<(&str, AgeGroup), &Path> = HashMap::new();
+    let mut audiences: HashMap<&str, Audience> = HashMap::new();
+    for survey in surveys {
+        let here = survey.path.as_path();
+        if let Some(other) = ids.insert(&survey.id, here) {
+            errors.push(SurveyError {
+                path: here.to_path_buf(),
+                line: 1,
+                message: format!("survey id \"{}\" is also used by {}", survey.id, other.display()),
+            });
+        }
+        if let Some(other) = audiences.insert(&survey.link, survey.audience).filter(|a| *a != survey.audience) {
+            errors.push(SurveyError {
+                path: here.to_path_buf(),
+                line: 1,
+                message: format!(
+                    "link \"{}\" is used for {} elsewhere; one link serves one audience",
+                    survey.link,
+                    other.as_str()
+                ),
+            });
+        }
+        for age in &survey.age_groups {
+            if let Some(other) = served.insert((&survey.link, *age), here) {
+                errors.push(SurveyError {
+                    path: here.to_path_buf(),
+                    line: 1,
+                    message: format!(
+                        "link \"{}\" already serves age group {} from {}",
+                        survey.link,
+                        age.as_str(),
+                        other.display()
+                    ),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! A survey as the rest of the service sees it: loaded, checked, and
+//! impossible to get wrong in the ways `surveys check` looks for.
+
+use std::path::PathBuf;
+
+/// Who a survey is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Audience {
+    ChildYoungPerson,
+    ParentCarer,
+    Practitioner,
+}
+
+impl Audience {
+    pub const ALL: [Audience; 3] = [Audience::ChildYoungPerson, Audience::ParentCarer, Audience::Practitioner];
+
+    /// The stored and configured form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Audience::ChildYoungPerson => "child_young_person",
+            Audience::ParentCarer => "parent_carer",
+            Audience::Practitioner => "practitioner",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Audience> {
+        Audience::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+
+    /// Who this is, in a few plain words, for links on the home page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::ChildYoungPerson => "Children and young people",
+            Audience::ParentCarer => "Parents and carers",
+            Audience::Practitioner => "People who work with children",
+        }
+    }
+}
+
+/// An age *group*, never an age.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AgeGroup {
+    FiveToSeven,
+    EightToEleven,
+    TwelveToFifteen,
+    SixteenToSeventeen,
+    Adult,
+}
+
+impl AgeGroup {
+    pub const ALL: [AgeGroup; 5] = [
+        AgeGroup::FiveToSeven,
+        AgeGroup::EightToEleven,
+        AgeGroup::TwelveToFifteen,
+        AgeGroup::SixteenToSeventeen,
+        AgeGroup::Adult,
+    ];
+
+    /// The stored and configured form, e.g. `8-11`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgeGroup::FiveToSeven => "5-7",
+            AgeGroup::EightToEleven => "8-11",
+            AgeGroup::TwelveToFifteen => "12-15",
+            AgeGroup::SixteenToSeventeen => "16-17",
+            AgeGroup::Adult => "adult",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<AgeGroup> {
+        AgeGroup::ALL.into_iter().find(|a| a.as_str() == value)
+    }
+
+    /// How the group is offered to a child: "8 to 11".
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeGroup::FiveToSeven => "5 to 7",
+            AgeGroup::EightToEleven => "8 to 11",
+            AgeGroup::TwelveToFifteen => "12 to 15",
+            AgeGroup::SixteenToSeventeen => "16 or 17",
+            AgeGroup::Adult => "18 or over",
+        }
+    }
+
+    pub fn is_child(self) -> bool {
+        self != AgeGroup::Adult
+    }
+
+    /// Under-12s see one question a page; everyone else a short section.
+    pub fn one_question_per_page(self) -> bool {
+        matches!(self, AgeGroup::FiveToSeven | AgeGroup::EightToEleven)
+    }
+}
+
+/// Words that may change with the reader's age group. Checked at load, so
+/// every age group of the survey has a wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub(crate) default: Option<String>,
+    pub(crate) by_age: Vec<(AgeGroup, String)>,
+}
+
+impl Text {
+    pub fn plain(text: impl Into<String>) -> Text {
+        Text { default: Some(text.into()), by_age: Vec::new() }
+    }
+
+    /// The wording for an age group.
+    pub fn for_age(&self, age: AgeGroup) -> &str {
+        self.by_age
+            .iter()
+            .find(|(group, _)| *group == age)
+            .map(|(_, text)| text.as_str())
+            .or(self.default.as_deref())
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn covers(&self, age: AgeGroup) -> bool {
+        self.default.is_some() || self.by_age.iter().any(|(group, _)| *group == age)
+    }
+}
+
+/// One survey file.
+#[derive(Debug)]
+pub struct Survey {
+    pub id: String,
+    pub link: String,
+    pub audience: Audience,
+    pub age_groups: Vec<AgeGroup>,
+    pub title: Text,
+    pub intro: Option<Text>,
+    pub sections: Vec<Section>,
+    /// First 12 hex digits of the SHA-256 of the file's bytes.
+    pub version: String,
+    pub path: PathBuf,
+}
+
+impl Survey {
+    /// Every question, in order.
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.sections.iter().flat_map(|s| s.questions.iter())
+    }
+
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions().find(|q| q.id == id)
+    }
+
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.id == id)
+    }
+}
+
+#[derive(Debug)]
+pub struct Section {
+    pub id: String,
+    pub title: Text,
+    pub content_note: Option<Text>,
+    pub questions: Vec<Question>,
+}
+
+impl Section {
+    /// The questions this age group is asked.
+    pub fn questions_for(&self, age: AgeGroup) -> impl Iterator<Item = &Question> {
+        self.questions.iter().filter(move |q| q.asked_of(age))
+    }
+}
+
+#[derive(Debug)]
+pub struct Question {
+    pub id: String,
+    pub kind: QuestionKind,
+    pub text: Text,
+    pub hint: Option<Text>,
+    pub themes: Vec<String>,
+    /// `None`: asked of every age group of the survey.
+    pub age_groups: Option<Vec<AgeGroup>>,
+    pub measure: Option<Measure>,
+}
+
+impl Question {
+    pub fn asked_of(&self, age: AgeGroup) -> bool {
+        self.age_groups.as_ref().is_none_or(|groups| groups.contains(&age))
+    }
+}
+
+/// What a question asks for, with everything needed to show it.
+#[derive(Debug)]
+pub enum QuestionKind {
+    /// Three faces, saddest first; stored as `1`–`3`.
+    Faces {
+        labels: [Text; 3],
+    },
+    /// Five points, lowest first; stored as `1`–`5`.
+    Scale {
+        labels: [Text; 5],
+    },
+    Single {
+        options: Vec<Choice>,
+    },
+    Multiple {
+        options: Vec<Choice>,
+    },
+    Text,
+    /// Signs of Safety's three houses: worries, good things, wishes.
+    ThreeHouses {
+        houses: [Text; 3],
+    },
+}
+
+impl QuestionKind {
+    /// The ids a choice question accepts, in order: `1`…`n` for faces and scales.
+    pub fn choices(&self) -> Vec<(String, &Text)> {
+        match self {
+            QuestionKind::Faces { labels } => {
+                labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), l)).collect()
+            }
+            QuestionKind::Scale { labels } => {
+                labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), l)).collect()
+            }
+            QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
+                options.iter().map(|o| (o.id.clone(), &o.label)).collect()
+            }
+            QuestionKind::Text | QuestionKind::ThreeHouses { .. } => Vec::new(),
+        }
+    }
+
+    /// Free text kinds have no "I'd rather not say": leaving the box empty says it.
+    pub fn offers_rather_not_say(&self) -> bool {
+        !matches!(self, QuestionKind::Text | QuestionKind::ThreeHouses { .. })
+    }
+}
+
+/// The three houses, in the order they are shown and stored.
+pub const HOUSES: [&str; 3] = ["worries", "good", "wishes"];
+
+/// The stored choice for "I'd rather not say".
+pub const RATHER_NOT_SAY: &str = "rather-not-say";
+
+#[derive(Debug)]
+pub struct Choice {
+    pub id: String,
+    pub label: Text,
+}
+
+/// Questions the partnership measures itself by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// "Do you feel listened to?" — one in every survey.
+    FeelListenedTo,
+    /// Whether the person's written words may be quoted (never with a name).
+    ShareWords,
+}

@@ -1,0 +1,131 @@
+//! One error type for the app. What a person reads is kept apart from what
+//! is logged; every error page is drawn by the same layout as the rest.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+use maud::html;
+
+use super::layout::{Page, page};
+
+/// Something went wrong; `Display` is the log line, never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    /// The request can't be used; the message is for the person.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("request body too large")]
+    TooLarge,
+    /// A part we depend on is down (the database, the writer).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// What an error page says, carried from the handler to [`error_pages`].
+#[derive(Clone)]
+pub struct ErrorPage {
+    pub heading: String,
+    pub message: String,
+}
+
+impl AppError {
+    fn words(&self) -> ErrorPage {
+        let (heading, message) = match self {
+            AppError::NotFound => (
+                "We can't find that page".to_owned(),
+                "The link may be old or mistyped. You can go back to the start.".to_owned(),
+            ),
+            AppError::BadRequest(message) => ("Something didn't work".to_owned(), message.clone()),
+            AppError::TooLarge => (
+                "That was too much to send at once".to_owned(),
+                "Please make your answer shorter and try again.".to_owned(),
+            ),
+            AppError::Unavailable(_) | AppError::Internal(_) => (
+                "Sorry, something went wrong on our side".to_owned(),
+                "It's not your fault. Please try again in a few minutes.".to_owned(),
+            ),
+        };
+        ErrorPage { heading, message }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if matches!(self, AppError::Unavailable(_) | AppError::Internal(_)) {
+            tracing::error!(error = %self, "request failed");
+        }
+        let mut res = HttpResponse::new(self.status_code());
+        res.extensions_mut().insert(self.words());
+        res
+    }
+}
+
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> AppError {
+        AppError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> AppError {
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// Turns any error response that is not already a page (from [`AppError`],
+/// or from actix itself: an unknown route, a wrong method) into a calm page
+/// in the usual layout.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let state = req.app_data::<web::Data<crate::AppState>>().cloned();
+    let res = next.call(req).await?;
+    let status = res.status();
+    let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_page {
+        return Ok(res.map_into_left_body());
+    }
+    let Some(state) = state else { return Ok(res.map_into_left_body()) };
+    let words = res.response().extensions().get::<ErrorPage>().cloned().unwrap_or_else(|| {
+        let error = match status {
+            StatusCode::NOT_FOUND => AppError::NotFound,
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            s if s.is_client_error() => AppError::BadRequest(
+                "We couldn't understand what your browser sent. Please go back and try again.".to_owned(),
+            ),
+            _ => AppError::Internal(status.to_string()),
+        };
+        error.words()
+    });
+    let partnership = &state.registry.partnership;
+    let markup = page(
+        &Page::new(&words.heading, partnership),
+        html! {
+            h1 { (words.heading) }
+            p { (words.message) }
+            p { a href="/" { "Go to the start" } }
+        },
+    );
+    let (req, _) = res.into_parts();
+    let mut page_res = HttpResponse::build(status);
+    page_res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
+    Ok(ServiceResponse::new(req, page_res.body(markup.into_string())).map_into_right_body())
+}

@@ -1,0 +1,371 @@
+//! The respondent journey over HTTP, as a phone without JavaScript walks it,
+//! on every shipped survey and age group, on each database.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use listening_loop::db::schema::{answers, responses};
+use listening_loop::surveys::Registry;
+use support::{Page, TestApp, on_each_database};
+
+/// Contact details a child might type, each of which must never be stored.
+const IDENTIFYING: &str = "text me on 07700 900123 or email sam.j+school@example.com, \
+     I live near M5 4WT, add me @sunny_days or see www.example.co.uk/me";
+const MUST_NOT_BE_STORED: [&str; 6] = ["07700", "900123", "sam.j", "M5 4WT", "sunny_days", "example.co.uk"];
+
+/// What the walker did on the way through.
+#[derive(Default, Debug)]
+struct Walk {
+    rows_expected: usize,
+    pages: usize,
+}
+
+/// How to answer each page.
+#[derive(Clone, Copy, PartialEq)]
+enum Answering {
+    /// The first real option everywhere, two boxes ticked, text in every box.
+    Everything,
+    /// "I'd rather not say" wherever it is offered, nothing written.
+    RatherNotSay,
+}
+
+/// The form a browser would post for a page of questions.
+fn answer_page(page: &Page, how: Answering, walk: &mut Walk) -> Vec<(String, String)> {
+    let mut form = vec![("state".to_owned(), page.state())];
+    let mut radios: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut boxes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (kind, name, value, _) in page.inputs() {
+        match kind.as_str() {
+            "radio" => radios.entry(name).or_default().push(value),
+            "checkbox" => boxes.entry(name).or_default().push(value),
+            "textarea" if how == Answering::Everything => {
+                form.push((name, format!("My answer: {IDENTIFYING}")));
+                walk.rows_expected += 1;
+            }
+            _ => {}
+        }
+    }
+    for (name, values) in radios {
+        let value = match how {
+            Answering::Everything => values.iter().find(|v| *v != "rather-not-say").unwrap().clone(),
+            Answering::RatherNotSay => "rather-not-say".to_owned(),
+        };
+        form.push((name, value));
+        walk.rows_expected += 1;
+    }
+    for (name, values) in boxes {
+        match how {
+            Answering::Everything => {
+                for value in values.iter().filter(|v| *v != "rather-not-say").take(2) {
+                    form.push((name.clone(), value.clone()));
+                    walk.rows_expected += 1;
+                }
+            }
+            Answering::RatherNotSay => {
+                form.push((name, "rather-not-say".to_owned()));
+                walk.rows_expected += 1;
+            }
+        }
+    }
+    form.push(("nav".to_owned(), "next".to_owned()));
+    form
+}
+
+async fn post_form(app: &TestApp, link: &str, form: &[(String, String)]) -> Page {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post(&format!("/s/{link}"), &pairs).await
+}
+
+/// Answers a survey from the start page to "Check your answers".
+async fn walk_to_check(app: &TestApp, link: &str, age: &str, how: Answering) -> (Page, Walk) {
+    let mut walk = Walk::default();
+    let mut page = app.post(&format!("/s/{link}/start"), &[("age", age)]).await;
+    for _ in 0..500 {
+        assert_eq!(page.status, 200, "{link} {age}: {}", page.body);
+        walk.pages += 1;
+        let buttons = page.buttons();
+        if buttons.iter().any(|b| b == "submit") {
+            return (page, walk);
+        }
+        let form = if buttons.iter().any(|b| b == "continue") {
+            vec![("state".to_owned(), page.state()), ("nav".to_owned(), "continue".to_owned())]
+        } else {
+            answer_page(&page, how, &mut walk)
+        };
+        page = post_form(app, link, &form).await;
+    }
+    panic!("{link} {age}: never reached the check page");
+}
+
+async fn send(app: &TestApp, link: &str, check: &Page) -> Page {
+    app.post(&format!("/s/{link}"), &[("state", &check.state()), ("nav", "submit")]).await
+}
+
+fn every_link_and_age() -> Vec<(String, String)> {
+    let registry = Registry::load(&support::shipped_surveys()).expect("the shipped surveys load");
+    let mut all = Vec::new();
+    for survey in registry.surveys() {
+        for age in &survey.age_groups {
+            all.push((survey.link.clone(), age.as_str().to_owned()));
+        }
+    }
+    assert!(all.len() >= 6, "four children's groups, parents and practitioners");
+    all
+}
+
+#[tokio::test]
+async fn every_shipped_survey_is_answered_and_stored_for_every_age_group() {
+    on_each_database(|app| async move {
+        for (link, age) in every_link_and_age() {
+            let landing = app.get(&format!("/s/{link}?age={age}")).await;
+            assert_eq!(landing.status, 200);
+            assert!(landing.body.contains("anonymous") || landing.body.contains("won't know it was you"));
+
+            let (check, walk) = walk_to_check(&app, &link, &age, Answering::Everything).await;
+            assert_eq!(check.h1(), "Check your answers");
+            assert!(check.body.contains("[removed]"), "the check page shows what will be stored");
+            let thanks = send(&app, &link, &check).await;
+            assert_eq!(thanks.status, 200, "{}", thanks.body);
+            let code = thanks.receipt().expect("a receipt code on the thank-you page");
+            assert!(code.split('-').count() == 4, "three words and a number: {code}");
+
+            let mut conn = app.db.get().unwrap();
+            let (id, stored_age): (String, String) = responses::table
+                .filter(responses::age_group.eq(&age))
+                .filter(
+                    responses::survey_id.eq_any(
+                        Registry::load(&app.surveys_dir)
+                            .unwrap()
+                            .by_link(&link)
+                            .iter()
+                            .map(|s| s.id.clone())
+                            .collect::<Vec<_>>(),
+                    ),
+                )
+                .select((responses::id, responses::age_group))
+                .first(&mut conn)
+                .expect("the response is stored");
+            assert_eq!(stored_age, age);
+            let rows: Vec<(Option<String>, Option<String>)> = answers::table
+                .filter(answers::response_id.eq(&id))
+                .select((answers::choice, answers::free_text))
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(rows.len(), walk.rows_expected, "{link} {age}: one row per answer");
+            let texts: Vec<String> = rows.into_iter().filter_map(|(_, t)| t).collect();
+            assert!(!texts.is_empty(), "{link} {age}: free text was stored");
+            for text in &texts {
+                assert!(text.contains("[removed]"), "{text}");
+                for secret in MUST_NOT_BE_STORED {
+                    assert!(!text.contains(secret), "{link} {age}: {secret:?} reached the database in {text:?}");
+                }
+            }
+        }
+        assert_eq!(app.count("responses"), every_link_and_age().len() as i64);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rather_not_say_everywhere_is_stored_as_that() {
+    on_each_database(|app| async move {
+        let (check, walk) = walk_to_check(&app, "young-people", "12-15", Answering::RatherNotSay).await;
+        assert!(check.body.contains("I&#39;d rather not say") || check.body.contains("I'd rather not say"));
+        let thanks = send(&app, "young-people", &check).await;
+        assert!(thanks.receipt().is_some());
+        let mut conn = app.db.get().unwrap();
+        let choices: Vec<Option<String>> = answers::table.select(answers::choice).load(&mut conn).unwrap();
+        assert_eq!(choices.len(), walk.rows_expected);
+        assert!(choices.iter().all(|c| c.as_deref() == Some("rather-not-say")));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sending_twice_stores_one_response_and_shows_the_same_receipt() {
+    on_each_database(|app| async move {
+        let (check, _) = walk_to_check(&app, "parents-carers", "adult", Answering::Everything).await;
+        let first = send(&app, "parents-carers", &check).await;
+        let again = send(&app, "parents-carers", &check).await;
+        // Two taps at once on a slow connection.
+        let (a, b) = tokio::join!(send(&app, "parents-carers", &check), send(&app, "parents-carers", &check));
+        let code = first.receipt().unwrap();
+        for page in [&again, &a, &b] {
+            assert_eq!(page.status, 200);
+            assert_eq!(page.receipt().as_deref(), Some(code.as_str()));
+        }
+        assert!(again.body.contains("already sent"));
+        assert_eq!(app.count("responses"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn many_people_sending_at_once_each_get_their_own_receipt() {
+    on_each_database(|app| async move {
+        let mut checks = Vec::new();
+        for _ in 0..40 {
+            checks.push(walk_to_check(&app, "practitioners", "adult", Answering::RatherNotSay).await.0);
+        }
+        let sends = checks.iter().map(|c| send(&app, "practitioners", c));
+        let pages = futures_util::future::join_all(sends).await;
+        let mut codes: Vec<String> = pages.iter().map(|p| p.receipt().expect("a receipt")).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 40);
+        assert_eq!(app.count("responses"), 40);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn back_keeps_every_answer_and_change_returns_to_check() {
+    on_each_database(|app| async move {
+        // 8–11: one question a page.
+        let first = app.post("/s/young-people/start", &[("age", "8-11")]).await;
+        let mut walk = Walk::default();
+        let form = answer_page(&first, Answering::Everything, &mut walk);
+        let chosen: Vec<(String, String)> = form.iter().filter(|(k, _)| k.starts_with("answer.")).cloned().collect();
+        let second = post_form(&app, "young-people", &form).await;
+        assert_ne!(second.h1(), first.h1());
+        let back = app.post("/s/young-people", &[("state", &second.state()), ("nav", "back")]).await;
+        assert_eq!(back.h1(), first.h1(), "back shows the first question again");
+        for (name, value) in &chosen {
+            assert!(
+                back.inputs().iter().any(|(_, n, v, checked)| n == name && v == value && *checked),
+                "{name}={value} is still chosen"
+            );
+        }
+        // Forward to the end, then change the first answer from the check page.
+        let (check, _) = walk_to_check(&app, "young-people", "8-11", Answering::Everything).await;
+        let change = check.buttons().into_iter().find(|b| b.starts_with("change:")).unwrap();
+        let editing = app.post("/s/young-people", &[("state", &check.state()), ("nav", &change)]).await;
+        assert!(editing.body.contains("Save and check your answers"));
+        let mut walk = Walk::default();
+        let form = answer_page(&editing, Answering::RatherNotSay, &mut walk);
+        let back_at_check = post_form(&app, "young-people", &form).await;
+        assert_eq!(back_at_check.h1(), "Check your answers");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_skipped_section_sends_nothing_from_it() {
+    on_each_database(|app| async move {
+        let registry = Registry::load(&app.surveys_dir).unwrap();
+        let survey = registry.survey("what-we-need").unwrap();
+        let noted = survey.sections.iter().find(|s| s.content_note.is_some()).expect("a section with a content note");
+        let mut page = app.post("/s/young-people/start", &[("age", "12-15")]).await;
+        let mut skipped = false;
+        for _ in 0..50 {
+            let buttons = page.buttons();
+            if buttons.iter().any(|b| b == "submit") {
+                break;
+            }
+            let form = if buttons.iter().any(|b| b == "skip-section") {
+                assert!(page.body.contains(
+                    noted.content_note.as_ref().unwrap().for_age(listening_loop::surveys::AgeGroup::TwelveToFifteen)
+                ));
+                skipped = true;
+                vec![("state".to_owned(), page.state()), ("nav".to_owned(), "skip-section".to_owned())]
+            } else {
+                answer_page(&page, Answering::Everything, &mut Walk::default())
+            };
+            page = post_form(&app, "young-people", &form).await;
+        }
+        assert!(skipped);
+        assert!(page.body.contains("You skipped this part"));
+        send(&app, "young-people", &page).await;
+        let mut conn = app.db.get().unwrap();
+        let ids: Vec<String> = answers::table.select(answers::question_id).load(&mut conn).unwrap();
+        assert!(!ids.is_empty());
+        for question in &noted.questions {
+            assert!(!ids.contains(&question.id), "{} was in a skipped section", question.id);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn words_that_may_mean_harm_show_help_and_flag_the_response() {
+    on_each_database(|app| async move {
+        let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
+        let mut wrote = false;
+        for _ in 0..50 {
+            if page.buttons().iter().any(|b| b == "submit") {
+                break;
+            }
+            let mut form = vec![("state".to_owned(), page.state()), ("nav".to_owned(), "next".to_owned())];
+            if page.buttons().iter().any(|b| b == "continue") {
+                form[1].1 = "continue".to_owned();
+            } else if !wrote && let Some((_, name, _, _)) = page.inputs().into_iter().find(|(k, ..)| k == "textarea") {
+                form.push((name, "my stepdad hits me and I'm scared to go home".to_owned()));
+                wrote = true;
+            }
+            page = post_form(&app, "young-people", &form).await;
+        }
+        assert!(wrote);
+        let thanks = send(&app, "young-people", &page).await;
+        assert!(thanks.body.contains("Thank you for telling us"));
+        assert!(thanks.body.contains("0800 1111") && thanks.body.contains("999"));
+        assert!(thanks.receipt().is_some());
+        let mut conn = app.db.get().unwrap();
+        let concern: bool = responses::table.select(responses::concern).first(&mut conn).unwrap();
+        assert!(concern, "the response is kept from young reviewers");
+
+        // Ordinary words do not.
+        let (check, _) = walk_to_check(&app, "young-people", "16-17", Answering::RatherNotSay).await;
+        let thanks = send(&app, "young-people", &check).await;
+        assert!(!thanks.body.contains("Thank you for telling us"));
+        let flagged: i64 = responses::table.filter(responses::concern.eq(true)).count().get_result(&mut conn).unwrap();
+        assert_eq!(flagged, 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn respondent_pages_are_not_kept_and_set_no_cookie() {
+    on_each_database(|app| async move {
+        let (check, _) = walk_to_check(&app, "young-people", "5-7", Answering::Everything).await;
+        let thanks = send(&app, "young-people", &check).await;
+        for page in [app.get("/").await, app.get("/help").await, app.get("/s/young-people").await, check, thanks] {
+            assert_eq!(page.headers["cache-control"], "no-store");
+            assert_eq!(page.headers["referrer-policy"], "no-referrer");
+            assert!(page.headers.get("set-cookie").is_none());
+            assert!(page.body.contains("Leave this page"));
+            assert!(page.body.contains("href=\"/help\""));
+            assert!(page.body.contains("https://www.bbc.co.uk/weather"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn nothing_that_could_identify_anyone_has_a_column() {
+    on_each_database(|app| async move {
+        #[derive(QueryableByName)]
+        struct Column {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            name: String,
+        }
+        let mut conn = app.db.get().unwrap();
+        let sql = match app.db.backend {
+            listening_loop::db::Backend::Sqlite => {
+                "SELECT name FROM pragma_table_info('responses') UNION ALL SELECT name FROM pragma_table_info('answers')"
+            }
+            listening_loop::db::Backend::Postgres => {
+                "SELECT column_name::text AS name FROM information_schema.columns WHERE table_name IN ('responses', 'answers')"
+            }
+        };
+        let columns: Vec<String> = diesel::sql_query(sql).load::<Column>(&mut conn).unwrap().into_iter().map(|c| c.name).collect();
+        assert!(columns.contains(&"submitted_on".to_owned()));
+        for column in &columns {
+            for word in ["ip", "agent", "address", "email", "name", "time", "created_at", "session", "cookie"] {
+                assert!(!column.split('_').any(|part| part == word) && !column.contains("_at"), "column {column}");
+            }
+        }
+    })
+    .await;
+}

@@ -1,0 +1,264 @@
+//! One way to start the real service for a test: a random port, a fresh
+//! database (a temporary SQLite file, or a new PostgreSQL database on the
+//! server `TEST_DATABASE_URL` points at), the shipped surveys.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::path::PathBuf;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use listening_loop::config::{SecretKey, Settings};
+use listening_loop::db::{Backend, Database};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum TestDb {
+    Sqlite,
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL too when `TEST_DATABASE_URL` is set. Under
+/// `CI=true` a missing PostgreSQL fails the run instead of being skipped.
+pub fn databases() -> Vec<TestDb> {
+    let mut all = vec![TestDb::Sqlite];
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(url) => all.push(TestDb::Postgres(url)),
+        None if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the tests cannot be skipped in CI")
+        }
+        None => eprintln!("notice: TEST_DATABASE_URL is not set, so this test ran on SQLite only (PostgreSQL skipped)"),
+    }
+    all
+}
+
+/// Runs `test` once per database from [`databases`], each on a fresh app.
+pub async fn on_each_database<F, Fut>(test: F)
+where
+    F: Fn(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in databases() {
+        let app = spawn_app(db.clone()).await;
+        eprintln!("-- on {}", app.backend_name());
+        // A test that uses only some fields of the app moves only those into
+        // its async block; the database must outlive the test all the same.
+        let place = app.place.clone();
+        test(app).await;
+        drop(place);
+    }
+}
+
+/// The service, running.
+pub struct TestApp {
+    pub address: String,
+    pub db: Database,
+    pub client: reqwest::Client,
+    pub surveys_dir: PathBuf,
+    place: std::sync::Arc<DbPlace>,
+}
+
+enum DbPlace {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for DbPlace {
+    fn drop(&mut self) {
+        if let DbPlace::Postgres { admin_url, name } = self
+            && let Ok(mut conn) = PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+        }
+    }
+}
+
+/// The folder of surveys shipped in the repository.
+pub fn shipped_surveys() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys")
+}
+
+pub async fn spawn_app(db: TestDb) -> TestApp {
+    spawn_app_with(db, shipped_surveys()).await
+}
+
+pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let (database_url, place) = match db {
+        TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
+        TestDb::Postgres(admin_url) => {
+            let name = format!("ll_test_{}", &listening_loop::random_id()[..16]);
+            let mut admin = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+            admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
+            (with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
+        }
+    };
+    let settings = Settings {
+        database_url: database_url.clone(),
+        bind: "127.0.0.1:0".into(),
+        base_url: "http://127.0.0.1".into(),
+        surveys_dir: surveys_dir.clone(),
+        data_dir: data.path().to_path_buf(),
+        secret: SecretKey::generate(),
+        suppress_below: 5,
+        retention_days: 365,
+    };
+    let app = listening_loop::Application::build(settings).expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let db = Database::connect(&database_url).expect("a second connection to the test database");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+    let place = place.unwrap_or(DbPlace::Sqlite(data));
+    TestApp { address, db, client, surveys_dir, place: std::sync::Arc::new(place) }
+}
+
+/// `url` with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// A page as the browser got it.
+pub struct Page {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    pub fn select_text(&self, css: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(css).expect("a valid selector");
+        self.html().select(&selector).map(|e| e.text().collect::<String>().trim().to_owned()).collect()
+    }
+
+    pub fn h1(&self) -> String {
+        self.select_text("h1").join(" | ")
+    }
+
+    /// The sealed draft in the journey form.
+    pub fn state(&self) -> String {
+        let selector = scraper::Selector::parse("input[name=state]").unwrap();
+        self.html()
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr("value").map(str::to_owned))
+            .unwrap_or_else(|| panic!("no state field on a page with h1 {:?}", self.h1()))
+    }
+
+    /// The `nav` values of the submit buttons on the page.
+    pub fn buttons(&self) -> Vec<String> {
+        let selector = scraper::Selector::parse("button[name=nav]").unwrap();
+        self.html().select(&selector).filter_map(|e| e.value().attr("value").map(str::to_owned)).collect()
+    }
+
+    /// The receipt code on a thank-you page.
+    pub fn receipt(&self) -> Option<String> {
+        self.select_text(".receipt .code").into_iter().next()
+    }
+
+    /// Every form input: (type, name, value, checked), textareas as "textarea".
+    pub fn inputs(&self) -> Vec<(String, String, String, bool)> {
+        let selector = scraper::Selector::parse("form.journey input, form.journey textarea").unwrap();
+        self.html()
+            .select(&selector)
+            .map(|e| {
+                let v = e.value();
+                let kind = if v.name() == "textarea" {
+                    "textarea".to_owned()
+                } else {
+                    v.attr("type").unwrap_or("text").to_owned()
+                };
+                let value = if v.name() == "textarea" {
+                    e.text().collect()
+                } else {
+                    v.attr("value").unwrap_or_default().to_owned()
+                };
+                (kind, v.attr("name").unwrap_or_default().to_owned(), value, v.attr("checked").is_some())
+            })
+            .collect()
+    }
+}
+
+impl TestApp {
+    pub fn backend_name(&self) -> &'static str {
+        match self.db.backend {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{}", self.address, path)).send().await.expect("GET");
+        page(res).await
+    }
+
+    /// Posts `pairs` form-encoded (repeated names allowed).
+    pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body: String =
+            pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        self.post_raw(path, body.into_bytes()).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
+        let res = self
+            .client
+            .post(format!("{}{}", self.address, path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("POST");
+        page(res).await
+    }
+
+    /// Number of rows in a table.
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().expect("a connection");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut conn)
+            .expect("count rows")
+            .n
+    }
+}
+
+async fn page(res: reqwest::Response) -> Page {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res.text().await.expect("a body");
+    Page { status, headers, body }
+}
+
+/// Percent-encodes for a form body.
+pub fn encode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
