@@ -24,6 +24,10 @@ pub struct Settings {
     pub suppress_below: u32,
     /// Days free text is kept.
     pub retention_days: u32,
+    /// For the benchmark only: SQLite's `synchronous` (FULL unless told).
+    pub sqlite_synchronous: crate::db::SqliteSynchronous,
+    /// For the benchmark only: submissions per transaction (1 = no group commit).
+    pub writer_max_batch: usize,
 }
 
 impl Settings {
@@ -50,6 +54,16 @@ impl Settings {
             secret,
             suppress_below: parse_number("SUPPRESS_BELOW", var("SUPPRESS_BELOW"), 5)?,
             retention_days: parse_number("RETENTION_DAYS", var("RETENTION_DAYS"), 365)?,
+            sqlite_synchronous: match var("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_uppercase()).as_deref() {
+                None | Some("FULL") => crate::db::SqliteSynchronous::Full,
+                Some("NORMAL") => crate::db::SqliteSynchronous::Normal,
+                Some(_) => return Err(ConfigError::BadSynchronous),
+            },
+            writer_max_batch: parse_number(
+                "WRITER_MAX_BATCH",
+                var("WRITER_MAX_BATCH"),
+                crate::db::writer::MAX_BATCH as u32,
+            )? as usize,
         })
     }
 }
@@ -139,6 +153,8 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 pub enum ConfigError {
     #[error("{0} must be a whole number")]
     NotANumber(&'static str),
+    #[error("SQLITE_SYNCHRONOUS must be FULL or NORMAL")]
+    BadSynchronous,
     #[error("SECRET_KEY must be at least 32 characters (try `openssl rand -hex 32`)")]
     ShortSecret,
     #[error("could not read or create the secret key file {path}: {source}")]

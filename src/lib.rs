@@ -47,8 +47,9 @@ impl Application {
     /// writer and binds the listener. Fails early, with a reason, on any of it.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let registry = Arc::new(Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?);
-        let db = Database::connect(&settings.database_url).map_err(|e| StartError::Database(e.to_string()))?;
-        let writer = Writer::start(db.clone(), settings.secret.derive("receipt codes"));
+        let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
+            .map_err(|e| StartError::Database(e.to_string()))?;
+        let writer = Writer::start(db.clone(), settings.secret.derive("receipt codes"), settings.writer_max_batch);
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let state = actix_web::web::Data::new(AppState {

@@ -56,7 +56,7 @@ async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
 #[tokio::test]
 async fn the_writer_thread_acknowledges_only_what_it_stored() {
     on_each_database(|app| async move {
-        let writer = Writer::start(app.db.clone(), [4; 32]);
+        let writer = Writer::start(app.db.clone(), [4; 32], 64);
         let sends = (0..200u8).map(|i| {
             let writer = writer.clone();
             async move { writer.submit(submission(i, &[("a", "", "1"), ("b", "", "3")])).await }

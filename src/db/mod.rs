@@ -47,20 +47,31 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// Opens connections for the pool, for one backend only: a PostgreSQL URL
 /// whose server is down must never fall back to creating a SQLite file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Manager {
     url: String,
     backend: Backend,
+    sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` setting. `Full` (the default) makes every commit
+/// durable; `Normal` exists only so the benchmark can show what group commit
+/// buys over it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    #[default]
+    Full,
+    Normal,
 }
 
 impl Manager {
-    fn new(url: &str) -> Manager {
+    fn new(url: &str, sqlite_synchronous: SqliteSynchronous) -> Manager {
         let backend = Backend::of(url);
         let url = match backend {
             Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_owned(),
             Backend::Postgres => url.to_owned(),
         };
-        Manager { url, backend }
+        Manager { url, backend, sqlite_synchronous }
     }
 
     /// A new connection with the durability settings the design asks for.
@@ -70,12 +81,16 @@ impl Manager {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // WAL lets readers work while the writer commits; FULL makes a
                 // commit durable before we thank anyone for their answers.
-                conn.batch_execute(
+                let synchronous = match self.sqlite_synchronous {
+                    SqliteSynchronous::Full => "FULL",
+                    SqliteSynchronous::Normal => "NORMAL",
+                };
+                conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = 10000;
                      PRAGMA journal_mode = WAL;
-                     PRAGMA synchronous = FULL;
-                     PRAGMA foreign_keys = ON;",
-                )
+                     PRAGMA synchronous = {synchronous};
+                     PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -111,14 +126,19 @@ impl r2d2::ManageConnection for Manager {
 pub struct Database {
     pub pool: Pool,
     pub backend: Backend,
-    manager_url: String,
+    manager: Manager,
 }
 
 impl Database {
     /// Connects, creating the SQLite file (and its folder) when needed, and
     /// brings the schema up to date.
     pub fn connect(url: &str) -> Result<Database, DbError> {
-        let manager = Manager::new(url);
+        Database::connect_with(url, SqliteSynchronous::Full)
+    }
+
+    /// [`Database::connect`] with a chosen SQLite `synchronous` setting.
+    pub fn connect_with(url: &str, sqlite_synchronous: SqliteSynchronous) -> Result<Database, DbError> {
+        let manager = Manager::new(url, sqlite_synchronous);
         let backend = manager.backend;
         if backend == Backend::Sqlite
             && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
@@ -126,7 +146,7 @@ impl Database {
             std::fs::create_dir_all(dir)
                 .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let manager_url = manager.url.clone();
+        let dedicated = manager.clone();
         let mut first = manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
         run_migrations(&mut first)?;
         drop(first);
@@ -138,7 +158,7 @@ impl Database {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| DbError::Setup(e.to_string()))?;
-        Ok(Database { pool, backend, manager_url })
+        Ok(Database { pool, backend, manager: dedicated })
     }
 
     /// A connection from the pool.
@@ -148,9 +168,7 @@ impl Database {
 
     /// A connection of its own, outside the pool (for the writer).
     pub fn open_dedicated(&self) -> Result<DbConnection, DbError> {
-        Manager { url: self.manager_url.clone(), backend: self.backend }
-            .open()
-            .map_err(|e| DbError::Setup(e.to_string()))
+        self.manager.open().map_err(|e| DbError::Setup(e.to_string()))
     }
 }
 

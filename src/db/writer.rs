@@ -17,8 +17,8 @@ use super::{Database, DbConnection};
 use crate::anonymise::scrub::ScrubbedText;
 use crate::respond::receipt::ReceiptCode;
 
-/// How many submissions one transaction takes at most.
-const MAX_BATCH: usize = 512;
+/// How many submissions one transaction takes at most, by default.
+pub const MAX_BATCH: usize = 512;
 /// How many submissions may wait for the writer before senders wait too.
 const QUEUE: usize = 8192;
 /// Receipt codes tried for one submission before giving up: a collision is
@@ -77,12 +77,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on a connection of its own.
-    pub fn start(db: Database, receipt_key: [u8; 32]) -> Writer {
+    /// Starts the writer thread on a connection of its own. `max_batch` is
+    /// [`MAX_BATCH`] in service; 1 turns group commit off (for the benchmark).
+    pub fn start(db: Database, receipt_key: [u8; 32], max_batch: usize) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         thread::Builder::new()
             .name("response-writer".into())
-            .spawn(move || run(db, receipt_key, jobs))
+            .spawn(move || run(db, receipt_key, max_batch.max(1), jobs))
             .expect("start the response writer thread");
         Writer { queue }
     }
@@ -95,11 +96,11 @@ impl Writer {
     }
 }
 
-fn run(db: Database, receipt_key: [u8; 32], mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
+fn run(db: Database, receipt_key: [u8; 32], max_batch: usize, mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
     let mut conn: Option<DbConnection> = None;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        while batch.len() < max_batch {
             match jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,

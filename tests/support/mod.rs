@@ -103,6 +103,8 @@ pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
         secret: SecretKey::generate(),
         suppress_below: 5,
         retention_days: 365,
+        sqlite_synchronous: Default::default(),
+        writer_max_batch: listening_loop::db::writer::MAX_BATCH,
     };
     let app = listening_loop::Application::build(settings).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
