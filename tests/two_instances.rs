@@ -1,0 +1,131 @@
+//! Two instances, one PostgreSQL: how the service grows past one machine.
+//! Both processes share the database and `SECRET_KEY`, keep no state of
+//! their own, and so either can take any request: a journey started on one
+//! carries on on the other, and every submission counts once.
+
+#[path = "support/served.rs"]
+mod served;
+mod support;
+
+use std::time::Duration;
+
+use served::{Server, ServerConfig};
+use support::TestDb;
+
+const SECRET: &str = "two-instance secret key, shared by both processes";
+const LINK: &str = "practitioners";
+const AGE: &str = "adult";
+const PEOPLE: usize = 12;
+const EACH: usize = 5;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_postgresql_database() {
+    for db in support::databases() {
+        let TestDb::Postgres(admin_url) = db else { continue };
+        let (url, name) = served::create_postgres_database(&admin_url, "ll_two");
+        let outcome = tokio::spawn(run(url)).await;
+        served::drop_postgres_database(&admin_url, &name);
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+async fn run(url: String) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let config = |n: usize| ServerConfig {
+        binary: env!("CARGO_BIN_EXE_listening-loop").into(),
+        database_url: url.clone(),
+        data_dir: dir.path().join(format!("instance-{n}")),
+        surveys_dir: served::shipped_surveys(),
+        secret: SECRET.to_owned(),
+        port: served::free_port(),
+        extra_env: vec![],
+        log: dir.path().join(format!("instance-{n}.log")),
+    };
+    // One after the other, so the first creates the schema.
+    let first = tokio::task::spawn_blocking({
+        let c = config(1);
+        move || Server::start(c)
+    })
+    .await
+    .unwrap();
+    let second = tokio::task::spawn_blocking({
+        let c = config(2);
+        move || Server::start(c)
+    })
+    .await
+    .unwrap();
+    let bases = vec![first.base_url(), second.base_url()];
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("an HTTP client");
+
+    // A draft sealed by one instance is opened by the other.
+    let start = client
+        .post(format!("{}/s/{LINK}/start", bases[0]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("age={AGE}"))
+        .send()
+        .await
+        .expect("start on the first instance");
+    let page = served::JourneyPage::parse(&start.text().await.unwrap());
+    let (form, _) = page.answer_everything();
+    let carried_on = client
+        .post(format!("{}/s/{LINK}", bases[1]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(served::form_body(&form))
+        .send()
+        .await
+        .expect("carry on on the second instance");
+    assert_eq!(carried_on.status(), 200, "the second instance refused the first one's draft");
+    let next = served::JourneyPage::parse(&carried_on.text().await.unwrap());
+    assert!(next.state.is_some() && next.state != page.state, "the second instance moved the journey on");
+
+    // Load spread across both: every page of every walk goes to the other
+    // instance than the page before, and sends alternate too.
+    let people = (0..PEOPLE).map(|person| {
+        let client = client.clone();
+        let bases = bases.clone();
+        tokio::spawn(async move {
+            let mut codes = Vec::new();
+            let mut rows_seen = Vec::new();
+            for n in 0..EACH {
+                let mut order = bases.clone();
+                order.rotate_left((person + n) % 2);
+                let (check, rows) =
+                    served::walk_to_check(&client, &order, LINK, AGE).await.expect("a walk across both");
+                let code = served::send(&client, &order[1], LINK, &check)
+                    .await
+                    .expect("sending works")
+                    .expect("sending is acknowledged");
+                codes.push(code);
+                rows_seen.push(rows);
+            }
+            (codes, rows_seen)
+        })
+    });
+    let mut codes = Vec::new();
+    let mut rows = Vec::new();
+    for person in people {
+        let (c, r) = person.await.expect("a person finishes");
+        codes.extend(c);
+        rows.extend(r);
+    }
+    rows.dedup();
+    assert_eq!(rows.len(), 1, "every walk answers the same questions");
+    let mut unique = codes.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), PEOPLE * EACH, "every submission got its own receipt code");
+
+    let (url, secret, rows) = (url.clone(), SECRET, rows[0]);
+    let stored = tokio::task::spawn_blocking(move || served::check_stored(&url, secret, &codes, rows)).await.unwrap();
+    assert_eq!(stored.responses, PEOPLE * EACH, "the counts add up: each submission stored once, on either instance");
+    assert_eq!(stored.answers, PEOPLE * EACH * rows);
+
+    // Staff session cookie from one instance accepted by the other: not
+    // tested yet, because staff accounts (issue 3) are not built. When they
+    // are, sign in on `bases[0]` and fetch a staff page on `bases[1]` with
+    // the same cookie, here.
+
+    drop((first, second));
+}
