@@ -2,6 +2,7 @@
 //! the URL, with migrations embedded in the binary and run on start.
 
 pub mod schema;
+pub mod seed;
 pub mod writer;
 
 use std::path::Path;
