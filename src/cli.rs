@@ -30,6 +30,27 @@ enum Command {
         #[command(subcommand)]
         command: SurveysCommand,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account and print a one-time link to set its password.
+    Add {
+        /// Their email address.
+        #[arg(long)]
+        email: String,
+        /// A role: youth_reviewer, safeguarding_lead, publisher or admin. Repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Their name, as shown to other staff (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,6 +73,7 @@ impl Cli {
             Command::Serve => serve(),
             Command::Migrate => migrate(),
             Command::Surveys { command: SurveysCommand::Check { files, dir } } => check_surveys(&dir, files),
+            Command::User { command: UserCommand::Add { email, roles, name } } => add_user(&email, &roles, name),
         }
     }
 }
@@ -154,5 +176,69 @@ fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
             eprintln!("{} mistake{} found.", errors.len(), if errors.len() == 1 { "" } else { "s" });
             ExitCode::FAILURE
         }
+    }
+}
+
+fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
+    use crate::mail::EmailAddress;
+    use crate::staff::roles::Role;
+    use crate::staff::{audit, store};
+    use diesel::Connection;
+
+    let fail = |message: String| {
+        eprintln!("listening-loop: {message}");
+        ExitCode::FAILURE
+    };
+    let email = match EmailAddress::parse(email) {
+        Ok(e) => e,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut parsed = Vec::new();
+    for role in roles {
+        match Role::parse(role) {
+            Some(r) if !parsed.contains(&r) => parsed.push(r),
+            Some(_) => {}
+            None => {
+                return fail(format!(
+                    "unknown role \"{role}\": use youth_reviewer, safeguarding_lead, publisher or admin"
+                ));
+            }
+        }
+    }
+    let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let db = match crate::db::Database::connect(&settings.database_url) {
+        Ok(db) => db,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut conn = match db.open_dedicated() {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    let result = conn.transaction(|conn| {
+        let Some(id) = store::create(conn, &email, &name, &parsed)? else { return Ok(None) };
+        let token = store::issue_token(conn, &id, store::TokenPurpose::Invite)?;
+        let detail = format!("roles: {}", parsed.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+        audit::record(
+            conn,
+            &audit::Actor::NOBODY,
+            "account added on the command line",
+            Some(("staff", &id)),
+            Some(&detail),
+        )?;
+        Ok::<_, diesel::result::Error>(Some(token))
+    });
+    match result {
+        Ok(Some(token)) => {
+            println!("Account created for {}.", email.as_str());
+            println!("Open this link within 7 days to set the password (it works once):");
+            println!("  {}/staff/accept/{token}", settings.base_url);
+            ExitCode::SUCCESS
+        }
+        Ok(None) => fail(format!("{} already has an account", email.as_str())),
+        Err(e) => fail(e.to_string()),
     }
 }

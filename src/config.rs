@@ -24,6 +24,14 @@ pub struct Settings {
     pub suppress_below: u32,
     /// Days free text is kept.
     pub retention_days: u32,
+    /// `smtp://…` or `smtps://…`; unset: mail is written as `.eml` files under `data_dir/outbox/`.
+    pub smtp_url: Option<String>,
+    /// The From: of every email.
+    pub mail_from: String,
+    /// How often the outbox is checked for mail to send.
+    pub mail_poll: std::time::Duration,
+    /// The wait after a first failed send; doubles each try, up to an hour.
+    pub mail_retry_base: std::time::Duration,
     /// For the benchmark only: SQLite's `synchronous` (FULL unless told).
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// For the benchmark only: submissions per transaction (1 = no group commit).
@@ -54,6 +62,10 @@ impl Settings {
             secret,
             suppress_below: parse_number("SUPPRESS_BELOW", var("SUPPRESS_BELOW"), 5)?,
             retention_days: parse_number("RETENTION_DAYS", var("RETENTION_DAYS"), 365)?,
+            smtp_url: var("SMTP_URL"),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| "Listening Loop <listening-loop@localhost>".to_owned()),
+            mail_poll: std::time::Duration::from_secs(2),
+            mail_retry_base: std::time::Duration::from_secs(30),
             sqlite_synchronous: match var("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_uppercase()).as_deref() {
                 None | Some("FULL") => crate::db::SqliteSynchronous::Full,
                 Some("NORMAL") => crate::db::SqliteSynchronous::Normal,

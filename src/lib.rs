@@ -8,7 +8,9 @@ pub mod anonymise;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod mail;
 pub mod respond;
+pub mod staff;
 pub mod surveys;
 pub mod web;
 
@@ -34,6 +36,11 @@ pub struct AppState {
     /// `BASE_URL` is https: cookies are `Secure`, HSTS is sent.
     pub https: bool,
     pub settings: Settings,
+    pub sessions: staff::session::Sessions,
+    /// Sign-in and reset tries per client address.
+    pub signin_throttle: web::throttle::Throttle,
+    /// Respondent form posts per client address.
+    pub respond_throttle: web::throttle::Throttle,
 }
 
 /// A built, bound, not yet running service.
@@ -50,14 +57,32 @@ impl Application {
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
         let writer = Writer::start(db.clone(), settings.secret.derive("receipt codes"), settings.writer_max_batch);
+        let transport = mail::transport::Transport::new(settings.smtp_url.as_deref(), settings.data_dir.join("outbox"))
+            .map_err(StartError::Mail)?;
+        let from = settings.mail_from.parse().map_err(|e| StartError::Mail(format!("MAIL_FROM is not usable: {e}")))?;
+        mail::worker::MailWorker {
+            db: db.clone(),
+            transport,
+            from,
+            poll: settings.mail_poll,
+            retry_base: settings.mail_retry_base,
+        }
+        .spawn();
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
+        let https = settings.base_url.starts_with("https://");
         let state = actix_web::web::Data::new(AppState {
             registry,
             db,
             writer,
             seal: DraftSeal::new(settings.secret.derive("respondent drafts")),
-            https: settings.base_url.starts_with("https://"),
+            https,
+            sessions: staff::session::Sessions::new(settings.secret.derive("staff sessions"), https),
+            // Ten failed tries, then one more every 90 seconds.
+            signin_throttle: web::throttle::Throttle::new(10, std::time::Duration::from_secs(90)),
+            // A whole class behind one school address answers at once: room
+            // for 600 page posts a minute, with a burst of 600.
+            respond_throttle: web::throttle::Throttle::new(600, std::time::Duration::from_millis(100)),
             settings,
         });
         let server = HttpServer::new(move || {
@@ -70,6 +95,14 @@ impl Application {
                 .route("/static/{name}", actix_web::web::get().to(web::assets::serve))
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
+                .configure(staff::routes)
+        })
+        // Without it, every compressed response after the first on a
+        // keep-alive connection waits ~40 ms for Nagle's algorithm.
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
         })
         .listen(listener)
         .map_err(|e| StartError::Bind("listener".into(), e))?
@@ -101,6 +134,8 @@ pub enum StartError {
     Surveys(Vec<surveys::SurveyError>),
     #[error("{0}")]
     Database(String),
+    #[error("mail: {0}")]
+    Mail(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }

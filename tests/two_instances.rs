@@ -117,15 +117,57 @@ async fn run(url: String) {
     unique.dedup();
     assert_eq!(unique.len(), PEOPLE * EACH, "every submission got its own receipt code");
 
-    let (url, secret, rows) = (url.clone(), SECRET, rows[0]);
-    let stored = tokio::task::spawn_blocking(move || served::check_stored(&url, secret, &codes, rows)).await.unwrap();
+    let (stored_url, secret, rows) = (url.clone(), SECRET, rows[0]);
+    let stored =
+        tokio::task::spawn_blocking(move || served::check_stored(&stored_url, secret, &codes, rows)).await.unwrap();
     assert_eq!(stored.responses, PEOPLE * EACH, "the counts add up: each submission stored once, on either instance");
     assert_eq!(stored.answers, PEOPLE * EACH * rows);
 
-    // Staff session cookie from one instance accepted by the other: not
-    // tested yet, because staff accounts (issue 3) are not built. When they
-    // are, sign in on `bases[0]` and fetch a staff page on `bases[1]` with
-    // the same cookie, here.
+    // A staff session started on one instance is good on the other, and a
+    // sign-out on the other ends it on both (the epoch is in the database).
+    let added = std::process::Command::new(env!("CARGO_BIN_EXE_listening-loop"))
+        .args(["user", "add", "--email", "admin@example.org", "--role", "admin"])
+        .env("DATABASE_URL", &url)
+        .env("DATA_DIR", dir.path())
+        .env("SECRET_KEY", SECRET)
+        .output()
+        .expect("user add");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let stdout = String::from_utf8_lossy(&added.stdout);
+    let link = stdout.split_whitespace().find_map(|w| w.find("/staff/accept/").map(|i| w[i..].to_owned())).unwrap();
+    let staff = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a staff browser");
+    let form_page = staff.get(format!("{}{link}", bases[0])).send().await.unwrap().text().await.unwrap();
+    let token = csrf_in(&form_page);
+    let set = staff
+        .post(format!("{}{link}", bases[0]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}&password=a+long+staff+password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 303, "signed in on the first instance");
+    let elsewhere = staff.get(format!("{}/staff/accounts", bases[1])).send().await.unwrap();
+    assert_eq!(elsewhere.status(), 200, "the second instance accepts the first one's session cookie");
+    let session_token = csrf_in(&elsewhere.text().await.unwrap());
+    let out = staff
+        .post(format!("{}/staff/sign-out", bases[1]))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("csrf={session_token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    let after = staff.get(format!("{}/staff/accounts", bases[0])).send().await.unwrap();
+    assert_eq!(after.status(), 303, "signed out on one instance is signed out on both");
 
     drop((first, second));
+}
+
+fn csrf_in(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
+    html[start..].split('"').next().unwrap_or_default().to_owned()
 }

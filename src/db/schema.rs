@@ -28,3 +28,67 @@ diesel::table! {
 
 diesel::joinable!(answers -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(responses, answers);
+
+diesel::table! {
+    staff (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        session_epoch -> Integer,
+        failed_signins -> Integer,
+        last_failed_signin_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    staff_roles (staff_id, role) {
+        staff_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    staff_tokens (token_hash) {
+        token_hash -> Text,
+        staff_id -> Text,
+        purpose -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_email -> Nullable<Text>,
+        action -> Text,
+        object_type -> Nullable<Text>,
+        object_id -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        to_address -> Text,
+        subject -> Text,
+        text_body -> Text,
+        html_body -> Text,
+        created_at -> Timestamp,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(staff_roles -> staff (staff_id));
+diesel::joinable!(staff_tokens -> staff (staff_id));
+diesel::allow_tables_to_appear_in_same_query!(staff, staff_roles, staff_tokens, audit_log, outbox);

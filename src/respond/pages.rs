@@ -54,7 +54,13 @@ pub async fn stopped(state: State, link: web::Path<String>) -> Result<HttpRespon
 }
 
 /// `POST /s/{link}/start` — the age group chosen; the first page.
-pub async fn start(state: State, link: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn start(
+    state: State,
+    link: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    throttle(&state, &req)?;
     let surveys: Vec<&Survey> = state.registry.by_link(&link).into_iter().map(|s| s.as_ref()).collect();
     if surveys.is_empty() {
         return Err(AppError::NotFound);
@@ -83,6 +89,11 @@ pub async fn start(state: State, link: web::Path<String>, payload: web::Payload)
     Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
 }
 
+/// Refuses a client posting far faster than a class of children could.
+fn throttle(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
+    if state.respond_throttle.hit(&crate::web::throttle::client_key(req)) { Ok(()) } else { Err(AppError::TooMany) }
+}
+
 fn render(
     state: &AppState,
     journey: &Journey<'_>,
@@ -105,7 +116,13 @@ fn render(
 }
 
 /// `POST /s/{link}` — one page answered; the next page, or the receipt.
-pub async fn answer(state: State, link: web::Path<String>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn answer(
+    state: State,
+    link: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    throttle(&state, &req)?;
     let form = Form::read(payload).await?;
     let mut draft = state
         .seal

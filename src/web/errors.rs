@@ -21,6 +21,12 @@ pub enum AppError {
     BadRequest(String),
     #[error("request body too large")]
     TooLarge,
+    /// Signed in, but this needs a role the person does not have.
+    #[error("forbidden")]
+    Forbidden,
+    /// A rate limit was reached.
+    #[error("too many requests")]
+    TooMany,
     /// A part we depend on is down (the database, the writer).
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -47,6 +53,15 @@ impl AppError {
                 "That was too much to send at once".to_owned(),
                 "Please make your answer shorter and try again.".to_owned(),
             ),
+            AppError::Forbidden => (
+                "You can't use this page".to_owned(),
+                "Your account doesn't have the role this page needs. If you think it should, ask an admin.".to_owned(),
+            ),
+            AppError::TooMany => (
+                "Please wait a few minutes".to_owned(),
+                "There have been a lot of tries from here in a short time. Please wait a few minutes, then try again."
+                    .to_owned(),
+            ),
             AppError::Unavailable(_) | AppError::Internal(_) => (
                 "Sorry, something went wrong on our side".to_owned(),
                 "It's not your fault. Please try again in a few minutes.".to_owned(),
@@ -62,6 +77,8 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -97,6 +114,8 @@ pub async fn error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = req.app_data::<web::Data<crate::AppState>>().cloned();
+    // Middleware inside this one answers errors as responses (never `Err`),
+    // so every error passes through here; handlers' errors already do.
     let res = next.call(req).await?;
     let status = res.status();
     let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
@@ -108,6 +127,8 @@ pub async fn error_pages(
         let error = match status {
             StatusCode::NOT_FOUND => AppError::NotFound,
             StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
+            StatusCode::FORBIDDEN => AppError::Forbidden,
+            StatusCode::TOO_MANY_REQUESTS => AppError::TooMany,
             s if s.is_client_error() => AppError::BadRequest(
                 "We couldn't understand what your browser sent. Please go back and try again.".to_owned(),
             ),

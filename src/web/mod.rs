@@ -5,5 +5,6 @@ pub mod assets;
 pub mod errors;
 pub mod headers;
 pub mod layout;
+pub mod throttle;
 
 pub use errors::AppError;

@@ -3,6 +3,8 @@
 //! server `TEST_DATABASE_URL` points at), the shipped surveys.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::future::Future;
 use std::path::PathBuf;
 
@@ -83,6 +85,12 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
 }
 
 pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
+    spawn_app_configured(db, move |settings| settings.surveys_dir = surveys_dir).await
+}
+
+/// The app with settings of the test's choosing (e.g. `smtp_url`).
+pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let surveys_dir = shipped_surveys();
     let data = tempfile::tempdir().expect("a temporary folder");
     let (database_url, place) = match db {
         TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
@@ -94,7 +102,7 @@ pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
             (with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".into(),
         base_url: "http://127.0.0.1".into(),
@@ -103,9 +111,15 @@ pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
         secret: SecretKey::generate(),
         suppress_below: 5,
         retention_days: 365,
+        smtp_url: None,
+        mail_from: "Listening Loop <test@listening-loop.invalid>".into(),
+        mail_poll: std::time::Duration::from_millis(50),
+        mail_retry_base: std::time::Duration::from_millis(100),
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::db::writer::MAX_BATCH,
     };
+    configure(&mut settings);
+    let surveys_dir = settings.surveys_dir.clone();
     let app = listening_loop::Application::build(settings).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

@@ -1,0 +1,67 @@
+//! Mail: every email goes into the `outbox` table in the same transaction as
+//! the change that causes it, and a background worker sends it (SMTP, or
+//! `.eml` files when no SMTP server is configured), retrying with backoff.
+//! Nothing is lost when the mail server is down or the service restarts.
+
+pub mod address;
+pub mod transport;
+pub mod worker;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use maud::{DOCTYPE, Markup, html};
+
+pub use address::EmailAddress;
+
+use crate::db::DbConnection;
+use crate::db::schema::outbox;
+
+/// A message ready to queue: a plain-text body and an HTML alternative.
+pub struct Email {
+    pub to: EmailAddress,
+    pub subject: String,
+    pub text: String,
+    pub html: Markup,
+}
+
+impl Email {
+    /// A simple message: paragraphs of text, and at most one button-like link.
+    pub fn new(to: EmailAddress, subject: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> Email {
+        let mut text = paragraphs.join("\n\n");
+        if let Some((label, url)) = link {
+            text.push_str(&format!("\n\n{label}:\n{url}"));
+        }
+        text.push_str("\n\n-- \nListening Loop\n");
+        let html = html! {
+            (DOCTYPE)
+            html lang="en" {
+                head { meta charset="utf-8"; title { (subject) } }
+                body {
+                    @for p in paragraphs { p { (p) } }
+                    @if let Some((label, url)) = link { p { a href=(url) { (label) } } }
+                    p { "Listening Loop" }
+                }
+            }
+        };
+        Email { to, subject: subject.to_owned(), text, html }
+    }
+}
+
+/// Puts a message in the outbox. Call it inside the transaction that makes
+/// the change the message is about, so both happen or neither does.
+pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
+    let now = Utc::now().naive_utc();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(crate::random_id()),
+            outbox::to_address.eq(email.to.as_str()),
+            outbox::subject.eq(&email.subject),
+            outbox::text_body.eq(&email.text),
+            outbox::html_body.eq(email.html.clone().into_string()),
+            outbox::created_at.eq(now),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

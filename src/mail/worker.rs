@@ -1,0 +1,181 @@
+//! The outbox worker: claims due messages, sends them, and records what
+//! happened. Several instances may run it against one database: a message is
+//! claimed by a conditional update before it is sent, so only one sends it.
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use lettre::message::Mailbox;
+
+use super::transport::Transport;
+use crate::db::schema::outbox;
+use crate::db::{Database, DbConnection};
+
+/// Messages claimed per round.
+const BATCH: i64 = 20;
+/// How long a claim lasts: a worker that dies mid-send frees its messages after this.
+const CLAIM: TimeDelta = TimeDelta::seconds(120);
+/// The longest wait between tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+/// Sent messages are deleted after this, so addresses are not kept longer than needed.
+const KEEP_SENT: TimeDelta = TimeDelta::days(7);
+
+/// Sends what the outbox holds.
+#[derive(Clone)]
+pub struct MailWorker {
+    pub db: Database,
+    pub transport: Transport,
+    pub from: Mailbox,
+    /// How often to look for due mail.
+    pub poll: Duration,
+    /// The wait after a first failure; doubles each try, up to an hour.
+    pub retry_base: Duration,
+}
+
+#[derive(Queryable)]
+struct Due {
+    id: String,
+    to_address: String,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    attempts: i32,
+}
+
+impl MailWorker {
+    /// Runs forever on the current runtime.
+    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.deliver_due().await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "outbox round failed"),
+                }
+                tokio::time::sleep(self.poll).await;
+            }
+        })
+    }
+
+    /// One round: claims due messages and tries each once. Returns how many
+    /// were claimed.
+    pub async fn deliver_due(&self) -> Result<usize, String> {
+        let db = self.db.clone();
+        let due = tokio::task::spawn_blocking(move || -> Result<Vec<Due>, String> {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let now = Utc::now().naive_utc();
+            diesel::delete(outbox::table.filter(outbox::sent_at.lt(now - KEEP_SENT)))
+                .execute(&mut *conn)
+                .map_err(|e| e.to_string())?;
+            claim_due(&mut conn, now).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        let claimed = due.len();
+        for message in due {
+            let result = self
+                .transport
+                .send(&self.from, &message.to_address, &message.subject, &message.text_body, &message.html_body)
+                .await;
+            let attempts = message.attempts + 1;
+            match &result {
+                Ok(()) => tracing::info!(attempts, "mail sent"),
+                Err(e) => tracing::warn!(attempts, error = %e, "mail not sent; will retry"),
+            }
+            let retry_at = Utc::now().naive_utc() + backoff(self.retry_base, attempts);
+            let db = self.db.clone();
+            tokio::task::spawn_blocking(move || -> Result<(), String> {
+                let mut conn = db.get().map_err(|e| e.to_string())?;
+                record(&mut conn, &message.id, attempts, result, retry_at).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+        }
+        Ok(claimed)
+    }
+}
+
+fn backoff(base: Duration, attempts: i32) -> TimeDelta {
+    let factor = 2u32.saturating_pow(attempts.saturating_sub(1).clamp(0, 20) as u32);
+    let wait = base.saturating_mul(factor).min(MAX_BACKOFF);
+    TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1))
+}
+
+fn claim_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Due>> {
+    let unclaimed = outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now));
+    let candidates: Vec<String> = outbox::table
+        .filter(outbox::sent_at.is_null())
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(unclaimed)
+        .order(outbox::next_attempt_at)
+        .select(outbox::id)
+        .limit(BATCH)
+        .load(conn)?;
+    let mut mine = Vec::new();
+    for id in candidates {
+        let unclaimed = outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now));
+        let won = diesel::update(
+            outbox::table.filter(outbox::id.eq(&id)).filter(outbox::sent_at.is_null()).filter(unclaimed),
+        )
+        .set(outbox::claimed_until.eq(now + CLAIM))
+        .execute(conn)?;
+        if won == 1 {
+            mine.push(id);
+        }
+    }
+    outbox::table
+        .filter(outbox::id.eq_any(&mine))
+        .select((
+            outbox::id,
+            outbox::to_address,
+            outbox::subject,
+            outbox::text_body,
+            outbox::html_body,
+            outbox::attempts,
+        ))
+        .load(conn)
+}
+
+fn record(
+    conn: &mut DbConnection,
+    id: &str,
+    attempts: i32,
+    result: Result<(), String>,
+    retry_at: NaiveDateTime,
+) -> QueryResult<()> {
+    let target = outbox::table.filter(outbox::id.eq(id));
+    match result {
+        Ok(()) => diesel::update(target)
+            .set((
+                outbox::sent_at.eq(Utc::now().naive_utc()),
+                outbox::attempts.eq(attempts),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Err(error) => diesel::update(target)
+            .set((
+                outbox::attempts.eq(attempts),
+                outbox::next_attempt_at.eq(retry_at),
+                outbox::claimed_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+            ))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let base = Duration::from_secs(30);
+        assert_eq!(backoff(base, 1), TimeDelta::seconds(30));
+        assert_eq!(backoff(base, 2), TimeDelta::seconds(60));
+        assert_eq!(backoff(base, 4), TimeDelta::seconds(240));
+        assert_eq!(backoff(base, 30), TimeDelta::hours(1));
+    }
+}

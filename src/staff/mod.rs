@@ -1,0 +1,41 @@
+//! Staff: accounts, roles, sessions, form tokens, the audit log, and the
+//! pages to manage them. Respondents never have an account.
+
+pub mod access;
+pub mod audit;
+pub mod pages;
+pub mod password;
+pub mod roles;
+pub mod session;
+pub mod store;
+pub mod views;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+
+/// The staff routes, behind the access check (see [`access::ROUTES`]).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/staff")
+            .wrap(from_fn(access::staff_access))
+            .route("", web::get().to(pages::home))
+            .route("/sign-in", web::get().to(pages::sign_in_form))
+            .route("/sign-in", web::post().to(pages::sign_in))
+            .route("/sign-out", web::post().to(pages::sign_out))
+            .route("/accept/{token}", web::get().to(pages::link_form))
+            .route("/accept/{token}", web::post().to(pages::link_set_password))
+            .route("/reset", web::get().to(pages::reset_request_form))
+            .route("/reset", web::post().to(pages::reset_request))
+            .route("/reset/{token}", web::get().to(pages::link_form))
+            .route("/reset/{token}", web::post().to(pages::link_set_password))
+            .route("/password", web::get().to(pages::password_form))
+            .route("/password", web::post().to(pages::change_password))
+            .route("/accounts", web::get().to(pages::accounts))
+            .route("/accounts/invite", web::post().to(pages::invite))
+            .route("/accounts/{id}/roles", web::post().to(pages::set_roles))
+            .route("/accounts/{id}/deactivate", web::post().to(pages::set_active))
+            .route("/accounts/{id}/reactivate", web::post().to(pages::set_active))
+            .route("/audit", web::get().to(pages::audit_log))
+            .route("/outbox", web::get().to(pages::outbox)),
+    );
+}

@@ -1,0 +1,586 @@
+//! Staff handlers: parse, act in one transaction (with its audit line and
+//! any mail), render.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::Connection;
+use maud::Markup;
+
+use super::audit::{self, Actor};
+use super::password;
+use super::roles::Role;
+use super::session::{SignedIn, signed_in};
+use super::store::{self, TokenProblem, TokenPurpose};
+use super::views::{self, InviteForm, QueuedMail};
+use crate::AppState;
+use crate::db::{DbConnection, DbError};
+use crate::mail::{self, Email, EmailAddress};
+use crate::respond::form::Form;
+use crate::web::AppError;
+use crate::web::throttle::client_key;
+
+type State = web::Data<AppState>;
+
+/// Failed sign-ins allowed per account before it waits.
+const ACCOUNT_TRIES: i32 = 5;
+/// How long an account waits after that.
+const ACCOUNT_WAIT_MINUTES: i64 = 15;
+
+fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
+}
+
+/// Runs `f` in a transaction on a pooled connection, off the async threads.
+async fn transaction<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = state.db.clone();
+    web::block(move || -> Result<T, AppError> {
+        let mut conn = db.get()?;
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(f).map_err(|e| AppError::from(DbError::from(e)))
+    })
+    .await?
+}
+
+fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
+    use actix_web::HttpMessage;
+    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
+}
+
+async fn read_form(payload: web::Payload) -> Result<Form, AppError> {
+    Form::read(payload).await
+}
+
+fn link(state: &AppState, path: &str) -> String {
+    format!("{}{}", state.settings.base_url, path)
+}
+
+/// `GET /staff`
+pub async fn home(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(html(StatusCode::OK, views::home(&who(&req)?)))
+}
+
+/// `GET /staff/sign-in`
+pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    if signed_in(&state, &req).await?.is_some() {
+        return Ok(see_other("/staff"));
+    }
+    let (csrf, cookie) = state.sessions.form_token(&req);
+    let mut res = html(StatusCode::OK, views::sign_in(&csrf, "", None));
+    if let Some(c) = cookie {
+        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+/// `POST /staff/sign-in`
+pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let form = read_form(payload).await?;
+    state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
+    let client = format!("sign-in {}", client_key(&req));
+    if !state.signin_throttle.allows(&client) {
+        return Err(AppError::TooMany);
+    }
+    let typed = form.get("email").unwrap_or_default().trim().to_owned();
+    let password = form.get("password").unwrap_or_default().to_owned();
+    let email = EmailAddress::parse(&typed).ok();
+    let db = state.db.clone();
+    let outcome = web::block(move || -> Result<Result<(String, String, i32), bool>, AppError> {
+        let mut conn = db.get()?;
+        let row = match &email {
+            Some(e) => store::find_by_email(&mut conn, e).map_err(DbError::from)?,
+            None => None,
+        };
+        if let Some(r) = &row {
+            let waited = r.last_failed_signin_at.is_none_or(|at| {
+                chrono::Utc::now().naive_utc() - at > chrono::TimeDelta::minutes(ACCOUNT_WAIT_MINUTES)
+            });
+            if r.failed_signins >= ACCOUNT_TRIES && !waited {
+                return Ok(Err(true));
+            }
+        }
+        let usable = row.as_ref().filter(|r| r.active);
+        let ok = password::verify(usable.and_then(|r| r.password_hash.as_deref()), &password);
+        conn.transaction(|conn| match (usable, ok) {
+            (Some(r), true) => {
+                store::clear_failed_signins(conn, &r.id)?;
+                audit::record(conn, &Actor { id: Some(&r.id), email: Some(&r.email) }, "signed in", None, None)?;
+                Ok(Ok((r.id.clone(), r.email.clone(), r.session_epoch)))
+            }
+            _ => {
+                if let Some(r) = &row {
+                    store::record_failed_signin(conn, &r.id)?;
+                    audit::record(conn, &Actor::NOBODY, "failed sign-in", Some(("staff", &r.id)), None)?;
+                } else {
+                    audit::record(conn, &Actor::NOBODY, "failed sign-in", None, Some("no such account"))?;
+                }
+                Ok(Err(false))
+            }
+        })
+        .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
+    })
+    .await??;
+    match outcome {
+        Ok((id, _email, epoch)) => {
+            let mut res = see_other("/staff");
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(res)
+        }
+        Err(true) => Err(AppError::TooMany),
+        Err(false) => {
+            state.signin_throttle.hit(&client);
+            let (csrf, _) = state.sessions.form_token(&req);
+            let message = "The email address or password is not right. Check them and try again.";
+            Ok(html(StatusCode::UNAUTHORIZED, views::sign_in(&csrf, &typed, Some(message))))
+        }
+    }
+}
+
+/// `POST /staff/sign-out`
+pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = read_form(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (id, email) = (me.id.clone(), me.email.clone());
+    transaction(&state, move |conn| {
+        store::end_sessions(conn, &id)?;
+        audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "signed out", None, None)
+    })
+    .await?;
+    let mut res = see_other("/staff/sign-in");
+    res.add_removal_cookie(&state.sessions.removal()).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+fn link_problem(problem: TokenProblem) -> (StatusCode, &'static str) {
+    match problem {
+        TokenProblem::Unknown => (StatusCode::NOT_FOUND, "We don't recognise this link. Check you copied all of it."),
+        TokenProblem::Expired => (StatusCode::GONE, "This link has expired."),
+        TokenProblem::Used => (StatusCode::GONE, "This link has already been used. Each link works once."),
+    }
+}
+
+fn purpose_of(req: &HttpRequest) -> TokenPurpose {
+    if req.path().starts_with("/staff/accept/") { TokenPurpose::Invite } else { TokenPurpose::Reset }
+}
+
+fn set_password_view(req: &HttpRequest, csrf: &str, error: Option<&str>) -> Markup {
+    let heading = match purpose_of(req) {
+        TokenPurpose::Invite => "Set your password",
+        TokenPurpose::Reset => "Choose a new password",
+    };
+    views::set_password(req.path(), heading, csrf, error)
+}
+
+/// `GET /staff/accept/{token}` and `GET /staff/reset/{token}`
+pub async fn link_form(state: State, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let purpose = purpose_of(&req);
+    let raw = token.into_inner();
+    let db = state.db.clone();
+    let checked = web::block(move || -> Result<_, AppError> {
+        let mut conn = db.get()?;
+        store::check_token(&mut conn, &raw, purpose).map_err(|e| DbError::from(e).into())
+    })
+    .await??;
+    if let Err(problem) = checked {
+        let (status, message) = link_problem(problem);
+        return Ok(html(status, views::dead_link(message)));
+    }
+    let (csrf, cookie) = state.sessions.form_token(&req);
+    let mut res = html(StatusCode::OK, set_password_view(&req, &csrf, None));
+    if let Some(c) = cookie {
+        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+/// `POST /staff/accept/{token}` and `POST /staff/reset/{token}`
+pub async fn link_set_password(
+    state: State,
+    req: HttpRequest,
+    token: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let form = read_form(payload).await?;
+    let csrf = form.get("csrf").unwrap_or_default().to_owned();
+    state.sessions.check_form_token(&req, &csrf)?;
+    let new_password = form.get("password").unwrap_or_default().to_owned();
+    if let Err(message) = password::check_new(&new_password) {
+        return Ok(html(StatusCode::BAD_REQUEST, set_password_view(&req, &csrf, Some(&message))));
+    }
+    let purpose = purpose_of(&req);
+    let raw = token.into_inner();
+    let hash = web::block(move || password::hash(&new_password)).await?;
+    let done = transaction(&state, move |conn| {
+        let id = match store::use_token(conn, &raw, purpose)? {
+            Ok(id) => id,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        store::set_password(conn, &id, &hash)?;
+        let row = store::find_by_id(conn, &id)?.ok_or(diesel::result::Error::NotFound)?;
+        let action = match purpose {
+            TokenPurpose::Invite => "accepted invite and set password",
+            TokenPurpose::Reset => "reset password",
+        };
+        audit::record(conn, &Actor { id: Some(&row.id), email: Some(&row.email) }, action, None, None)?;
+        Ok(Ok((row.id, row.session_epoch, row.active)))
+    })
+    .await?;
+    match done {
+        Err(problem) => {
+            let (status, message) = link_problem(problem);
+            Ok(html(status, views::dead_link(message)))
+        }
+        Ok((_, _, false)) => Ok(html(
+            StatusCode::FORBIDDEN,
+            views::dead_link("This account has been deactivated. Ask an admin if you need it back."),
+        )),
+        Ok((id, epoch, true)) => {
+            let mut res = see_other("/staff");
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(res)
+        }
+    }
+}
+
+/// `GET /staff/reset`
+pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let (csrf, cookie) = state.sessions.form_token(&req);
+    let mut res = html(StatusCode::OK, views::reset_request(&csrf, false, None));
+    if let Some(c) = cookie {
+        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+    }
+    Ok(res)
+}
+
+/// `POST /staff/reset` — the same answer whether or not the account exists.
+pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let form = read_form(payload).await?;
+    let csrf = form.get("csrf").unwrap_or_default().to_owned();
+    state.sessions.check_form_token(&req, &csrf)?;
+    let client = format!("reset {}", client_key(&req));
+    if !state.signin_throttle.hit(&client) {
+        return Err(AppError::TooMany);
+    }
+    let email = match EmailAddress::parse(form.get("email").unwrap_or_default()) {
+        Ok(e) => e,
+        Err(e) => return Ok(html(StatusCode::BAD_REQUEST, views::reset_request(&csrf, false, Some(&e.to_string())))),
+    };
+    let reset_base = link(&state, "/staff/reset/");
+    transaction(&state, move |conn| {
+        let Some(row) = store::find_by_email(conn, &email)?.filter(|r| r.active && r.password_hash.is_some()) else {
+            return Ok(());
+        };
+        let token = store::issue_token(conn, &row.id, TokenPurpose::Reset)?;
+        let url = format!("{reset_base}{token}");
+        mail::enqueue(
+            conn,
+            &Email::new(
+                email,
+                "Set a new Listening Loop password",
+                &[
+                    "Someone (hopefully you) asked to reset the password for your Listening Loop staff account.",
+                    "The link below works once, for one hour. If you didn't ask, you can ignore this email: your password hasn't changed.",
+                ],
+                Some(("Choose a new password", &url)),
+            ),
+        )?;
+        audit::record(conn, &Actor::NOBODY, "password reset requested", Some(("staff", &row.id)), None)
+    })
+    .await?;
+    Ok(html(StatusCode::OK, views::reset_request(&csrf, true, None)))
+}
+
+/// `GET /staff/password`
+pub async fn password_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let changed = req.query_string() == "changed=1";
+    Ok(html(StatusCode::OK, views::change_password(&who(&req)?, &[], changed)))
+}
+
+/// `POST /staff/password`
+pub async fn change_password(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = read_form(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let current = form.get("current").unwrap_or_default().to_owned();
+    let new_password = form.get("password").unwrap_or_default().to_owned();
+    if let Err(message) = password::check_new(&new_password) {
+        return Ok(html(StatusCode::BAD_REQUEST, views::change_password(&me, &[("password", message)], false)));
+    }
+    let (id, email) = (me.id.clone(), me.email.clone());
+    let db = state.db.clone();
+    let changed = web::block(move || -> Result<Option<i32>, AppError> {
+        let mut conn = db.get()?;
+        let row = store::find_by_id(&mut conn, &id).map_err(DbError::from)?.ok_or(AppError::Forbidden)?;
+        if !password::verify(row.password_hash.as_deref(), &current) {
+            return Ok(None);
+        }
+        let hash = password::hash(&new_password);
+        conn.transaction(|conn| {
+            store::set_password(conn, &id, &hash)?;
+            audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "changed password", None, None)?;
+            store::find_by_id(conn, &id).map(|r| r.map(|r| r.session_epoch))
+        })
+        .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
+    })
+    .await??;
+    let Some(epoch) = changed else {
+        let errors = [("current", "Your current password is not right.".to_owned())];
+        return Ok(html(StatusCode::BAD_REQUEST, views::change_password(&me, &errors, false)));
+    };
+    // This device stays signed in with a fresh cookie; every other one is out.
+    let mut res = see_other("/staff/password?changed=1");
+    res.add_cookie(&state.sessions.issue(&me.id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+async fn accounts_page(
+    state: &AppState,
+    me: &SignedIn,
+    invite: &InviteForm,
+    errors: &[(&str, String)],
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let db = state.db.clone();
+    let accounts = web::block(move || -> Result<_, AppError> {
+        let mut conn = db.get()?;
+        store::list(&mut conn).map_err(|e| DbError::from(e).into())
+    })
+    .await??;
+    Ok(html(status, views::accounts(me, &accounts, invite, errors, notice)))
+}
+
+/// `GET /staff/accounts`
+pub async fn accounts(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    accounts_page(&state, &me, &InviteForm::default(), &[], None, StatusCode::OK).await
+}
+
+fn roles_from(form: &Form) -> Result<Vec<Role>, AppError> {
+    form.all("role")
+        .into_iter()
+        .map(|r| Role::parse(r).ok_or_else(|| AppError::BadRequest("That role doesn't exist.".into())))
+        .collect()
+}
+
+/// `POST /staff/accounts/invite`
+pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = read_form(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let invite = InviteForm {
+        email: form.get("email").unwrap_or_default().trim().to_owned(),
+        name: form.get("name").unwrap_or_default().trim().to_owned(),
+        roles: roles_from(&form)?,
+    };
+    let mut errors = Vec::new();
+    let email = EmailAddress::parse(&invite.email).map_err(|e| errors.push(("email", e.to_string()))).ok();
+    if invite.name.is_empty() || invite.name.chars().count() > 100 {
+        errors.push(("name", "Enter their name, up to 100 characters.".to_owned()));
+    }
+    if invite.roles.is_empty() {
+        errors.push(("role", "Choose at least one role.".to_owned()));
+    }
+    let Some(email) = email.filter(|_| errors.is_empty()) else {
+        return accounts_page(&state, &me, &invite, &errors, None, StatusCode::BAD_REQUEST).await;
+    };
+    let (name, roles) = (invite.name.clone(), invite.roles.clone());
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let accept_base = link(&state, "/staff/accept/");
+    let partnership = state.registry.partnership.name.clone();
+    let created = transaction(&state, move |conn| {
+        let Some(id) = store::create(conn, &email, &name, &roles)? else { return Ok(false) };
+        let token = store::issue_token(conn, &id, TokenPurpose::Invite)?;
+        let url = format!("{accept_base}{token}");
+        let roles_words: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+        let intro = format!(
+            "{actor_email} has invited you to Listening Loop for {partnership}, as: {}.",
+            roles_words.join(", ")
+        );
+        mail::enqueue(
+            conn,
+            &Email::new(
+                email,
+                "You're invited to Listening Loop",
+                &[
+                    &format!("Hello {name},"),
+                    &intro,
+                    "Use the link below to set your password. It works once, for 7 days.",
+                ],
+                Some(("Set your password", &url)),
+            ),
+        )?;
+        let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+        audit::record(
+            conn,
+            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            "invited",
+            Some(("staff", &id)),
+            Some(&detail),
+        )?;
+        Ok(true)
+    })
+    .await?;
+    if !created {
+        let errors = [("email", "That email address already has an account.".to_owned())];
+        return accounts_page(&state, &me, &invite, &errors, None, StatusCode::BAD_REQUEST).await;
+    }
+    let notice = format!("Invite sent to {}.", invite.email);
+    accounts_page(&state, &me, &InviteForm::default(), &[], Some(&notice), StatusCode::OK).await
+}
+
+/// Another active admin exists besides `id`.
+fn another_admin(conn: &mut DbConnection, id: &str) -> diesel::QueryResult<bool> {
+    Ok(store::list(conn)?.iter().any(|(row, roles)| row.id != id && row.active && roles.contains(&Role::Admin)))
+}
+
+/// `POST /staff/accounts/{id}/roles`
+pub async fn set_roles(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = read_form(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let roles = roles_from(&form)?;
+    let id = id.into_inner();
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let outcome = transaction(&state, move |conn| {
+        if store::find_by_id(conn, &id)?.is_none() {
+            return Ok(Err("That account doesn't exist."));
+        }
+        if !roles.contains(&Role::Admin) && !another_admin(conn, &id)? {
+            return Ok(Err("Someone must stay an admin. Make another person an admin first."));
+        }
+        store::set_roles(conn, &id, &roles)?;
+        let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
+        audit::record(
+            conn,
+            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            "changed roles",
+            Some(("staff", &id)),
+            Some(&detail),
+        )?;
+        Ok(Ok(()))
+    })
+    .await?;
+    match outcome {
+        Ok(()) => Ok(see_other("/staff/accounts")),
+        Err(message) => {
+            let errors = [("role", message.to_owned())];
+            accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await
+        }
+    }
+}
+
+/// `POST /staff/accounts/{id}/deactivate` and `…/reactivate`
+pub async fn set_active(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = read_form(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let active = req.path().ends_with("/reactivate");
+    let id = id.into_inner();
+    if id == me.id {
+        let errors = [("role", "You can't deactivate your own account.".to_owned())];
+        return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
+    }
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let found = transaction(&state, move |conn| {
+        if store::find_by_id(conn, &id)?.is_none() {
+            return Ok(false);
+        }
+        store::set_active(conn, &id, active)?;
+        let action = if active { "reactivated" } else { "deactivated" };
+        audit::record(
+            conn,
+            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            action,
+            Some(("staff", &id)),
+            None,
+        )?;
+        Ok(true)
+    })
+    .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other("/staff/accounts"))
+}
+
+/// `GET /staff/audit?page=N`
+pub async fn audit_log(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    const PER_PAGE: i64 = 100;
+    let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
+    let page_number = query.get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
+    let db = state.db.clone();
+    let mut entries = web::block(move || -> Result<_, AppError> {
+        let mut conn = db.get()?;
+        audit::newest(&mut conn, (page_number - 1) * PER_PAGE, PER_PAGE + 1).map_err(|e| DbError::from(e).into())
+    })
+    .await??;
+    let more = entries.len() as i64 > PER_PAGE;
+    entries.truncate(PER_PAGE as usize);
+    Ok(html(StatusCode::OK, views::audit(&me, &entries, page_number, more)))
+}
+
+/// Shows enough of an address to recognise it, not enough to harvest it.
+fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => format!("{}…@{domain}", local.chars().next().unwrap_or('?')),
+        None => "…".to_owned(),
+    }
+}
+
+/// `GET /staff/outbox`
+pub async fn outbox(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    use crate::db::schema::outbox;
+    use diesel::prelude::*;
+    let me = who(&req)?;
+    let db = state.db.clone();
+    let (waiting, sent) = web::block(move || -> Result<_, AppError> {
+        let mut conn = db.get()?;
+        let rows: Vec<(String, String, i32, chrono::NaiveDateTime, Option<String>)> = outbox::table
+            .filter(outbox::sent_at.is_null())
+            .order(outbox::created_at)
+            .select((
+                outbox::to_address,
+                outbox::subject,
+                outbox::attempts,
+                outbox::next_attempt_at,
+                outbox::last_error,
+            ))
+            .limit(500)
+            .load(&mut conn)
+            .map_err(DbError::from)?;
+        let sent: i64 =
+            outbox::table.filter(outbox::sent_at.is_not_null()).count().get_result(&mut conn).map_err(DbError::from)?;
+        Ok((rows, sent))
+    })
+    .await??;
+    let waiting: Vec<QueuedMail> = waiting
+        .into_iter()
+        .map(|(to, subject, attempts, next_attempt_at, last_error)| QueuedMail {
+            to: mask(&to),
+            subject,
+            attempts,
+            next_attempt_at,
+            last_error,
+        })
+        .collect();
+    Ok(html(StatusCode::OK, views::outbox(&me, &waiting, sent)))
+}

@@ -1,0 +1,157 @@
+//! Staff sessions: an encrypted, signed cookie, so app instances keep no
+//! state. A per-account epoch in the database ends every older cookie at
+//! once (sign-out, password or role change, deactivation).
+
+use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
+use actix_web::{HttpMessage, HttpRequest, web};
+use serde::{Deserialize, Serialize};
+
+use super::roles::Role;
+use super::store;
+use crate::AppState;
+use crate::web::AppError;
+
+const SESSION: &str = "ll_staff";
+const FORM: &str = "ll_form";
+/// A session lasts a working day at most.
+const LIFETIME_SECONDS: i64 = 12 * 3600;
+
+/// Seals and opens staff cookies.
+pub struct Sessions {
+    key: Key,
+    secure: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    /// Staff id.
+    sid: String,
+    /// The account's session epoch when the cookie was issued.
+    ep: i32,
+    /// The form token for this session.
+    csrf: String,
+    /// Unix time after which the cookie is refused.
+    exp: i64,
+}
+
+/// The signed-in staff member, checked against the database on every request.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub roles: Vec<Role>,
+    /// Goes in every form; a post without it is refused.
+    pub csrf: String,
+}
+
+impl SignedIn {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Refuses a form whose token is not this session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
+        if constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) { Ok(()) } else { Err(AppError::Forbidden) }
+    }
+
+    pub fn actor(&self) -> super::audit::Actor<'_> {
+        super::audit::Actor { id: Some(&self.id), email: Some(&self.email) }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl Sessions {
+    pub fn new(master: [u8; 32], secure: bool) -> Sessions {
+        Sessions { key: Key::derive_from(&master), secure }
+    }
+
+    fn build(&self, name: &'static str, value: String) -> Cookie<'static> {
+        Cookie::build(name, value)
+            .path("/staff")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .finish()
+    }
+
+    /// The cookie that signs a staff member in.
+    pub fn issue(&self, staff_id: &str, epoch: i32) -> Cookie<'static> {
+        let payload = Payload {
+            sid: staff_id.to_owned(),
+            ep: epoch,
+            csrf: crate::random_id(),
+            exp: chrono::Utc::now().timestamp() + LIFETIME_SECONDS,
+        };
+        let mut jar = CookieJar::new();
+        let json = serde_json::to_string(&payload).expect("a session serialises");
+        jar.private_mut(&self.key).add(self.build(SESSION, json));
+        jar.get(SESSION).cloned().expect("the cookie just added")
+    }
+
+    /// A cookie that removes the session cookie.
+    pub fn removal(&self) -> Cookie<'static> {
+        let mut cookie = self.build(SESSION, String::new());
+        cookie.make_removal();
+        cookie
+    }
+
+    fn open(&self, req: &HttpRequest) -> Option<Payload> {
+        let cookie = req.cookie(SESSION)?;
+        let mut jar = CookieJar::new();
+        jar.add_original(cookie);
+        let plain = jar.private(&self.key).get(SESSION)?;
+        let payload: Payload = serde_json::from_str(plain.value()).ok()?;
+        (payload.exp > chrono::Utc::now().timestamp()).then_some(payload)
+    }
+
+    /// A form token for pages used before signing in (double-submit: the
+    /// same random value in a cookie and in the form). Returns the token and
+    /// the cookie to set when there was none.
+    pub fn form_token(&self, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+        match req.cookie(FORM).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
+            Some(token) => (token, None),
+            None => {
+                let token = crate::random_id();
+                (token.clone(), Some(self.build(FORM, token)))
+            }
+        }
+    }
+
+    /// Refuses a form posted before signing in whose token does not match its cookie.
+    pub fn check_form_token(&self, req: &HttpRequest, token: &str) -> Result<(), AppError> {
+        match req.cookie(FORM) {
+            Some(cookie) if constant_time_eq(cookie.value().as_bytes(), token.as_bytes()) => Ok(()),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}
+
+/// The signed-in staff member for a request, if the cookie is good and the
+/// account is active with the same epoch.
+pub async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Option<SignedIn>, AppError> {
+    if let Some(found) = req.extensions().get::<SignedIn>() {
+        return Ok(Some(found.clone()));
+    }
+    let Some(payload) = state.sessions.open(req) else { return Ok(None) };
+    let db = state.db.clone();
+    let found = web::block(move || -> Result<Option<SignedIn>, AppError> {
+        let mut conn = db.get()?;
+        let Some(row) = store::find_by_id(&mut conn, &payload.sid).map_err(crate::db::DbError::from)? else {
+            return Ok(None);
+        };
+        if !row.active || row.session_epoch != payload.ep || row.password_hash.is_none() {
+            return Ok(None);
+        }
+        let roles = store::roles_of(&mut conn, &row.id).map_err(crate::db::DbError::from)?;
+        Ok(Some(SignedIn { id: row.id, email: row.email, name: row.display_name, roles, csrf: payload.csrf }))
+    })
+    .await??;
+    if let Some(s) = &found {
+        req.extensions_mut().insert(s.clone());
+    }
+    Ok(found)
+}

@@ -1,0 +1,227 @@
+//! Staff accounts, roles and single-use links in the database.
+
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::roles::Role;
+use crate::db::DbConnection;
+use crate::db::schema::{staff, staff_roles, staff_tokens};
+use crate::mail::EmailAddress;
+
+/// A staff account as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = staff)]
+pub struct StaffRow {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+    pub session_epoch: i32,
+    pub failed_signins: i32,
+    pub last_failed_signin_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+/// What a single-use link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    Invite,
+    Reset,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Invite => "invite",
+            TokenPurpose::Reset => "reset",
+        }
+    }
+
+    /// How long a link works.
+    pub fn lifetime(self) -> TimeDelta {
+        match self {
+            TokenPurpose::Invite => TimeDelta::days(7),
+            TokenPurpose::Reset => TimeDelta::hours(1),
+        }
+    }
+}
+
+/// Why a link did not work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    Unknown,
+    Expired,
+    Used,
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &EmailAddress) -> QueryResult<Option<StaffRow>> {
+    staff::table.filter(staff::email.eq(email.as_str())).select(StaffRow::as_select()).first(conn).optional()
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<StaffRow>> {
+    staff::table.filter(staff::id.eq(id)).select(StaffRow::as_select()).first(conn).optional()
+}
+
+pub fn roles_of(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<Role>> {
+    let names: Vec<String> =
+        staff_roles::table.filter(staff_roles::staff_id.eq(id)).select(staff_roles::role).load(conn)?;
+    let mut roles: Vec<Role> = names.iter().filter_map(|n| Role::parse(n)).collect();
+    roles.sort();
+    Ok(roles)
+}
+
+/// Every account with its roles, by email.
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<(StaffRow, Vec<Role>)>> {
+    let rows: Vec<StaffRow> = staff::table.order(staff::email).select(StaffRow::as_select()).load(conn)?;
+    rows.into_iter()
+        .map(|row| {
+            let roles = roles_of(conn, &row.id)?;
+            Ok((row, roles))
+        })
+        .collect()
+}
+
+/// A new account with no password yet. `None` when the email is taken.
+pub fn create(
+    conn: &mut DbConnection,
+    email: &EmailAddress,
+    name: &str,
+    roles: &[Role],
+) -> QueryResult<Option<String>> {
+    if find_by_email(conn, email)?.is_some() {
+        return Ok(None);
+    }
+    let id = crate::random_id();
+    diesel::insert_into(staff::table)
+        .values((
+            staff::id.eq(&id),
+            staff::email.eq(email.as_str()),
+            staff::display_name.eq(name),
+            staff::active.eq(true),
+            staff::session_epoch.eq(0),
+            staff::failed_signins.eq(0),
+            staff::created_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    set_roles(conn, &id, roles)?;
+    Ok(Some(id))
+}
+
+/// Replaces the roles, and ends the account's sessions.
+pub fn set_roles(conn: &mut DbConnection, id: &str, roles: &[Role]) -> QueryResult<()> {
+    diesel::delete(staff_roles::table.filter(staff_roles::staff_id.eq(id))).execute(conn)?;
+    for role in roles {
+        diesel::insert_into(staff_roles::table)
+            .values((staff_roles::staff_id.eq(id), staff_roles::role.eq(role.as_str())))
+            .execute(conn)?;
+    }
+    end_sessions(conn, id)
+}
+
+/// Stores a new password hash, clears failed sign-ins, ends other sessions.
+pub fn set_password(conn: &mut DbConnection, id: &str, password_hash: &str) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set((staff::password_hash.eq(password_hash), staff::failed_signins.eq(0)))
+        .execute(conn)?;
+    end_sessions(conn, id)
+}
+
+pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id))).set(staff::active.eq(active)).execute(conn)?;
+    end_sessions(conn, id)
+}
+
+/// Every session cookie issued before now stops working.
+pub fn end_sessions(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set(staff::session_epoch.eq(staff::session_epoch + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_failed_signin(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id)))
+        .set((
+            staff::failed_signins.eq(staff::failed_signins + 1),
+            staff::last_failed_signin_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn clear_failed_signins(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(staff::table.filter(staff::id.eq(id))).set(staff::failed_signins.eq(0)).execute(conn)?;
+    Ok(())
+}
+
+fn token_hash(raw: &str) -> String {
+    hex::encode(Sha256::digest([b"listening-loop staff link v1\0".as_slice(), raw.as_bytes()].concat()))
+}
+
+/// A new single-use link token; only its hash is stored. Earlier unused
+/// links of the same purpose stop working.
+pub fn issue_token(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpose) -> QueryResult<String> {
+    let now = Utc::now().naive_utc();
+    diesel::update(
+        staff_tokens::table
+            .filter(staff_tokens::staff_id.eq(staff_id))
+            .filter(staff_tokens::purpose.eq(purpose.as_str()))
+            .filter(staff_tokens::used_at.is_null()),
+    )
+    .set(staff_tokens::used_at.eq(now))
+    .execute(conn)?;
+    let mut bytes = [0u8; 32];
+    crate::random_bytes(&mut bytes);
+    let raw = hex::encode(bytes);
+    diesel::insert_into(staff_tokens::table)
+        .values((
+            staff_tokens::token_hash.eq(token_hash(&raw)),
+            staff_tokens::staff_id.eq(staff_id),
+            staff_tokens::purpose.eq(purpose.as_str()),
+            staff_tokens::expires_at.eq(now + purpose.lifetime()),
+        ))
+        .execute(conn)?;
+    Ok(raw)
+}
+
+/// The account a link is for, if the link still works (without using it).
+pub fn check_token(
+    conn: &mut DbConnection,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> QueryResult<Result<String, TokenProblem>> {
+    let found: Option<(String, NaiveDateTime, Option<NaiveDateTime>)> = staff_tokens::table
+        .filter(staff_tokens::token_hash.eq(token_hash(raw)))
+        .filter(staff_tokens::purpose.eq(purpose.as_str()))
+        .select((staff_tokens::staff_id, staff_tokens::expires_at, staff_tokens::used_at))
+        .first(conn)
+        .optional()?;
+    Ok(match found {
+        None => Err(TokenProblem::Unknown),
+        Some((_, _, Some(_))) => Err(TokenProblem::Used),
+        Some((_, expires, None)) if expires < Utc::now().naive_utc() => Err(TokenProblem::Expired),
+        Some((id, _, None)) => Ok(id),
+    })
+}
+
+/// Uses a link: it works once. Call inside the transaction that acts on it.
+pub fn use_token(
+    conn: &mut DbConnection,
+    raw: &str,
+    purpose: TokenPurpose,
+) -> QueryResult<Result<String, TokenProblem>> {
+    let id = match check_token(conn, raw, purpose)? {
+        Ok(id) => id,
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let taken = diesel::update(
+        staff_tokens::table
+            .filter(staff_tokens::token_hash.eq(token_hash(raw)))
+            .filter(staff_tokens::used_at.is_null()),
+    )
+    .set(staff_tokens::used_at.eq(Utc::now().naive_utc()))
+    .execute(conn)?;
+    Ok(if taken == 1 { Ok(id) } else { Err(TokenProblem::Used) })
+}

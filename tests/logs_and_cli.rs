@@ -1,0 +1,147 @@
+//! The real binary, as an admin would run it: `user add` prints a link that
+//! sets a password; and the log a whole session writes never holds a client
+//! address, an email address, a receipt code or an answer.
+
+#[path = "support/served.rs"]
+mod served;
+mod support;
+
+use std::net::IpAddr;
+use std::process::Command;
+
+use served::{Server, ServerConfig};
+use support::Page;
+
+const SECRET: &str = "a test secret that is long enough to use";
+/// The client connects from this address, so it can be looked for in the log.
+const CLIENT: [u8; 4] = [127, 0, 0, 2];
+
+async fn fetch(request: reqwest::RequestBuilder) -> Page {
+    let res = request.send().await.expect("the server answers");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    Page { status, headers, body: res.text().await.unwrap() }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect::<Vec<_>>().join("&")
+}
+
+#[tokio::test]
+async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = dir.path().join("db.sqlite3").to_string_lossy().into_owned();
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_listening-loop"));
+    let port = served::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+
+    // The admin's first step, from the README.
+    let added = Command::new(&binary)
+        .args(["user", "add", "--email", "Admin@Example.org", "--role", "admin", "--name", "Ada"])
+        .env("DATABASE_URL", &database_url)
+        .env("DATA_DIR", dir.path())
+        .env("SECRET_KEY", SECRET)
+        .env("BASE_URL", &base)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let stdout = String::from_utf8_lossy(&added.stdout);
+    let link =
+        stdout.lines().find_map(|l| l.trim().strip_prefix(&base)).expect("a link to set the password").to_owned();
+    assert!(link.starts_with("/staff/accept/"));
+    let twice = Command::new(&binary)
+        .args(["user", "add", "--email", "admin@example.org", "--role", "admin"])
+        .env("DATABASE_URL", &database_url)
+        .env("DATA_DIR", dir.path())
+        .env("SECRET_KEY", SECRET)
+        .output()
+        .unwrap();
+    assert!(!twice.status.success(), "an address has one account");
+    let bad_role = Command::new(&binary)
+        .args(["user", "add", "--email", "x@example.org", "--role", "boss"])
+        .env("DATABASE_URL", &database_url)
+        .env("DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
+
+    let log = dir.path().join("server.log");
+    let server = Server::start(ServerConfig {
+        binary,
+        database_url,
+        data_dir: dir.path().to_path_buf(),
+        surveys_dir: served::shipped_surveys(),
+        secret: SECRET.into(),
+        port,
+        extra_env: vec![("RUST_LOG".into(), "info".into()), ("BASE_URL".into(), base.clone())],
+        log: log.clone(),
+    });
+    let client = reqwest::Client::builder()
+        .local_address(IpAddr::from(CLIENT))
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |path: &str, body: String| {
+        client.post(format!("{base}{path}")).header("content-type", "application/x-www-form-urlencoded").body(body)
+    };
+
+    // The admin sets a password from the link, signs in, and invites someone.
+    let set = fetch(client.get(format!("{base}{link}"))).await;
+    let token = csrf(&set);
+    let done = fetch(post(&link, form(&[("csrf", &token), ("password", "ada's own long password")]))).await;
+    assert_eq!(done.status, 303);
+    let accounts = fetch(client.get(format!("{base}/staff/accounts"))).await;
+    assert_eq!(accounts.status, 200, "the new admin reaches the accounts page");
+    let token = csrf(&accounts);
+    let invited = fetch(post(
+        "/staff/accounts/invite",
+        form(&[("csrf", &token), ("email", "invitee@example.org"), ("name", "Ivy"), ("role", "publisher")]),
+    ))
+    .await;
+    assert_eq!(invited.status, 200);
+
+    // A young person answers, with contact details in their words.
+    let mut page = fetch(post("/s/young-people/start", form(&[("age", "16-17")]))).await;
+    let mut receipt = None;
+    for _ in 0..40 {
+        assert_eq!(page.status, 200);
+        if let Some(code) = page.receipt() {
+            receipt = Some(code);
+            break;
+        }
+        let mut pairs = vec![("state".to_owned(), page.state())];
+        let buttons = page.buttons();
+        let nav = if buttons.iter().any(|b| b == "submit") {
+            "submit"
+        } else if buttons.iter().any(|b| b == "continue") {
+            "continue"
+        } else {
+            "next"
+        };
+        pairs.push(("nav".into(), nav.into()));
+        for (kind, name, ..) in page.inputs() {
+            if kind == "textarea" {
+                pairs.push((name, "mail me at child.secret@example.com or ring 07700 900461".into()));
+            }
+        }
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        page = fetch(post("/s/young-people", form(&borrowed))).await;
+    }
+    let receipt = receipt.expect("the survey was sent");
+    drop(server);
+
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("access"), "the access log was written at info level:\n{written}");
+    for secret in ["127.0.0.2", "child.secret", "07700", "invitee@example.org", "admin@example.org", receipt.as_str()] {
+        assert!(!written.contains(secret), "the log holds {secret:?}:\n{written}");
+    }
+    // Nor does the log carry query strings.
+    assert!(!written.contains('?'), "{written}");
+}
+
+fn csrf(page: &Page) -> String {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+}

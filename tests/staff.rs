@@ -1,0 +1,486 @@
+//! Staff accounts, roles, sessions, form tokens, mail and the security
+//! baseline, over HTTP against the real app, on each database.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use diesel::prelude::*;
+use listening_loop::staff::access::{Access, ROUTES};
+use listening_loop::staff::roles::Role;
+use listening_loop::staff::{password, store};
+use support::smtp::SmtpListener;
+use support::{Page, TestApp, on_each_database, spawn_app_configured};
+
+const PASSWORD: &str = "a long enough staff password";
+
+/// Who may use each staff route. A route added to the app but not here (or
+/// here but not in the app) fails `every_staff_route_is_in_the_matrix`.
+const MATRIX: &[(&str, &str, &str)] = &[
+    ("GET", "/staff", "signed-in"),
+    ("GET", "/staff/sign-in", "public"),
+    ("POST", "/staff/sign-in", "public"),
+    ("POST", "/staff/sign-out", "signed-in"),
+    ("GET", "/staff/accept/{token}", "public"),
+    ("POST", "/staff/accept/{token}", "public"),
+    ("GET", "/staff/reset", "public"),
+    ("POST", "/staff/reset", "public"),
+    ("GET", "/staff/reset/{token}", "public"),
+    ("POST", "/staff/reset/{token}", "public"),
+    ("GET", "/staff/password", "signed-in"),
+    ("POST", "/staff/password", "signed-in"),
+    ("GET", "/staff/accounts", "admin"),
+    ("POST", "/staff/accounts/invite", "admin"),
+    ("POST", "/staff/accounts/{id}/roles", "admin"),
+    ("POST", "/staff/accounts/{id}/deactivate", "admin"),
+    ("POST", "/staff/accounts/{id}/reactivate", "admin"),
+    ("GET", "/staff/audit", "admin"),
+    ("GET", "/staff/outbox", "admin"),
+];
+
+fn allowed(who: &str, roles: &[Role]) -> bool {
+    match who {
+        "public" | "signed-in" => true,
+        "admin" => roles.contains(&Role::Admin),
+        other => panic!("unknown access {other}"),
+    }
+}
+
+/// Makes an active account with a password, straight in the database.
+fn make_staff(app: &TestApp, email: &str, roles: &[Role]) -> String {
+    let mut conn = app.db.get().unwrap();
+    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
+    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().expect("a new account");
+    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+    id
+}
+
+/// A browser with its own cookies.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Browser {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Browser { client, base: app.address.clone() }
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        page(res).await
+    }
+
+    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body: Vec<String> =
+            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await
+            .unwrap();
+        page(res).await
+    }
+
+    /// The form token on a page.
+    async fn csrf(&self, path: &str) -> String {
+        let page = self.get(path).await;
+        csrf_of(&page).unwrap_or_else(|| panic!("no csrf field on {path}: {}", page.status))
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> Page {
+        let csrf = self.csrf("/staff/sign-in").await;
+        self.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", password)]).await
+    }
+
+    async fn signed_in(app: &TestApp, email: &str) -> Browser {
+        let browser = Browser::new(app);
+        let res = browser.sign_in(email, PASSWORD).await;
+        assert_eq!(res.status, 303, "{email} signs in: {}", res.body);
+        assert_eq!(location(&res), "/staff");
+        browser
+    }
+}
+
+async fn page(res: reqwest::Response) -> Page {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    Page { status, headers, body: res.text().await.unwrap() }
+}
+
+fn csrf_of(page: &Page) -> Option<String> {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned))
+}
+
+fn location(page: &Page) -> String {
+    page.headers.get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+fn is_sign_in_redirect(page: &Page) -> bool {
+    page.status == 303 && location(page) == "/staff/sign-in"
+}
+
+#[test]
+fn every_staff_route_is_in_the_matrix() {
+    let declared: BTreeSet<(String, String, String)> = ROUTES
+        .iter()
+        .map(|r| {
+            let access = match r.access {
+                Access::Public => "public",
+                Access::SignedIn => "signed-in",
+                Access::Roles(&[Role::Admin]) => "admin",
+                Access::Roles(other) => panic!("add {other:?} to this test"),
+            };
+            (r.method.to_string(), r.path.to_owned(), access.to_owned())
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> =
+        MATRIX.iter().map(|(m, p, a)| (m.to_string(), p.to_string(), a.to_string())).collect();
+    assert_eq!(declared, expected, "the app's staff routes and this test's matrix differ");
+}
+
+#[tokio::test]
+async fn the_route_role_matrix_holds_for_everyone() {
+    on_each_database(|app| async move {
+        let people: Vec<(&str, Vec<Role>)> = vec![
+            ("youth@example.org", vec![Role::YouthReviewer]),
+            ("lead@example.org", vec![Role::SafeguardingLead]),
+            ("publisher@example.org", vec![Role::Publisher]),
+            ("admin@example.org", vec![Role::Admin]),
+        ];
+        for (email, roles) in &people {
+            make_staff(&app, email, roles);
+        }
+        let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
+        let mut invites = 0;
+        for (method, template, who) in MATRIX {
+            let path = template.replace("{token}", "not-a-real-token").replace("{id}", &victim);
+            // Anonymous.
+            let anonymous = Browser::new(&app);
+            let page = match *method {
+                "GET" => anonymous.get(&path).await,
+                _ => {
+                    let csrf = anonymous.csrf("/staff/sign-in").await;
+                    anonymous
+                        .post(&path, &[("csrf", &csrf), ("email", "nobody@example.org"), ("password", "wrong")])
+                        .await
+                }
+            };
+            if *who == "public" {
+                assert!(
+                    !is_sign_in_redirect(&page) && page.status != 403 && page.status < 500,
+                    "anonymous {method} {path}: {}",
+                    page.status
+                );
+            } else {
+                assert!(
+                    is_sign_in_redirect(&page),
+                    "anonymous {method} {path} gets the sign-in page, got {}",
+                    page.status
+                );
+            }
+            // Each role.
+            for (email, roles) in &people {
+                let browser = Browser::signed_in(&app, email).await;
+                let page = match *method {
+                    "GET" => browser.get(&path).await,
+                    _ => {
+                        // Pages used before signing in carry the form token; the rest, the session's.
+                        let source = if *who == "public" { "/staff/reset" } else { "/staff" };
+                        let csrf = browser.csrf(source).await;
+                        invites += 1;
+                        let invitee = format!("invitee{invites}@example.org");
+                        let fields = [
+                            ("csrf", csrf.as_str()),
+                            ("email", invitee.as_str()),
+                            ("name", "Invitee"),
+                            ("role", "youth_reviewer"),
+                            ("current", "not my password"),
+                            ("password", "another long enough password"),
+                        ];
+                        browser.post(&path, &fields).await
+                    }
+                };
+                let expect_allowed = allowed(who, roles);
+                if expect_allowed && path == "/staff/sign-out" {
+                    assert!(is_sign_in_redirect(&page), "{email} signs out");
+                    assert!(is_sign_in_redirect(&browser.get("/staff").await), "and is signed out");
+                } else if expect_allowed {
+                    assert!(
+                        !is_sign_in_redirect(&page) && page.status != 403 && page.status < 500,
+                        "{email} {method} {path}: {}",
+                        page.status
+                    );
+                } else {
+                    assert_eq!(page.status, 403, "{email} {method} {path} is refused");
+                    assert!(page.body.contains("You can't use this page"));
+                }
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_post_without_the_form_token_is_refused() {
+    on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
+        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        for (method, template, _) in MATRIX.iter().filter(|(m, ..)| *m == "POST") {
+            let path = template.replace("{token}", "not-a-real-token").replace("{id}", &victim);
+            for fields in [vec![], vec![("csrf", "forged")]] {
+                let mut all = fields.clone();
+                all.extend([("email", "x@example.org"), ("name", "X"), ("role", "admin"), ("password", PASSWORD)]);
+                let page = admin.post(&path, &all).await;
+                assert_eq!(page.status, 403, "{method} {path} without a good token: {}", page.status);
+            }
+        }
+        // Nothing changed: the victim is still an active youth reviewer and no invite went out.
+        let mut conn = app.db.get().unwrap();
+        let row = store::find_by_id(&mut conn, &victim).unwrap().unwrap();
+        assert!(row.active);
+        assert_eq!(store::roles_of(&mut conn, &victim).unwrap(), vec![Role::YouthReviewer]);
+        assert_eq!(app.count("outbox"), 0);
+        // And the admin's session still works.
+        assert_eq!(admin.get("/staff/accounts").await.status, 200);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_invite_arrives_by_smtp_and_its_link_sets_a_password() {
+    for db in support::databases() {
+        let mut smtp = SmtpListener::start().await;
+        let url = smtp.url();
+        let app = spawn_app_configured(db, move |s| s.smtp_url = Some(url)).await;
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        let csrf = admin.csrf("/staff/accounts").await;
+        let sent = admin
+            .post(
+                "/staff/accounts/invite",
+                &[
+                    ("csrf", &csrf),
+                    ("email", "Sam@Example.org"),
+                    ("name", "Sam"),
+                    ("role", "youth_reviewer"),
+                    ("role", "publisher"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(sent.body.contains("Invite sent"));
+
+        let mail = smtp.wait_for("sam@example.org", 10).await.expect("the invite arrives");
+        let link = mail.link("http://127.0.0.1/staff/accept/").expect("a link in the invite");
+        let path = link.trim_start_matches("http://127.0.0.1");
+        assert!(mail.text().contains("Content-Type: text/html") && mail.text().contains("Content-Type: text/plain"));
+
+        let sam = Browser::new(&app);
+        let form = sam.get(path).await;
+        assert_eq!(form.status, 200);
+        let csrf = csrf_of(&form).unwrap();
+        let short = sam.post(path, &[("csrf", &csrf), ("password", "short")]).await;
+        assert_eq!(short.status, 400);
+        assert!(short.body.contains("at least 12 characters"));
+        let done = sam.post(path, &[("csrf", &csrf), ("password", "sam's long password")]).await;
+        assert_eq!(done.status, 303);
+        let home = sam.get("/staff").await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains("Youth Council reviewer") && home.body.contains("Sub-group publisher"));
+        assert!(!home.body.contains("Staff accounts"), "only what the roles may use");
+        // The link works once.
+        let again = Browser::new(&app).get(path).await;
+        assert_eq!(again.status, 410);
+        // Sam can sign in with the new password.
+        let fresh = Browser::new(&app);
+        assert_eq!(fresh.sign_in("sam@example.org", "sam's long password").await.status, 303);
+
+        // With the mail server down, mail waits in the outbox…
+        smtp.stop();
+        let csrf = admin.csrf("/staff/accounts").await;
+        admin
+            .post(
+                "/staff/accounts/invite",
+                &[("csrf", &csrf), ("email", "kim@example.org"), ("name", "Kim"), ("role", "publisher")],
+            )
+            .await;
+        let mut waited = false;
+        for _ in 0..100 {
+            let mut conn = app.db.get().unwrap();
+            use listening_loop::db::schema::outbox;
+            let tries: Vec<(i32, Option<String>)> = outbox::table
+                .filter(outbox::to_address.eq("kim@example.org"))
+                .filter(outbox::sent_at.is_null())
+                .select((outbox::attempts, outbox::last_error))
+                .load(&mut conn)
+                .unwrap();
+            if tries.iter().any(|(n, e)| *n >= 1 && e.is_some()) {
+                waited = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(waited, "a failed send is recorded and the mail stays queued");
+        let outbox_page = admin.get("/staff/outbox").await;
+        assert!(outbox_page.body.contains("k…@example.org"), "admins see what is waiting");
+        // …and is delivered once when it is back.
+        smtp.restart().await;
+        smtp.wait_for("kim@example.org", 15).await.expect("delivered after the restart");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let copies = smtp.received().iter().filter(|m| m.to.iter().any(|t| t == "kim@example.org")).count();
+        assert_eq!(copies, 1);
+    }
+}
+
+#[tokio::test]
+async fn links_expire_and_work_once() {
+    on_each_database(|app| async move {
+        let id = make_staff(&app, "pat@example.org", &[Role::Publisher]);
+        let (used, expired) = {
+            let mut conn = app.db.get().unwrap();
+            let used = store::issue_token(&mut conn, &id, store::TokenPurpose::Reset).unwrap();
+            let expired = store::issue_token(&mut conn, &id, store::TokenPurpose::Invite).unwrap();
+            use listening_loop::db::schema::staff_tokens;
+            diesel::update(staff_tokens::table.filter(staff_tokens::purpose.eq("invite")))
+                .set(staff_tokens::expires_at.eq(chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(1)))
+                .execute(&mut conn)
+                .unwrap();
+            (used, expired)
+        };
+        let browser = Browser::new(&app);
+        let path = format!("/staff/reset/{used}");
+        let csrf = browser.csrf(&path).await;
+        assert_eq!(browser.post(&path, &[("csrf", &csrf), ("password", "a brand new password")]).await.status, 303);
+        let reused = Browser::new(&app);
+        let page = reused.get(&path).await;
+        assert_eq!(page.status, 410);
+        assert!(page.body.contains("already been used"));
+        let page = Browser::new(&app).get(&format!("/staff/accept/{expired}")).await;
+        assert_eq!(page.status, 410);
+        assert!(page.body.contains("expired"));
+        // An invite link is no reset link.
+        assert_eq!(Browser::new(&app).get(&format!("/staff/accept/{used}")).await.status, 404);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_out_deactivation_and_role_changes_end_old_sessions() {
+    on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let id = make_staff(&app, "ali@example.org", &[Role::Publisher]);
+        let admin = Browser::signed_in(&app, "admin@example.org").await;
+
+        // Sign-out: a copy of the old cookie is refused afterwards.
+        let ali = Browser::signed_in(&app, "ali@example.org").await;
+        let cookie = ali.get("/staff").await;
+        assert_eq!(cookie.status, 200);
+        let stolen = ali.client.clone();
+        let csrf = ali.csrf("/staff").await;
+        assert!(is_sign_in_redirect(&ali.post("/staff/sign-out", &[("csrf", &csrf)]).await));
+        let replay = Browser { client: stolen, base: app.address.clone() };
+        assert!(is_sign_in_redirect(&replay.get("/staff").await));
+
+        // Deactivation ends a live session at once, and sign-in fails.
+        let ali = Browser::signed_in(&app, "ali@example.org").await;
+        let csrf = admin.csrf("/staff/accounts").await;
+        assert_eq!(admin.post(&format!("/staff/accounts/{id}/deactivate"), &[("csrf", &csrf)]).await.status, 303);
+        assert!(is_sign_in_redirect(&ali.get("/staff").await));
+        assert_eq!(Browser::new(&app).sign_in("ali@example.org", PASSWORD).await.status, 401);
+        assert_eq!(admin.post(&format!("/staff/accounts/{id}/reactivate"), &[("csrf", &csrf)]).await.status, 303);
+
+        // A role change ends it too.
+        let ali = Browser::signed_in(&app, "ali@example.org").await;
+        let csrf = admin.csrf("/staff/accounts").await;
+        admin.post(&format!("/staff/accounts/{id}/roles"), &[("csrf", &csrf), ("role", "youth_reviewer")]).await;
+        assert!(is_sign_in_redirect(&ali.get("/staff").await));
+
+        // The last admin cannot remove their own admin role, nor deactivate themselves.
+        let admin_id = store::find_by_email(
+            &mut app.db.get().unwrap(),
+            &listening_loop::mail::EmailAddress::parse("admin@example.org").unwrap(),
+        )
+        .unwrap()
+        .unwrap()
+        .id;
+        let kept =
+            admin.post(&format!("/staff/accounts/{admin_id}/roles"), &[("csrf", &csrf), ("role", "publisher")]).await;
+        assert_eq!(kept.status, 400);
+        assert!(kept.body.contains("Someone must stay an admin"));
+
+        // Everything above is in the audit log, which only admins read.
+        let log = admin.get("/staff/audit").await;
+        for action in ["signed in", "signed out", "deactivated", "reactivated", "changed roles", "failed sign-in"] {
+            assert!(log.body.contains(action), "the audit log records {action}");
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_audit_log_cannot_be_changed() {
+    on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        Browser::signed_in(&app, "admin@example.org").await;
+        let mut conn = app.db.get().unwrap();
+        assert!(app.count("audit_log") >= 1);
+        assert!(diesel::sql_query("UPDATE audit_log SET action = 'nothing'").execute(&mut conn).is_err());
+        assert!(diesel::sql_query("DELETE FROM audit_log").execute(&mut conn).is_err());
+        assert!(app.count("audit_log") >= 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_tries_are_limited_per_account() {
+    on_each_database(|app| async move {
+        make_staff(&app, "jo@example.org", &[Role::Publisher]);
+        for _ in 0..5 {
+            assert_eq!(Browser::new(&app).sign_in("jo@example.org", "wrong password!").await.status, 401);
+        }
+        // Even the right password now waits.
+        let page = Browser::new(&app).sign_in("jo@example.org", PASSWORD).await;
+        assert_eq!(page.status, 429);
+        assert!(page.body.contains("Please wait"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_kind_of_page() {
+    on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        let pages = [
+            app.get("/s/young-people").await,
+            admin.get("/staff/accounts").await,
+            Browser::new(&app).get("/staff/sign-in").await,
+            app.get("/no-such-page").await,
+            Browser::new(&app).get("/staff/nowhere").await,
+        ];
+        for page in pages {
+            let h = &page.headers;
+            let csp = h["content-security-policy"].to_str().unwrap();
+            for part in ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"] {
+                assert!(csp.contains(part), "{csp}");
+            }
+            assert!(!csp.contains("unsafe-inline"));
+            assert_eq!(h["x-content-type-options"], "nosniff");
+            assert_eq!(h["referrer-policy"], "no-referrer");
+            assert!(h["permissions-policy"].to_str().unwrap().contains("geolocation=()"));
+            assert_eq!(h["cache-control"], "no-store");
+        }
+        let cookie = Browser::new(&app).get("/staff/sign-in").await;
+        let set = cookie.headers["set-cookie"].to_str().unwrap();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    })
+    .await;
+}
