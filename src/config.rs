@@ -32,6 +32,8 @@ pub struct Settings {
     pub mail_poll: std::time::Duration,
     /// The wait after a first failed send; doubles each try, up to an hour.
     pub mail_retry_base: std::time::Duration,
+    /// Respondent form posts allowed per client address per minute (0: no limit).
+    pub respondent_posts_per_minute: u32,
     /// For the benchmark only: SQLite's `synchronous` (FULL unless told).
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// For the benchmark only: submissions per transaction (1 = no group commit).
@@ -66,6 +68,11 @@ impl Settings {
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "Listening Loop <listening-loop@localhost>".to_owned()),
             mail_poll: std::time::Duration::from_secs(2),
             mail_retry_base: std::time::Duration::from_secs(30),
+            respondent_posts_per_minute: parse_number(
+                "RESPONDENT_POSTS_PER_MINUTE",
+                var("RESPONDENT_POSTS_PER_MINUTE"),
+                6000,
+            )?,
             sqlite_synchronous: match var("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_uppercase()).as_deref() {
                 None | Some("FULL") => crate::db::SqliteSynchronous::Full,
                 Some("NORMAL") => crate::db::SqliteSynchronous::Normal,

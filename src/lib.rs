@@ -39,8 +39,8 @@ pub struct AppState {
     pub sessions: staff::session::Sessions,
     /// Sign-in and reset tries per client address.
     pub signin_throttle: web::throttle::Throttle,
-    /// Respondent form posts per client address.
-    pub respond_throttle: web::throttle::Throttle,
+    /// Respondent form posts per client address; `None` when turned off.
+    pub respond_throttle: Option<web::throttle::Throttle>,
 }
 
 /// A built, bound, not yet running service.
@@ -80,9 +80,13 @@ impl Application {
             sessions: staff::session::Sessions::new(settings.secret.derive("staff sessions"), https),
             // Ten failed tries, then one more every 90 seconds.
             signin_throttle: web::throttle::Throttle::new(10, std::time::Duration::from_secs(90)),
-            // A whole class behind one school address answers at once: room
-            // for 600 page posts a minute, with a burst of 600.
-            respond_throttle: web::throttle::Throttle::new(600, std::time::Duration::from_millis(100)),
+            // A whole school behind one address answers at once: the default
+            // 6,000 page posts a minute (with a burst as large) is room for
+            // hundreds of children, and still stops one client flooding us.
+            respond_throttle: (settings.respondent_posts_per_minute > 0).then(|| {
+                let per_minute = settings.respondent_posts_per_minute;
+                web::throttle::Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
+            }),
             settings,
         });
         let server = HttpServer::new(move || {

@@ -172,3 +172,18 @@ async fn unknown_surveys_and_pages_get_a_calm_not_found() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_client_posting_too_fast_is_asked_to_wait() {
+    for db in support::databases() {
+        let app = support::spawn_app_configured(db, |s| s.respondent_posts_per_minute = 3).await;
+        for _ in 0..3 {
+            assert_eq!(app.post("/s/young-people/start", &[("age", "12-15")]).await.status, 200);
+        }
+        let limited = app.post("/s/young-people/start", &[("age", "12-15")]).await;
+        assert_calm(&limited, 429);
+        assert!(limited.body.contains("Please wait a few minutes"));
+        // Reading is never limited.
+        assert_eq!(app.get("/s/young-people").await.status, 200);
+    }
+}
