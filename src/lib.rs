@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod respond;
+pub mod review;
 pub mod staff;
 pub mod surveys;
 pub mod web;
@@ -56,7 +57,11 @@ impl Application {
         let registry = Arc::new(Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
-        let writer = Writer::start(db.clone(), settings.secret.derive("receipt codes"), settings.writer_max_batch);
+        let keys = db::writer::WriterKeys {
+            receipt_key: settings.secret.derive("receipt codes"),
+            safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
+        };
+        let writer = Writer::start(db.clone(), keys, settings.writer_max_batch);
         let transport = mail::transport::Transport::new(settings.smtp_url.as_deref(), settings.data_dir.join("outbox"))
             .map_err(StartError::Mail)?;
         let from = settings.mail_from.parse().map_err(|e| StartError::Mail(format!("MAIL_FROM is not usable: {e}")))?;

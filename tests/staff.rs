@@ -36,12 +36,19 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("POST", "/staff/accounts/{id}/reactivate", "admin"),
     ("GET", "/staff/audit", "admin"),
     ("GET", "/staff/outbox", "admin"),
+    ("GET", "/staff/review", "youth_reviewer"),
+    ("POST", "/staff/review/{id}", "youth_reviewer"),
+    ("GET", "/staff/safeguarding", "safeguarding_lead"),
+    ("GET", "/staff/safeguarding/{id}", "safeguarding_lead"),
+    ("POST", "/staff/safeguarding/{id}/notes", "safeguarding_lead"),
 ];
 
 fn allowed(who: &str, roles: &[Role]) -> bool {
     match who {
         "public" | "signed-in" => true,
         "admin" => roles.contains(&Role::Admin),
+        "youth_reviewer" => roles.contains(&Role::YouthReviewer),
+        "safeguarding_lead" => roles.contains(&Role::SafeguardingLead),
         other => panic!("unknown access {other}"),
     }
 }
@@ -135,6 +142,8 @@ fn every_staff_route_is_in_the_matrix() {
                 Access::Public => "public",
                 Access::SignedIn => "signed-in",
                 Access::Roles(&[Role::Admin]) => "admin",
+                Access::Roles(&[Role::YouthReviewer]) => "youth_reviewer",
+                Access::Roles(&[Role::SafeguardingLead]) => "safeguarding_lead",
                 Access::Roles(other) => panic!("add {other:?} to this test"),
             };
             (r.method.to_string(), r.path.to_owned(), access.to_owned())

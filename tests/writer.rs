@@ -3,7 +3,11 @@
 
 mod support;
 
-use listening_loop::db::writer::{NewAnswer, NewSubmission, Outcome, Writer, write_batch};
+use listening_loop::db::writer::{NewAnswer, NewSubmission, Outcome, Writer, WriterKeys, write_batch};
+
+fn keys(receipt_key: [u8; 32]) -> WriterKeys {
+    WriterKeys { receipt_key, safeguarding_url: "http://127.0.0.1/staff/safeguarding".into() }
+}
 use support::on_each_database;
 
 fn submission(token: u8, answers: &[(&str, &str, &str)]) -> NewSubmission {
@@ -15,6 +19,8 @@ fn submission(token: u8, answers: &[(&str, &str, &str)]) -> NewSubmission {
         age_group: "adult".into(),
         language: "en".into(),
         concern: false,
+        suggested_themes: vec!["food-and-drink".into()],
+        via: None,
         answers: answers
             .iter()
             .map(|(q, part, choice)| NewAnswer {
@@ -39,7 +45,7 @@ async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
             // The first submission again, in the same batch: stored once.
             submission(1, &[("a", "", "1"), ("b", "", "2")]),
         ];
-        let results = write_batch(&mut conn, &[9; 32], &batch).expect("the batch commits");
+        let results = write_batch(&mut conn, &keys([9; 32]), &batch).expect("the batch commits");
         assert!(matches!(results[0], Ok(Outcome::Stored(_))));
         assert!(results[1].is_err(), "the broken submission is refused");
         assert!(matches!(results[2], Ok(Outcome::Stored(_))));
@@ -56,7 +62,7 @@ async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
 #[tokio::test]
 async fn the_writer_thread_acknowledges_only_what_it_stored() {
     on_each_database(|app| async move {
-        let writer = Writer::start(app.db.clone(), [4; 32], 64);
+        let writer = Writer::start(app.db.clone(), keys([4; 32]), 64);
         let sends = (0..200u8).map(|i| {
             let writer = writer.clone();
             async move { writer.submit(submission(i, &[("a", "", "1"), ("b", "", "3")])).await }

@@ -13,6 +13,8 @@ diesel::table! {
         concern -> Bool,
         receipt_hash -> Text,
         submission_hash -> Text,
+        via -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -27,7 +29,6 @@ diesel::table! {
 }
 
 diesel::joinable!(answers -> responses (response_id));
-diesel::allow_tables_to_appear_in_same_query!(responses, answers);
 
 diesel::table! {
     staff (id) {
@@ -92,3 +93,66 @@ diesel::table! {
 diesel::joinable!(staff_roles -> staff (staff_id));
 diesel::joinable!(staff_tokens -> staff (staff_id));
 diesel::allow_tables_to_appear_in_same_query!(staff, staff_roles, staff_tokens, audit_log, outbox);
+
+diesel::table! {
+    response_themes (response_id, theme_id) {
+        response_id -> Text,
+        theme_id -> Text,
+        origin -> Text,
+        confirmed -> Bool,
+    }
+}
+
+diesel::table! {
+    shared_quotes (response_id, question_id, part) {
+        response_id -> Text,
+        question_id -> Text,
+        part -> Text,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    safeguarding_notes (id) {
+        id -> Text,
+        response_id -> Text,
+        at -> Timestamp,
+        staff_id -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    distribution_links (code) {
+        code -> Text,
+        label -> Text,
+        survey_link -> Text,
+        created_at -> Timestamp,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    you_said (id) {
+        id -> Text,
+        theme_id -> Text,
+        statement -> Text,
+        written_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(response_themes -> responses (response_id));
+diesel::joinable!(shared_quotes -> responses (response_id));
+diesel::joinable!(safeguarding_notes -> responses (response_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    responses,
+    response_themes,
+    shared_quotes,
+    safeguarding_notes,
+    answers,
+    distribution_links,
+    you_said,
+    staff
+);

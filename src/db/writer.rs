@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
-use super::schema::{answers, responses};
+use super::schema::{answers, response_themes, responses};
 use super::{Database, DbConnection};
 use crate::anonymise::scrub::ScrubbedText;
 use crate::respond::receipt::ReceiptCode;
@@ -38,6 +38,10 @@ pub struct NewSubmission {
     /// Free text matched the safeguarding lexicon.
     pub concern: bool,
     pub answers: Vec<NewAnswer>,
+    /// Themes suggested from the free text's keywords, for a reviewer to confirm.
+    pub suggested_themes: Vec<String>,
+    /// The distribution link it came through, if any.
+    pub via: Option<String>,
 }
 
 /// One answer row. Free text can only be [`ScrubbedText`].
@@ -70,6 +74,15 @@ pub enum WriteError {
 
 type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 
+/// What the writer needs besides the submissions.
+#[derive(Clone)]
+pub struct WriterKeys {
+    /// Derives receipt codes from submission tokens, and keys their stored hash.
+    pub receipt_key: [u8; 32],
+    /// The safeguarding queue's address, for the alert email to leads.
+    pub safeguarding_url: String,
+}
+
 /// Hands submissions to the writer thread. Cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
@@ -79,11 +92,11 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread on a connection of its own. `max_batch` is
     /// [`MAX_BATCH`] in service; 1 turns group commit off (for the benchmark).
-    pub fn start(db: Database, receipt_key: [u8; 32], max_batch: usize) -> Writer {
+    pub fn start(db: Database, keys: WriterKeys, max_batch: usize) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         thread::Builder::new()
             .name("response-writer".into())
-            .spawn(move || run(db, receipt_key, max_batch.max(1), jobs))
+            .spawn(move || run(db, keys, max_batch.max(1), jobs))
             .expect("start the response writer thread");
         Writer { queue }
     }
@@ -96,7 +109,7 @@ impl Writer {
     }
 }
 
-fn run(db: Database, receipt_key: [u8; 32], max_batch: usize, mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
+fn run(db: Database, keys: WriterKeys, max_batch: usize, mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
     let mut conn: Option<DbConnection> = None;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
@@ -111,7 +124,7 @@ fn run(db: Database, receipt_key: [u8; 32], max_batch: usize, mut jobs: mpsc::Re
         // once more on a fresh connection before anyone is told it failed.
         let mut results = None;
         for _ in 0..2 {
-            match commit_batch(&db, &mut conn, &receipt_key, &submissions) {
+            match commit_batch(&db, &mut conn, &keys, &submissions) {
                 Ok(done) => {
                     results = Some(done);
                     break;
@@ -135,14 +148,14 @@ fn run(db: Database, receipt_key: [u8; 32], max_batch: usize, mut jobs: mpsc::Re
 fn commit_batch(
     db: &Database,
     conn: &mut Option<DbConnection>,
-    receipt_key: &[u8; 32],
+    keys: &WriterKeys,
     submissions: &[NewSubmission],
 ) -> Result<Vec<Result<Outcome, WriteError>>, String> {
     if conn.is_none() {
         *conn = Some(db.open_dedicated().map_err(|e| e.to_string())?);
     }
     let Some(conn) = conn.as_mut() else { unreachable!("connection opened above") };
-    write_batch(conn, receipt_key, submissions).map_err(|e| e.to_string())
+    write_batch(conn, keys, submissions).map_err(|e| e.to_string())
 }
 
 /// Writes submissions in one transaction, each in a savepoint of its own, and
@@ -150,7 +163,7 @@ fn commit_batch(
 /// nothing of the batch is stored.
 pub fn write_batch(
     conn: &mut DbConnection,
-    receipt_key: &[u8; 32],
+    keys: &WriterKeys,
     submissions: &[NewSubmission],
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
     conn.transaction(|conn| {
@@ -159,14 +172,15 @@ pub fn write_batch(
             .map(|submission| {
                 // Nested transaction = savepoint: a failure here undoes this
                 // submission only.
-                conn.transaction(|conn| write_one(conn, receipt_key, submission))
+                conn.transaction(|conn| write_one(conn, keys, submission))
                     .map_err(|e| WriteError::Failed(e.to_string()))
             })
             .collect())
     })
 }
 
-fn write_one(conn: &mut DbConnection, key: &[u8; 32], s: &NewSubmission) -> QueryResult<Outcome> {
+fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission) -> QueryResult<Outcome> {
+    let key = &keys.receipt_key;
     let submission_hash =
         hex::encode(Sha256::digest([b"listening-loop submission v1\0".as_slice(), &s.token].concat()));
     let earlier: Option<String> = responses::table
@@ -199,8 +213,22 @@ fn write_one(conn: &mut DbConnection, key: &[u8; 32], s: &NewSubmission) -> Quer
                 responses::concern.eq(s.concern),
                 responses::receipt_hash.eq(&receipt_hash),
                 responses::submission_hash.eq(&submission_hash),
+                responses::via.eq(s.via.as_deref()),
             ))
             .execute(conn)?;
+        for theme in &s.suggested_themes {
+            diesel::insert_into(response_themes::table)
+                .values((
+                    response_themes::response_id.eq(&id),
+                    response_themes::theme_id.eq(theme),
+                    response_themes::origin.eq("keyword"),
+                    response_themes::confirmed.eq(false),
+                ))
+                .execute(conn)?;
+        }
+        if s.concern {
+            alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
+        }
         let rows: Vec<_> = s
             .answers
             .iter()
@@ -226,6 +254,33 @@ fn write_one(conn: &mut DbConnection, key: &[u8; 32], s: &NewSubmission) -> Quer
         return Ok(Outcome::Stored(code));
     }
     Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()))
+}
+
+/// Tells every active safeguarding lead that a flagged response arrived:
+/// that it arrived and where to read it, never what it says. Queued in the
+/// submission's own transaction, so the alert exists exactly when the response does.
+fn alert_safeguarding_leads(conn: &mut DbConnection, queue_url: &str) -> QueryResult<()> {
+    use super::schema::{staff, staff_roles};
+    let leads: Vec<String> = staff::table
+        .inner_join(staff_roles::table)
+        .filter(staff_roles::role.eq(crate::staff::roles::Role::SafeguardingLead.as_str()))
+        .filter(staff::active.eq(true))
+        .select(staff::email)
+        .load(conn)?;
+    for lead in leads {
+        let Ok(to) = crate::mail::EmailAddress::parse(&lead) else { continue };
+        let email = crate::mail::Email::new(
+            to,
+            "A response needs a safeguarding lead",
+            &[
+                "A response has arrived with words that may mean a child is being harmed.",
+                "It is kept from the Youth Council. Please read it in the safeguarding queue and record what you did.",
+            ],
+            Some(("Open the safeguarding queue", queue_url)),
+        );
+        crate::mail::enqueue(conn, &email)?;
+    }
+    Ok(())
 }
 
 /// The receipt code for a submission token: keyed, so codes cannot be

@@ -9,6 +9,7 @@ use super::state::{Answer, Draft};
 use crate::anonymise::flag::Lexicon;
 use crate::anonymise::scrub::scrub;
 use crate::db::writer::{NewAnswer, NewSubmission};
+use crate::review::suggest::ThemeSuggester;
 use crate::surveys::{AgeGroup, HOUSES, Question, QuestionKind, RATHER_NOT_SAY, Section, Survey};
 
 /// Longest free-text answer, in characters.
@@ -114,15 +115,27 @@ impl<'a> Journey<'a> {
     /// way (scrubbing is idempotent), so only [`ScrubbedText`] reaches the writer.
     ///
     /// [`ScrubbedText`]: crate::anonymise::scrub::ScrubbedText
-    pub fn submission(&self, draft: &Draft, token: [u8; 16], lexicon: &Lexicon) -> NewSubmission {
+    pub fn submission(
+        &self,
+        draft: &Draft,
+        token: [u8; 16],
+        lexicon: &Lexicon,
+        themes: &ThemeSuggester,
+    ) -> NewSubmission {
         let mut rows = Vec::new();
         let mut concern = false;
+        let mut suggested: Vec<String> = Vec::new();
         let mut text_row = |question: &Question, part: &str, text: &str, rows: &mut Vec<NewAnswer>| {
             let scrubbed = scrub(text);
             if scrubbed.is_empty() {
                 return;
             }
             concern |= lexicon.matches(scrubbed.as_str());
+            for theme in themes.suggest(scrubbed.as_str()) {
+                if !suggested.contains(&theme) {
+                    suggested.push(theme);
+                }
+            }
             rows.push(NewAnswer {
                 question_id: question.id.clone(),
                 part: part.to_owned(),
@@ -157,6 +170,8 @@ impl<'a> Journey<'a> {
             language: draft.lang.clone(),
             concern,
             answers: rows,
+            suggested_themes: suggested,
+            via: draft.via.clone(),
         }
     }
 }

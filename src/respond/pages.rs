@@ -42,7 +42,8 @@ pub async fn landing(state: State, link: web::Path<String>, req: HttpRequest) ->
     }
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let age = query.get("age").and_then(AgeGroup::parse);
-    Ok(html(StatusCode::OK, views::landing(&state.registry.partnership, &surveys, age, &link, None)))
+    let via = query.get("via").filter(|v| !v.is_empty() && v.len() <= 64);
+    Ok(html(StatusCode::OK, views::landing(&state.registry.partnership, &surveys, age, &link, via, None)))
 }
 
 /// `GET /s/{link}/stopped`
@@ -69,9 +70,10 @@ pub async fn start(
     let age = form.get("age").and_then(AgeGroup::parse);
     let Some((survey, age)) = age.and_then(|age| state.registry.for_age(&link, age).map(|s| (s, age))) else {
         let message = "Choose your age group, so we can ask questions that fit.";
-        let page = views::landing(&state.registry.partnership, &surveys, None, &link, Some(message));
+        let page = views::landing(&state.registry.partnership, &surveys, None, &link, form.get("via"), Some(message));
         return Ok(html(StatusCode::BAD_REQUEST, page));
     };
+    let via = known_link(&state, &link, form.get("via")).await?;
     let mut token = [0u8; 16];
     crate::random_bytes(&mut token);
     let draft = Draft {
@@ -84,9 +86,33 @@ pub async fn start(
         reviewing: false,
         skipped: Default::default(),
         answers: Default::default(),
+        via,
     };
     let journey = Journey::new(survey, age);
     Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
+}
+
+/// The distribution link code, if it names an active link for this survey.
+/// An unknown or closed code is dropped quietly: a child with an old poster
+/// can still answer.
+async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<Option<String>, AppError> {
+    let Some(code) = code.map(str::trim).filter(|c| !c.is_empty() && c.len() <= 64) else { return Ok(None) };
+    let (db, link, code) = (state.db.clone(), link.to_owned(), code.to_owned());
+    web::block(move || -> Result<Option<String>, AppError> {
+        use crate::db::schema::distribution_links as dl;
+        use diesel::prelude::*;
+        let mut conn = db.get()?;
+        let found: Option<String> = dl::table
+            .filter(dl::code.eq(&code))
+            .filter(dl::survey_link.eq(&link))
+            .filter(dl::active.eq(true))
+            .select(dl::code)
+            .first(&mut conn)
+            .optional()
+            .map_err(crate::db::DbError::from)?;
+        Ok(found)
+    })
+    .await?
 }
 
 /// Refuses a client posting far faster than a class of children could.
@@ -262,7 +288,7 @@ async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Resul
         .ok()
         .and_then(|t| t.try_into().ok())
         .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
-    let submission = journey.submission(draft, token, &state.registry.lexicon);
+    let submission = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
     let concern = submission.concern;
     let audience = journey.survey.audience;
     match state.writer.submit(submission).await {

@@ -29,6 +29,9 @@ pub struct Draft {
     pub skipped: BTreeSet<String>,
     /// Question id → answer; free text is already scrubbed.
     pub answers: BTreeMap<String, Answer>,
+    /// The distribution link (school, group, setting) the journey started from.
+    #[serde(default)]
+    pub via: Option<String>,
 }
 
 /// One question's answer.
@@ -109,6 +112,7 @@ mod tests {
                 ("food".to_owned(), Answer::Choice("3".into())),
                 ("wish".to_owned(), Answer::Text("more clubs ✨ اردو".into())),
             ]),
+            via: Some("st-marys".into()),
         }
     }
 

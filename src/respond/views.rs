@@ -50,6 +50,7 @@ pub fn landing(
     surveys: &[&Survey],
     chosen_age: Option<AgeGroup>,
     link: &str,
+    via: Option<&str>,
     error: Option<&str>,
 ) -> Markup {
     let first = surveys[0];
@@ -90,6 +91,7 @@ pub fn landing(
                 "This does not delete your browsing history. "
                 a href=(partnership.safety_advice_url) { "How to keep what you look at private" } "." }
             form.start method="post" action={ "/s/" (link) "/start" } novalidate {
+                @if let Some(via) = via { input type="hidden" name="via" value=(via); }
                 @if ages.len() > 1 {
                     div.question.has-error[error.is_some()] {
                         fieldset {

@@ -49,6 +49,8 @@ const fn route(method: Method, path: &'static str, access: Access) -> Declared {
 }
 
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
+const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
+const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
 
 /// Every staff route. Add a route here, with its access, or it answers 404.
 pub const ROUTES: &[Declared] = &[
@@ -71,6 +73,11 @@ pub const ROUTES: &[Declared] = &[
     route(Method::POST, "/staff/accounts/{id}/reactivate", ADMIN),
     route(Method::GET, "/staff/audit", ADMIN),
     route(Method::GET, "/staff/outbox", ADMIN),
+    route(Method::GET, "/staff/review", REVIEWER),
+    route(Method::POST, "/staff/review/{id}", REVIEWER),
+    route(Method::GET, "/staff/safeguarding", LEAD),
+    route(Method::GET, "/staff/safeguarding/{id}", LEAD),
+    route(Method::POST, "/staff/safeguarding/{id}/notes", LEAD),
 ];
 
 static MATCHERS: LazyLock<Vec<(ResourceDef, &'static Declared)>> =

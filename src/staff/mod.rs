@@ -36,6 +36,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts/{id}/deactivate", web::post().to(pages::set_active))
             .route("/accounts/{id}/reactivate", web::post().to(pages::set_active))
             .route("/audit", web::get().to(pages::audit_log))
-            .route("/outbox", web::get().to(pages::outbox)),
+            .route("/outbox", web::get().to(pages::outbox))
+            .route("/review", web::get().to(crate::review::pages::review))
+            .route("/review/{id}", web::post().to(crate::review::pages::save_review))
+            .route("/safeguarding", web::get().to(crate::review::pages::safeguarding))
+            .route("/safeguarding/{id}", web::get().to(crate::review::pages::safeguarding_item))
+            .route("/safeguarding/{id}/notes", web::post().to(crate::review::pages::add_note)),
     );
 }

@@ -29,6 +29,8 @@ pub struct Registry {
     pub partnership: Partnership,
     pub themes: Vec<Theme>,
     pub lexicon: Lexicon,
+    /// Suggests themes for free text from the themes' keywords.
+    pub suggester: crate::review::suggest::ThemeSuggester,
     surveys: Vec<Arc<Survey>>,
 }
 
@@ -64,7 +66,16 @@ impl Registry {
             return Err(errors);
         }
         match (partnership, themes, lexicon) {
-            (Some(partnership), Some(themes), Some(lexicon)) => Ok(Registry { partnership, themes, lexicon, surveys }),
+            (Some(partnership), Some(themes), Some(lexicon)) => {
+                let suggester = crate::review::suggest::ThemeSuggester::new(&themes).map_err(|e| {
+                    vec![SurveyError {
+                        path: dir.join(THEMES),
+                        line: 0,
+                        message: format!("keywords could not be compiled: {e}"),
+                    }]
+                })?;
+                Ok(Registry { partnership, themes, lexicon, suggester, surveys })
+            }
             _ => Err(errors),
         }
     }

@@ -1,0 +1,7 @@
+//! Review: what young people said, grouped into themes by the Youth Council;
+//! the safeguarding queue; the theme dashboard.
+
+pub mod pages;
+pub mod store;
+pub mod suggest;
+pub mod views;

@@ -1,0 +1,202 @@
+//! Handlers of the review and safeguarding queues.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use diesel::Connection;
+
+use super::{store, views};
+use crate::AppState;
+use crate::db::{DbConnection, DbError};
+use crate::respond::form::Form;
+use crate::staff::audit;
+use crate::staff::session::SignedIn;
+use crate::web::AppError;
+
+type State = web::Data<AppState>;
+
+fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
+    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
+}
+
+fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
+}
+
+/// Runs `f` on a pooled connection in a transaction, off the async threads.
+async fn with_db<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = state.db.clone();
+    web::block(move || -> Result<T, AppError> {
+        let mut pooled = db.get()?;
+        let conn: &mut DbConnection = &mut pooled;
+        conn.transaction(f).map_err(|e| AppError::from(DbError::from(e)))
+    })
+    .await?
+}
+
+async fn review_page(state: &AppState, me: &SignedIn, notice: Option<&str>) -> Result<HttpResponse, AppError> {
+    let (next, waiting) = with_db(state, |conn| {
+        let (next, waiting) = store::next_for_review(conn)?;
+        let detail = match next {
+            Some(summary) => {
+                let answers = store::answers_of(conn, &summary.id)?;
+                let themes = store::themes_of(conn, &summary.id)?;
+                Some((summary, answers, themes))
+            }
+            None => None,
+        };
+        Ok((detail, waiting))
+    })
+    .await?;
+    let registry = &state.registry;
+    let view = next.as_ref().map(|(summary, answers, themes)| {
+        let survey = registry.survey(&summary.survey_id).map(|s| s.as_ref());
+        views::ReviewItem { summary, answers, themes, may_quote: views::may_quote(survey, answers) }
+    });
+    Ok(html(StatusCode::OK, views::review(me, registry, view, waiting, notice)))
+}
+
+/// `GET /staff/review`
+pub async fn review(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    review_page(&state, &who(&req)?, None).await
+}
+
+/// `POST /staff/review/{id}` — the themes and quotes a reviewer chose.
+pub async fn save_review(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = Form::read(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
+    if themes.iter().any(|t| state.registry.theme(t).is_none()) {
+        return Err(AppError::BadRequest("That theme doesn't exist.".into()));
+    }
+    let quotes: Vec<(String, String)> = form
+        .all("quote")
+        .into_iter()
+        .filter_map(|q| q.split_once(':').map(|(a, b)| (a.to_owned(), b.to_owned())))
+        .collect();
+    let id = id.into_inner();
+    let registry = state.registry.clone();
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let saved = with_db(&state, move |conn| {
+        // Flagged responses do not exist as far as a reviewer is concerned.
+        let Some(summary) = store::for_reviewer(conn, &id)? else { return Ok(false) };
+        let answers = store::answers_of(conn, &id)?;
+        let survey = registry.survey(&summary.survey_id).map(|s| s.as_ref());
+        // Quotes only of written words, and only where the person agreed.
+        let quotes: Vec<(String, String)> = if views::may_quote(survey, &answers) {
+            quotes
+                .into_iter()
+                .filter(|(q, p)| answers.iter().any(|a| a.question_id == *q && a.part == *p && a.free_text.is_some()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        store::record_review(conn, &id, &themes, &quotes)?;
+        let detail = format!("themes: {}; quotes: {}", themes.join(", "), quotes.len());
+        audit::record(
+            conn,
+            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            "reviewed a response",
+            Some(("response", &id)),
+            Some(&detail),
+        )?;
+        Ok(true)
+    })
+    .await?;
+    if !saved {
+        return Err(AppError::NotFound);
+    }
+    review_page(&state, &me, Some("Saved. Here's the next one.")).await
+}
+
+/// `GET /staff/safeguarding`
+pub async fn safeguarding(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let items = with_db(&state, store::flagged_list).await?;
+    Ok(html(StatusCode::OK, views::safeguarding_list(&me, &items)))
+}
+
+async fn item_page(
+    state: &AppState,
+    me: &SignedIn,
+    id: String,
+    show: bool,
+    error: Option<&str>,
+) -> Result<HttpResponse, AppError> {
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let found = with_db(state, move |conn| {
+        let Some(summary) = store::flagged(conn, &id)? else { return Ok(None) };
+        let answers = if show { Some(store::answers_of(conn, &id)?) } else { None };
+        let notes = store::notes_of(conn, &id)?;
+        let action = if show { "read a flagged response" } else { "opened a flagged response (words hidden)" };
+        audit::record(
+            conn,
+            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            action,
+            Some(("response", &id)),
+            None,
+        )?;
+        Ok(Some((summary, answers, notes)))
+    })
+    .await?;
+    let Some((summary, answers, notes)) = found else { return Err(AppError::NotFound) };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok(html(status, views::safeguarding_item(me, &state.registry, &summary, answers.as_deref(), &notes, error)))
+}
+
+/// `GET /staff/safeguarding/{id}` (`?show=1` shows the words). Every view is audited.
+pub async fn safeguarding_item(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let show = req.query_string() == "show=1";
+    item_page(&state, &me, id.into_inner(), show, None).await
+}
+
+/// `POST /staff/safeguarding/{id}/notes`
+pub async fn add_note(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let form = Form::read(payload).await?;
+    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let note = form.get("note").unwrap_or_default().trim().to_owned();
+    let id = id.into_inner();
+    if note.is_empty() || note.chars().count() > 4000 {
+        let message = "Write what you did, in up to 4,000 characters.";
+        return item_page(&state, &me, id, false, Some(message)).await;
+    }
+    let (actor_id, actor_email, target) = (me.id.clone(), me.email.clone(), id.clone());
+    let found = with_db(&state, move |conn| {
+        if store::flagged(conn, &target)?.is_none() {
+            return Ok(false);
+        }
+        store::add_note(conn, &target, &actor_id, &note)?;
+        audit::record(
+            conn,
+            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
+            "recorded a safeguarding note",
+            Some(("response", &target)),
+            None,
+        )?;
+        Ok(true)
+    })
+    .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/safeguarding/{id}"))).finish())
+}

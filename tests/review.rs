@@ -1,0 +1,211 @@
+//! The Youth Council's queue, the safeguarding queue and its alert, over
+//! HTTP, on each database. Flagged words never reach young reviewers.
+
+mod support;
+
+use diesel::prelude::*;
+use listening_loop::db::schema::{response_themes, responses, shared_quotes};
+use listening_loop::staff::roles::Role;
+use listening_loop::staff::{password, store};
+use support::smtp::SmtpListener;
+use support::{Page, TestApp, spawn_app_configured};
+
+const PASSWORD: &str = "a long enough staff password";
+const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
+const ORDINARY: &str = "we need more food at lunch, I am always hungry";
+
+fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
+    let mut conn = app.db.get().unwrap();
+    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
+    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
+    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+}
+
+/// A young person (16–17) who writes `text` in every box and says yes to sharing it.
+async fn answer_with(app: &TestApp, text: &str) {
+    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
+    for _ in 0..40 {
+        let buttons = page.buttons();
+        let mut form = vec![("state".to_owned(), page.state())];
+        if buttons.iter().any(|b| b == "submit") {
+            form.push(("nav".into(), "submit".into()));
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let thanks = app.post("/s/young-people", &pairs).await;
+            assert!(thanks.receipt().is_some());
+            return;
+        }
+        form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
+        for (kind, name, value, _) in page.inputs() {
+            if kind == "textarea" {
+                form.push((name, text.to_owned()));
+            } else if kind == "radio" && name == "answer.share-words" && value == "yes" {
+                form.push((name, value));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        page = app.post("/s/young-people", &pairs).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+    panic!("never reached the check page");
+}
+
+struct Staff {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Staff {
+    async fn sign_in(app: &TestApp, email: &str) -> Staff {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let staff = Staff { client, base: app.address.clone() };
+        let form = staff.get("/staff/sign-in").await;
+        let csrf = csrf(&form);
+        let res = staff.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(res.status, 303);
+        staff
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+
+    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body: Vec<String> =
+            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+}
+
+fn csrf(page: &Page) -> String {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+}
+
+fn escaped(text: &str) -> String {
+    text.replace('\'', "&#39;")
+}
+
+#[tokio::test]
+async fn flagged_words_reach_the_lead_and_never_the_youth_council() {
+    for db in support::databases() {
+        let smtp = SmtpListener::start().await;
+        let url = smtp.url();
+        let app = spawn_app_configured(db, move |s| s.smtp_url = Some(url)).await;
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        make_staff(&app, "lead@example.org", &[Role::SafeguardingLead]);
+        answer_with(&app, FLAGGED).await;
+        answer_with(&app, ORDINARY).await;
+
+        // The lead is told that something arrived, never what it says.
+        let alert = smtp.wait_for("lead@example.org", 10).await.expect("the lead is alerted");
+        let words = alert.text();
+        assert!(words.contains("/staff/safeguarding"));
+        for part in ["stepdad", "hits me", "scared"] {
+            assert!(!words.contains(part), "the alert must not carry the words");
+        }
+        assert!(smtp.received().iter().all(|m| !m.to.iter().any(|t| t == "youth@example.org")));
+
+        // The Youth Council sees one response waiting, the ordinary one.
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let queue = youth.get("/staff/review").await;
+        assert_eq!(queue.status, 200);
+        assert!(queue.body.contains("1 waiting"), "the flagged response is not even counted");
+        assert!(queue.body.contains(&escaped(ORDINARY)) || queue.body.contains(ORDINARY));
+        assert!(!queue.body.contains("stepdad"));
+        // Suggested from the words: food.
+        assert!(queue.body.contains("value=\"food-and-drink\" checked"));
+        let flagged_id: String = responses::table
+            .filter(responses::concern.eq(true))
+            .select(responses::id)
+            .first(&mut app.db.get().unwrap())
+            .unwrap();
+        let token = csrf(&queue);
+        let refused =
+            youth.post(&format!("/staff/review/{flagged_id}"), &[("csrf", &token), ("theme", "kept-safe")]).await;
+        assert_eq!(refused.status, 404, "a reviewer cannot act on a flagged response");
+        assert!(youth.get(&format!("/staff/safeguarding/{flagged_id}")).await.status == 403);
+
+        // The reviewer keeps food, adds school, and quotes the words.
+        let form = queue.html();
+        let response_action = form
+            .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("action")
+            .unwrap()
+            .to_owned();
+        let quote = form
+            .select(&scraper::Selector::parse("input[name=quote]").unwrap())
+            .next()
+            .expect("quotes may be marked: they said yes")
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        let saved = youth
+            .post(
+                &response_action,
+                &[("csrf", &token), ("theme", "food-and-drink"), ("theme", "school-and-learning"), ("quote", &quote)],
+            )
+            .await;
+        assert_eq!(saved.status, 200);
+        assert!(saved.body.contains("Nothing is waiting"));
+        let mut conn = app.db.get().unwrap();
+        let ordinary_id = response_action.trim_start_matches("/staff/review/");
+        let mut confirmed: Vec<String> = response_themes::table
+            .filter(response_themes::response_id.eq(ordinary_id))
+            .filter(response_themes::confirmed.eq(true))
+            .select(response_themes::theme_id)
+            .load(&mut conn)
+            .unwrap();
+        confirmed.sort();
+        assert_eq!(confirmed, vec!["food-and-drink", "school-and-learning"]);
+        let quotes: i64 = shared_quotes::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(quotes, 1);
+
+        // The lead: a list without words; a content warning; the words on request; a note.
+        let lead = Staff::sign_in(&app, "lead@example.org").await;
+        let list = lead.get("/staff/safeguarding").await;
+        assert!(list.body.contains("Nothing yet") && !list.body.contains("stepdad"));
+        let warning = lead.get(&format!("/staff/safeguarding/{flagged_id}")).await;
+        assert!(warning.body.contains("Content warning") && !warning.body.contains("stepdad"));
+        let shown = lead.get(&format!("/staff/safeguarding/{flagged_id}?show=1")).await;
+        assert!(shown.body.contains("stepdad"));
+        let token = csrf(&shown);
+        let noted = lead
+            .post(
+                &format!("/staff/safeguarding/{flagged_id}/notes"),
+                &[("csrf", &token), ("note", "Read. Shared with the MASH.")],
+            )
+            .await;
+        assert_eq!(noted.status, 303);
+        let after = lead.get(&format!("/staff/safeguarding/{flagged_id}")).await;
+        assert!(after.body.contains("Shared with the MASH"));
+        assert!(!lead.get("/staff/safeguarding").await.body.contains("Nothing yet"));
+
+        // Every view is in the audit log.
+        use listening_loop::db::schema::audit_log;
+        let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
+        for action in [
+            "opened a flagged response (words hidden)",
+            "read a flagged response",
+            "recorded a safeguarding note",
+            "reviewed a response",
+        ] {
+            assert!(actions.iter().any(|a| a == action), "audited: {action}");
+        }
+    }
+}
