@@ -199,6 +199,19 @@ async fn walk_the_8_to_11_survey(site: &Site, phone: &Phone) -> String {
     eprintln!("this chromium {} speech synthesis", if speech { "has" } else { "has no" });
     let listen = phone.count("button.listen").await;
     assert_eq!(listen, usize::from(phone.javascript && speech), "one Listen button exactly when the browser can speak");
+    if phone.javascript && speech {
+        // What it would say, caught on its way to the speaker.
+        let catch = "speechSynthesis.speak = u => { window.spoken = { text: u.text, lang: u.lang }; }; return null";
+        phone.run::<Value>(catch).await;
+        phone.click("button.listen").await;
+        let spoken: Value = phone.run("return window.spoken || null").await;
+        assert_eq!(spoken["lang"], "en", "read in the page's language: {spoken}");
+        let words = spoken["text"].as_str().unwrap_or_default();
+        assert!(
+            words.starts_with(&second) && words.ends_with("I'd rather not say"),
+            "the question and its choices: {words:?}"
+        );
+    }
     phone.click("button[name=nav][value=next]").await;
 
     let mut skipped = false;
@@ -447,6 +460,8 @@ const bar = document.querySelector('.leave');
 const r = el.getBoundingClientRect();
 const b = bar ? bar.getBoundingClientRect() : { bottom: 0 };
 const exempt = (bar && bar.contains(el)) || el.classList.contains('skip-link');
+if (window.tabbedTo.has(el)) return { again: true };
+window.tabbedTo.add(el);
 const what = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' "' + (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\s+/g, ' ').slice(0, 40) + '"';
 return { what, top: r.top, bar: b.bottom, hidden: !exempt && r.top < b.bottom - 0.5 };
 "#;
@@ -734,12 +749,17 @@ impl Phone {
     /// Presses Tab (or Shift+Tab) until focus comes round again; returns
     /// each focused element that ended up under the Leave bar.
     async fn tab_through(&self, backwards: bool) -> Vec<String> {
-        self.run::<Value>("window.scrollTo(0, backwards ? document.body.scrollHeight : 0); document.activeElement && document.activeElement.blur(); return null".replace("backwards", if backwards { "true" } else { "false" }).as_str()).await;
+        let start = if backwards { "document.body.scrollHeight" } else { "0" };
+        let reset = format!(
+            "window.scrollTo(0, {start}); document.activeElement && document.activeElement.blur(); \
+             window.tabbedTo = new Set(); return null"
+        );
+        self.run::<Value>(&reset).await;
+        let tab: char = Key::Tab.into();
+        let shift: char = Key::Shift.into();
         let mut hidden = Vec::new();
-        let mut visited: Vec<String> = Vec::new();
-        for _ in 0..80 {
-            let tab: char = Key::Tab.into();
-            let shift: char = Key::Shift.into();
+        let mut stops = 0;
+        for _ in 0..100 {
             let mut keys = KeyActions::new("keyboard".to_owned());
             if backwards {
                 keys = keys.then(KeyAction::Down { value: shift });
@@ -753,21 +773,20 @@ impl Phone {
             if focused.is_null() {
                 continue;
             }
-            let what = format!(
-                "{} top={:.0} bar bottom={:.0}",
-                focused["what"],
-                focused["top"].as_f64().unwrap_or_default(),
-                focused["bar"].as_f64().unwrap_or_default()
-            );
-            let key = focused["what"].to_string();
-            if visited.contains(&key) {
+            if focused["again"] == true {
                 break;
             }
-            visited.push(key);
+            stops += 1;
             if focused["hidden"] == true {
-                hidden.push(what);
+                hidden.push(format!(
+                    "{} top={:.0} bar bottom={:.0}",
+                    focused["what"],
+                    focused["top"].as_f64().unwrap_or_default(),
+                    focused["bar"].as_f64().unwrap_or_default()
+                ));
             }
         }
+        assert!(stops >= 4, "tabbing reached only {stops} controls");
         hidden
     }
 }
