@@ -31,7 +31,7 @@ async fn answer_with(app: &TestApp, text: &str) {
             form.push(("nav".into(), "submit".into()));
             let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let thanks = app.post("/s/young-people", &pairs).await;
-            assert!(thanks.receipt().is_some());
+            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
             return;
         }
         form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
@@ -208,4 +208,77 @@ async fn flagged_words_reach_the_lead_and_never_the_youth_council() {
             assert!(actions.iter().any(|a| a == action), "audited: {action}");
         }
     }
+}
+
+/// The rows of the theme × month table on a dashboard page, as text cells.
+fn theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
+    let html = dashboard.html();
+    let caption = html
+        .select(&scraper::Selector::parse("caption").unwrap())
+        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
+        .expect("the theme table");
+    let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
+    table
+        .select(&scraper::Selector::parse("tbody tr").unwrap())
+        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .collect()
+}
+
+async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
+    let action = page
+        .html()
+        .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+        .next()
+        .expect("a response to review")
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
+}
+
+#[tokio::test]
+async fn reviewed_themes_show_on_the_dashboard_with_small_numbers_hidden() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        for _ in 0..6 {
+            answer_with(&app, ORDINARY).await;
+        }
+        answer_with(&app, FLAGGED).await;
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let mut page = youth.get("/staff/review").await;
+        assert!(page.body.contains("6 waiting"), "the flagged response is not counted");
+        for _ in 0..5 {
+            page = review_next(&youth, &page, "food-and-drink").await;
+        }
+        let dashboard = youth.get("/staff/dashboard").await;
+        assert_eq!(dashboard.status, 200);
+        let rows = theme_rows(&dashboard);
+        let food = rows.iter().find(|r| r[0] == "Food and drink").expect("a food row");
+        assert_eq!(food.last().unwrap(), "5", "five reviewed responses about food show: {food:?}");
+
+        // One more, about school only: a 1 that must not show, nor be worked out.
+        page = review_next(&youth, &page, "school-and-learning").await;
+        assert!(page.body.contains("Nothing is waiting"));
+        let dashboard = youth.get("/staff/dashboard").await;
+        let rows = theme_rows(&dashboard);
+        for row in &rows {
+            for cell in &row[1..] {
+                if let Ok(n) = cell.parse::<u64>() {
+                    assert!(n == 0 || n >= 5, "{cell} shown in {row:?}");
+                }
+            }
+        }
+        assert!(rows.iter().flatten().any(|c| c == "hidden"));
+        assert!(!dashboard.body.contains("stepdad"));
+        // Six ordinary responses to the 8-17 survey; the flagged one is in no number.
+        let html = dashboard.html();
+        let surveys_row: Vec<String> = html
+            .select(&scraper::Selector::parse("tr").unwrap())
+            .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+            .find(|r| r.first().is_some_and(|c| c == "what-we-need"))
+            .expect("a row for the 8-17 survey");
+        assert_eq!(surveys_row.last().unwrap(), "6");
+    })
+    .await;
 }

@@ -3,3 +3,4 @@
 
 pub mod flag;
 pub mod scrub;
+pub mod suppress;

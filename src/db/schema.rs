@@ -14,7 +14,7 @@ diesel::table! {
         receipt_hash -> Text,
         submission_hash -> Text,
         via -> Nullable<Text>,
-        reviewed_at -> Nullable<Timestamp>,
+        reviewed_on -> Nullable<Date>,
     }
 }
 
@@ -155,4 +155,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     distribution_links,
     you_said,
     staff
+);
+
+// The dashboard groups by a day and a column of a joined table.
+diesel::allow_columns_to_appear_in_same_group_by_clause!(
+    responses::submitted_on,
+    response_themes::theme_id,
+    answers::choice,
 );

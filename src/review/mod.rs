@@ -1,6 +1,8 @@
 //! Review: what young people said, grouped into themes by the Youth Council;
 //! the safeguarding queue; the theme dashboard.
 
+pub mod charts;
+pub mod dashboard;
 pub mod pages;
 pub mod store;
 pub mod suggest;

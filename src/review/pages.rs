@@ -200,3 +200,14 @@ pub async fn add_note(
     }
     Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/safeguarding/{id}"))).finish())
 }
+
+/// `GET /staff/dashboard`
+pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = who(&req)?;
+    let registry = state.registry.clone();
+    let today = chrono::Utc::now().date_naive();
+    let counts = with_db(&state, move |conn| super::dashboard::counts(conn, &registry, today)).await?;
+    let threshold = u64::from(state.settings.suppress_below);
+    let view = super::dashboard::view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
+    Ok(html(StatusCode::OK, view))
+}

@@ -37,7 +37,7 @@ pub fn next_for_review(conn: &mut DbConnection) -> QueryResult<(Option<ResponseS
     let with_text = answers::table.filter(answers::free_text.is_not_null()).select(answers::response_id);
     let waiting = responses::table
         .filter(responses::concern.eq(false))
-        .filter(responses::reviewed_at.is_null())
+        .filter(responses::reviewed_on.is_null())
         .filter(responses::id.eq_any(with_text));
     let count: i64 = waiting.count().get_result(conn)?;
     let next =
@@ -115,7 +115,9 @@ pub fn record_review(
             ))
             .execute(conn)?;
     }
-    diesel::update(responses::table.filter(responses::id.eq(id))).set(responses::reviewed_at.eq(now)).execute(conn)?;
+    diesel::update(responses::table.filter(responses::id.eq(id)))
+        .set(responses::reviewed_on.eq(now.date()))
+        .execute(conn)?;
     Ok(())
 }
 

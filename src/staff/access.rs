@@ -51,6 +51,7 @@ const fn route(method: Method, path: &'static str, access: Access) -> Declared {
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
 const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
+const ANY_ROLE: Access = Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]);
 
 /// Every staff route. Add a route here, with its access, or it answers 404.
 pub const ROUTES: &[Declared] = &[
@@ -73,6 +74,7 @@ pub const ROUTES: &[Declared] = &[
     route(Method::POST, "/staff/accounts/{id}/reactivate", ADMIN),
     route(Method::GET, "/staff/audit", ADMIN),
     route(Method::GET, "/staff/outbox", ADMIN),
+    route(Method::GET, "/staff/dashboard", ANY_ROLE),
     route(Method::GET, "/staff/review", REVIEWER),
     route(Method::POST, "/staff/review/{id}", REVIEWER),
     route(Method::GET, "/staff/safeguarding", LEAD),

@@ -37,6 +37,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/accounts/{id}/reactivate", web::post().to(pages::set_active))
             .route("/audit", web::get().to(pages::audit_log))
             .route("/outbox", web::get().to(pages::outbox))
+            .route("/dashboard", web::get().to(crate::review::pages::dashboard))
             .route("/review", web::get().to(crate::review::pages::review))
             .route("/review/{id}", web::post().to(crate::review::pages::save_review))
             .route("/safeguarding", web::get().to(crate::review::pages::safeguarding))

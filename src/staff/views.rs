@@ -113,6 +113,7 @@ fn link_name(path: &str) -> Option<&'static str> {
         "/staff/audit" => Some("Audit log"),
         "/staff/outbox" => Some("Mail outbox"),
         "/staff/password" => Some("Change your password"),
+        "/staff/dashboard" => Some("Dashboard: what people are telling us"),
         "/staff/review" => Some("Read what people wrote"),
         "/staff/safeguarding" => Some("Safeguarding queue"),
         _ => None,

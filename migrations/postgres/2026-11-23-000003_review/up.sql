@@ -1,7 +1,8 @@
 -- The distribution link (school, youth group, setting) a response came through.
 ALTER TABLE responses ADD COLUMN via TEXT;
--- When a Youth Council reviewer finished with the response's free text.
-ALTER TABLE responses ADD COLUMN reviewed_at TIMESTAMP;
+-- The day a Youth Council reviewer finished with the response's free text (a date,
+-- like the submission: no time of day is kept for a response).
+ALTER TABLE responses ADD COLUMN reviewed_on DATE;
 
 -- Themes a response is grouped under. `origin`: 'keyword' (suggested from
 -- free text when it was sent) or 'reviewer'; `confirmed` once a reviewer
