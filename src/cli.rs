@@ -30,6 +30,8 @@ enum Command {
         #[command(subcommand)]
         command: SurveysCommand,
     },
+    /// Delete free text older than RETENTION_DAYS now (the service also does it daily).
+    Purge,
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -72,6 +74,7 @@ impl Cli {
         match self.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(),
             Command::Migrate => migrate(),
+            Command::Purge => purge(),
             Command::Surveys { command: SurveysCommand::Check { files, dir } } => check_surveys(&dir, files),
             Command::User { command: UserCommand::Add { email, roles, name } } => add_user(&email, &roles, name),
         }
@@ -115,6 +118,34 @@ fn serve() -> ExitCode {
             }
         }
     })
+}
+
+fn purge() -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let result = crate::db::Database::connect(&settings.database_url)
+        .and_then(|db| db.open_dedicated())
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| {
+            let today = chrono::Utc::now().date_naive();
+            crate::anonymise::retention::purge_free_text(&mut conn, today, settings.retention_days)
+                .map_err(|e| e.to_string())
+        });
+    match result {
+        Ok(purged) => {
+            println!(
+                "Deleted {} written answers and {} quotes older than {} days.",
+                purged.written_answers, purged.quotes, settings.retention_days
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("listening-loop: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn migrate() -> ExitCode {

@@ -73,6 +73,7 @@ impl Application {
             retry_base: settings.mail_retry_base,
         }
         .spawn();
+        spawn_daily_purge(db.clone(), settings.retention_days);
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
@@ -128,6 +129,30 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Deletes old free text at start and then once a day. Several instances
+/// may each do it: the purge is idempotent.
+fn spawn_daily_purge(db: Database, retention_days: u32) {
+    tokio::spawn(async move {
+        loop {
+            let db = db.clone();
+            let done = tokio::task::spawn_blocking(move || -> Result<_, String> {
+                let mut conn = db.get().map_err(|e| e.to_string())?;
+                let today = chrono::Utc::now().date_naive();
+                anonymise::retention::purge_free_text(&mut conn, today, retention_days).map_err(|e| e.to_string())
+            })
+            .await;
+            match done {
+                Ok(Ok(purged)) => {
+                    tracing::info!(written = purged.written_answers, quotes = purged.quotes, "retention purge")
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "retention purge failed; will try again tomorrow"),
+                Err(e) => tracing::warn!(error = %e, "retention purge stopped"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+        }
+    });
 }
 
 /// `GET /healthz`: the process is up, for load balancers. Deliberately

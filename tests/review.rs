@@ -282,3 +282,103 @@ async fn reviewed_themes_show_on_the_dashboard_with_small_numbers_hidden() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_distribution_link_is_recorded_on_responses_until_it_is_closed() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let admin = Staff::sign_in(&app, "admin@example.org").await;
+        let page = admin.get("/staff/links").await;
+        let made = admin
+            .post(
+                "/staff/links",
+                &[("csrf", &csrf(&page)), ("label", "St Mary's Primary, Year 5"), ("survey", "young-people")],
+            )
+            .await;
+        assert_eq!(made.status, 303);
+        let list = admin.get("/staff/links").await;
+        let start = list.body.find("/s/young-people?via=").expect("the link to hand out");
+        let code: String =
+            list.body[start + "/s/young-people?via=".len()..].chars().take_while(|c| *c != '<').collect();
+        assert!(code.starts_with("st-marys-primary-year-5-"), "{code}");
+
+        let landing = app.get(&format!("/s/young-people?via={code}")).await;
+        assert!(landing.body.contains(&format!("name=\"via\" value=\"{code}\"")));
+        let mut page = app.post("/s/young-people/start", &[("age", "12-15"), ("via", &code)]).await;
+        while !page.buttons().iter().any(|b| b == "submit") {
+            let nav = if page.buttons().iter().any(|b| b == "continue") { "continue" } else { "next" };
+            page = app.post("/s/young-people", &[("state", &page.state()), ("nav", nav)]).await;
+        }
+        app.post("/s/young-people", &[("state", &page.state()), ("nav", "submit")]).await;
+        let via: Option<String> = responses::table.select(responses::via).first(&mut app.db.get().unwrap()).unwrap();
+        assert_eq!(via.as_deref(), Some(code.as_str()));
+        let dashboard = admin.get("/staff/dashboard").await;
+        assert!(dashboard.body.contains(&code), "the dashboard lists the link");
+
+        // Closed, or made up: the journey goes on, unattributed.
+        let closed = admin.post(&format!("/staff/links/{code}/close"), &[("csrf", &csrf(&list))]).await;
+        assert_eq!(closed.status, 303);
+        for code in [code.as_str(), "made-up"] {
+            let page = app.post("/s/young-people/start", &[("age", "12-15"), ("via", code)]).await;
+            assert_eq!(page.status, 200);
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn old_free_text_is_purged_and_choices_and_themes_stay() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        answer_with(&app, ORDINARY).await;
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let page = youth.get("/staff/review").await;
+        let quote = page
+            .html()
+            .select(&scraper::Selector::parse("input[name=quote]").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("value")
+            .unwrap()
+            .to_owned();
+        let action = page
+            .html()
+            .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+            .next()
+            .unwrap()
+            .value()
+            .attr("action")
+            .unwrap()
+            .to_owned();
+        youth.post(&action, &[("csrf", &csrf(&page)), ("theme", "food-and-drink"), ("quote", &quote)]).await;
+
+        use listening_loop::anonymise::retention::purge_free_text;
+        use listening_loop::db::schema::answers;
+        let mut conn = app.db.get().unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let texts = |conn: &mut listening_loop::db::DbConnection| -> i64 {
+            answers::table.filter(answers::free_text.is_not_null()).count().get_result(conn).unwrap()
+        };
+        let before_choices: i64 =
+            answers::table.filter(answers::choice.is_not_null()).count().get_result(&mut conn).unwrap();
+        assert!(texts(&mut conn) > 0 && before_choices > 0);
+        // Nothing is old enough yet.
+        assert_eq!(purge_free_text(&mut conn, today, 365).unwrap().written_answers, 0);
+        diesel::update(responses::table)
+            .set(responses::submitted_on.eq(today - chrono::TimeDelta::days(400)))
+            .execute(&mut conn)
+            .unwrap();
+        let purged = purge_free_text(&mut conn, today, 365).unwrap();
+        assert!(purged.written_answers > 0 && purged.quotes == 1);
+        assert_eq!(texts(&mut conn), 0);
+        let after_choices: i64 =
+            answers::table.filter(answers::choice.is_not_null()).count().get_result(&mut conn).unwrap();
+        assert_eq!(after_choices, before_choices, "the answers people chose stay");
+        let themes: i64 = response_themes::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(themes, 1, "the themes stay");
+        let dashboard = youth.get("/staff/dashboard").await;
+        assert!(dashboard.body.contains("deleted after 365 days"));
+    })
+    .await;
+}

@@ -37,6 +37,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/staff/audit", "admin"),
     ("GET", "/staff/outbox", "admin"),
     ("GET", "/staff/dashboard", "any-role"),
+    ("GET", "/staff/links", "admin"),
+    ("POST", "/staff/links", "admin"),
+    ("POST", "/staff/links/{code}/close", "admin"),
     ("GET", "/staff/review", "youth_reviewer"),
     ("POST", "/staff/review/{id}", "youth_reviewer"),
     ("GET", "/staff/safeguarding", "safeguarding_lead"),
@@ -174,7 +177,10 @@ async fn the_route_role_matrix_holds_for_everyone() {
         let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
         let mut invites = 0;
         for (method, template, who) in MATRIX {
-            let path = template.replace("{token}", "not-a-real-token").replace("{id}", &victim);
+            let path = template
+                .replace("{token}", "not-a-real-token")
+                .replace("{id}", &victim)
+                .replace("{code}", "no-such-link");
             // Anonymous.
             let anonymous = Browser::new(&app);
             let page = match *method {
@@ -248,7 +254,10 @@ async fn a_post_without_the_form_token_is_refused() {
         let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
         let admin = Browser::signed_in(&app, "admin@example.org").await;
         for (method, template, _) in MATRIX.iter().filter(|(m, ..)| *m == "POST") {
-            let path = template.replace("{token}", "not-a-real-token").replace("{id}", &victim);
+            let path = template
+                .replace("{token}", "not-a-real-token")
+                .replace("{id}", &victim)
+                .replace("{code}", "no-such-link");
             for fields in [vec![], vec![("csrf", "forged")]] {
                 let mut all = fields.clone();
                 all.extend([("email", "x@example.org"), ("name", "X"), ("role", "admin"), ("password", PASSWORD)]);
