@@ -34,13 +34,11 @@ pub fn code_for(label: &str) -> String {
     for c in label.to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
             slug.push(c);
-        } else if c.is_whitespace() || c == '-' {
-            if !slug.ends_with('-') && !slug.is_empty() {
-                slug.push('-');
-            }
+        } else if (c.is_whitespace() || c == '-') && !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
         }
     }
-    let slug: String = slug.trim_end_matches('-').chars().take(24).collect();
+    let slug: String = slug.chars().take(24).collect();
     let mut bytes = [0u8; 3];
     crate::random_bytes(&mut bytes);
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
