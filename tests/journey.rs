@@ -369,3 +369,55 @@ async fn nothing_that_could_identify_anyone_has_a_column() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn pages_replayed_after_sending_never_show_the_answers_again() {
+    on_each_database(|app| async move {
+        let first = app.post("/s/practitioners/start", &[("age", "adult")]).await;
+        let (check, _) = walk_to_check(&app, "practitioners", "adult", Answering::Everything).await;
+        let thanks = send(&app, "practitioners", &check).await;
+        assert!(thanks.receipt().is_some());
+        // The phone's history: "Back" to the check page, "resubmit" its form.
+        for nav in ["back", "change:0", "next"] {
+            let replay = app.post("/s/practitioners", &[("state", &check.state()), ("nav", nav)]).await;
+            assert_eq!(replay.status, 400, "{nav}");
+            assert!(replay.body.contains("already sent"));
+            assert!(!replay.body.contains("My answer"), "no answer is shown again");
+        }
+        // A journey not yet sent is untouched by someone else's sending.
+        let other = app.post("/s/practitioners", &[("state", &first.state()), ("nav", "next")]).await;
+        assert_eq!(other.status, 200);
+        assert_eq!(app.count("responses"), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn answering_a_skipped_part_from_the_check_page_walks_the_whole_part() {
+    on_each_database(|app| async move {
+        let registry = Registry::load(&app.surveys_dir).unwrap();
+        let survey = registry.survey("what-we-need").unwrap();
+        let age = listening_loop::surveys::AgeGroup::EightToEleven;
+        let noted = survey.sections.iter().find(|s| s.content_note.is_some()).unwrap();
+        let asked: Vec<String> = noted.questions_for(age).map(|q| q.text.for_age(age).to_owned()).collect();
+        assert!(asked.len() >= 2, "the test needs a part with several questions");
+        let mut page = app.post("/s/young-people/start", &[("age", "8-11")]).await;
+        while !page.buttons().iter().any(|b| b == "submit") {
+            let nav = if page.buttons().iter().any(|b| b == "skip-section") { "skip-section" } else { "next" };
+            page = app.post("/s/young-people", &[("state", &page.state()), ("nav", nav)]).await;
+        }
+        let answer_it = page
+            .html()
+            .select(&scraper::Selector::parse("button[name=nav]").unwrap())
+            .find(|b| b.text().collect::<String>().contains("Answer it"))
+            .and_then(|b| b.value().attr("value").map(str::to_owned))
+            .expect("an 'Answer it' button for the skipped part");
+        let note = app.post("/s/young-people", &[("state", &page.state()), ("nav", &answer_it)]).await;
+        let mut page = app.post("/s/young-people", &[("state", &note.state()), ("nav", "continue")]).await;
+        for question in &asked {
+            assert_eq!(&page.h1(), question);
+            page = app.post("/s/young-people", &[("state", &page.state()), ("nav", "next")]).await;
+        }
+    })
+    .await;
+}

@@ -19,7 +19,7 @@ pub struct Purged {
 /// transaction, and notes it in the audit log when anything went.
 pub fn purge_free_text(conn: &mut DbConnection, today: NaiveDate, retention_days: u32) -> QueryResult<Purged> {
     let cutoff = today - TimeDelta::days(i64::from(retention_days));
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let old = responses::table.filter(responses::submitted_on.lt(cutoff)).select(responses::id);
         let quotes =
             diesel::delete(shared_quotes::table.filter(shared_quotes::response_id.eq_any(old))).execute(conn)?;

@@ -173,6 +173,23 @@ impl Database {
     }
 }
 
+/// A transaction that will write. SQLite starts transactions deferred: one
+/// that reads and then writes fails at once (`SQLITE_BUSY_SNAPSHOT`) if
+/// another connection wrote in between, whatever the busy timeout. Taking
+/// the write lock with the first statement (an update that matches no row)
+/// makes it wait its turn instead, like `BEGIN IMMEDIATE`.
+pub fn write_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(sqlite) = conn {
+            sqlite.batch_execute("UPDATE outbox SET attempts = attempts WHERE 0")?;
+        }
+        f(conn)
+    })
+}
+
 /// Applies any migrations not yet applied.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<(), DbError> {
     let result = match conn {

@@ -166,7 +166,7 @@ pub fn write_batch(
     keys: &WriterKeys,
     submissions: &[NewSubmission],
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
-    conn.transaction(|conn| {
+    super::write_transaction(conn, |conn| {
         Ok(submissions
             .iter()
             .map(|submission| {
@@ -181,8 +181,7 @@ pub fn write_batch(
 
 fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission) -> QueryResult<Outcome> {
     let key = &keys.receipt_key;
-    let submission_hash =
-        hex::encode(Sha256::digest([b"listening-loop submission v1\0".as_slice(), &s.token].concat()));
+    let submission_hash = submission_hash(&s.token);
     let earlier: Option<String> = responses::table
         .filter(responses::submission_hash.eq(&submission_hash))
         .select(responses::receipt_hash)
@@ -254,6 +253,19 @@ fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission) -> Q
         return Ok(Outcome::Stored(code));
     }
     Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()))
+}
+
+/// What the database keeps of a journey's token: enough to know a second
+/// "Send" is the same submission, nothing to find the journey by.
+pub fn submission_hash(token: &[u8; 16]) -> String {
+    hex::encode(Sha256::digest([b"listening-loop submission v1\0".as_slice(), token].concat()))
+}
+
+/// Whether a journey with this token was already sent.
+pub fn already_sent(conn: &mut DbConnection, token: &[u8; 16]) -> QueryResult<bool> {
+    let found: i64 =
+        responses::table.filter(responses::submission_hash.eq(submission_hash(token))).count().get_result(conn)?;
+    Ok(found > 0)
 }
 
 /// Tells every active safeguarding lead that a flagged response arrived:

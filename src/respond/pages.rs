@@ -17,6 +17,11 @@ type State = web::Data<AppState>;
 
 const UNREADABLE_DRAFT: &str = "We couldn't read the answers from that page, so nothing was sent. \
      This can happen if the page was changed, or saved from a long time ago. Please start again.";
+const EXPIRED_DRAFT: &str = "This page is from a while ago, so we can't use it any more. Nothing was sent from it. \
+     If you want to answer, please start again.";
+const ALREADY_SENT: &str = "These answers were already sent. To keep them private, they can't be shown again.";
+/// How long a journey's pages can be used: long enough for a lesson with breaks.
+const DRAFT_HOURS: i64 = 12;
 const PAGE_MISMATCH: &str = "Something on that page didn't match our questions, so we couldn't save it. \
      Your other answers are safe. Please answer this page again.";
 
@@ -87,6 +92,7 @@ pub async fn start(
         skipped: Default::default(),
         answers: Default::default(),
         via,
+        started_hour: chrono::Utc::now().timestamp() / 3600,
     };
     let journey = Journey::new(survey, age);
     Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
@@ -166,18 +172,43 @@ pub async fn answer(
         .filter(|a| survey.age_groups.contains(a))
         .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
     let journey = Journey::new(survey, age);
+    if chrono::Utc::now().timestamp() / 3600 - draft.started_hour > DRAFT_HOURS {
+        return Err(AppError::BadRequest(EXPIRED_DRAFT.into()));
+    }
+    let nav = form.get("nav").unwrap_or("next").to_owned();
+    let token: [u8; 16] = hex::decode(&draft.token)
+        .ok()
+        .and_then(|t| t.try_into().ok())
+        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    // A page replayed from history after "Send" (a shared phone, the browser's
+    // "resubmit") must not show the answers again. Sending again is fine: it
+    // shows the same receipt and stores nothing new.
+    if nav != "submit" {
+        let db = state.db.clone();
+        let sent = web::block(move || -> Result<bool, AppError> {
+            let mut conn = db.get()?;
+            crate::db::writer::already_sent(&mut conn, &token).map_err(|e| crate::db::DbError::from(e).into())
+        })
+        .await??;
+        if sent {
+            return Err(AppError::BadRequest(ALREADY_SENT.into()));
+        }
+    }
     if draft.version != survey.version {
-        // The survey file changed during the journey: keep the answers to
-        // questions that still exist, and carry on with the new version.
+        // The survey file changed during the journey: the page just posted
+        // may not match the new steps, so keep the answers to questions that
+        // still exist and show them to check.
         draft.answers.retain(|id, _| survey.question(id).is_some_and(|q| q.asked_of(age)));
         draft.skipped.retain(|id| survey.section(id).is_some());
         draft.version = survey.version.clone();
-        draft.at = draft.at.min(journey.check());
+        draft.at = journey.check();
+        draft.reviewing = true;
+        let notice = "We've just updated these questions. Please check your answers, then send them.".to_owned();
+        return Ok(render(&state, &journey, &draft, StatusCode::OK, vec![], None, Some(notice)));
     }
     if draft.at >= journey.steps.len() {
         return Err(AppError::BadRequest(UNREADABLE_DRAFT.into()));
     }
-    let nav = form.get("nav").unwrap_or("next").to_owned();
     let at = draft.at;
 
     // Take in what this page said.
@@ -262,10 +293,19 @@ pub async fn answer(
                     Some(PAGE_MISMATCH.into()),
                 ));
             };
-            if let Step::Note(section) | Step::Questions(section, _) = &journey.steps[target] {
-                draft.skipped.remove(&section.id);
+            // "Answer it" on a skipped part walks through the whole part;
+            // "Change" on one answer comes straight back here.
+            match &journey.steps[target] {
+                Step::Note(section) => {
+                    draft.skipped.remove(&section.id);
+                    draft.reviewing = false;
+                }
+                Step::Questions(section, _) => {
+                    draft.skipped.remove(&section.id);
+                    draft.reviewing = true;
+                }
+                Step::Check => {}
             }
-            draft.reviewing = true;
             draft.at = target;
         }
         _ => {

@@ -32,6 +32,10 @@ pub struct Draft {
     /// The distribution link (school, group, setting) the journey started from.
     #[serde(default)]
     pub via: Option<String>,
+    /// When the journey started, in whole hours since 1970: only in the
+    /// sealed page, never stored; old pages replayed from history expire.
+    #[serde(default)]
+    pub started_hour: i64,
 }
 
 /// One question's answer.
@@ -113,6 +117,7 @@ mod tests {
                 ("wish".to_owned(), Answer::Text("more clubs ✨ اردو".into())),
             ]),
             via: Some("st-marys".into()),
+            started_hour: 493_000,
         }
     }
 

@@ -19,9 +19,7 @@ use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::charts::{Series, bar_chart, line_chart};
-use crate::anonymise::suppress::{
-    CountTable, Shown, SuppressedTable, hidden_note, suppress_count, suppress_small_counts,
-};
+use crate::anonymise::suppress::{CountTable, Shown, SuppressedTable, hidden_note, suppress_small_counts};
 use crate::db::DbConnection;
 use crate::db::schema::{answers, response_themes, responses};
 use crate::staff::session::SignedIn;
@@ -40,8 +38,10 @@ pub struct Counts {
     pub surveys: BTreeMap<String, Vec<u64>>,
     /// [feel listened to, does not] per month
     pub listened: [Vec<u64>; 2],
-    /// distribution link code → responses
+    /// distribution link code → responses in the window
     pub links: BTreeMap<String, u64>,
+    /// responses in the window that came through no link
+    pub no_link: u64,
 }
 
 fn month_start(date: NaiveDate) -> NaiveDate {
@@ -126,13 +126,22 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
 
     let rows: Vec<(Option<String>, i64)> = responses::table
         .filter(responses::concern.eq(false))
-        .filter(responses::via.is_not_null())
+        .filter(responses::submitted_on.ge(from))
         .group_by(responses::via)
         .select((responses::via, count_star()))
         .load(conn)?;
-    let links = rows.into_iter().filter_map(|(code, n)| code.map(|c| (c, n as u64))).collect();
+    let mut links = BTreeMap::new();
+    let mut no_link = 0;
+    for (code, n) in rows {
+        match code {
+            Some(code) => {
+                links.insert(code, n as u64);
+            }
+            None => no_link = n as u64,
+        }
+    }
 
-    Ok(Counts { months, themes, surveys, listened, links })
+    Ok(Counts { months, themes, surveys, listened, links, no_link })
 }
 
 fn month_label(month: NaiveDate) -> String {
@@ -169,6 +178,28 @@ fn number_table(caption: &str, t: &SuppressedTable) -> Markup {
                         td.num { strong { (t.total.label(t.threshold)) } }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Every link and "no link" in one table, so no count can be worked out
+/// from the others and the total.
+fn links_table(counts: &Counts, threshold: u64) -> Markup {
+    let mut rows: Vec<(String, Vec<u64>)> = counts.links.iter().map(|(code, n)| (code.clone(), vec![*n])).collect();
+    rows.push(("No link".to_owned(), vec![counts.no_link]));
+    let (names, cells): (Vec<String>, Vec<Vec<u64>>) = rows.into_iter().unzip();
+    let t = suppress_small_counts(
+        &CountTable { rows: names, columns: vec!["Last 12 months".to_owned()], cells },
+        threshold,
+    );
+    html! {
+        table {
+            caption { "Responses by distribution link, last 12 months" }
+            thead { tr { th scope="col" { "Link" } th.num scope="col" { "Responses" } } }
+            tbody {
+                @for (i, row) in t.rows.iter().enumerate() { tr { th scope="row" { (row) } td.num { (t.row_totals[i].label(t.threshold)) } } }
+                tr { th scope="row" { "Total" } td.num { strong { (t.total.label(t.threshold)) } } }
             }
         }
     }
@@ -223,11 +254,7 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
             (number_table("Responses to each survey, by month", &surveys))
             h2 { "By distribution link" }
             @if counts.links.is_empty() { p { "No responses have come through a distribution link yet." } } @else {
-                table {
-                    caption.visually-hidden { "Responses by distribution link" }
-                    thead { tr { th scope="col" { "Link" } th.num scope="col" { "Responses" } } }
-                    tbody { @for (code, n) in &counts.links { tr { th scope="row" { (code) } td.num { (suppress_count(*n, threshold).label(threshold)) } } } }
-                }
+                (links_table(counts, threshold))
             }
         },
     )

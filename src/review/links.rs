@@ -146,7 +146,7 @@ pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Re
     let (db, actor_id, actor_email) = (state.db.clone(), me.id.clone(), me.email.clone());
     web::block(move || -> Result<(), AppError> {
         let mut conn = db.get()?;
-        conn.transaction(|conn| {
+        crate::db::write_transaction(&mut conn, |conn| {
             diesel::insert_into(dl::table)
                 .values((
                     dl::code.eq(&code),
@@ -178,7 +178,7 @@ pub async fn close(
     let (db, actor_id, actor_email, code) = (state.db.clone(), me.id.clone(), me.email.clone(), code.into_inner());
     let found = web::block(move || -> Result<bool, AppError> {
         let mut conn = db.get()?;
-        conn.transaction(|conn| {
+        crate::db::write_transaction(&mut conn, |conn| {
             let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
             if n == 1 {
                 let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };

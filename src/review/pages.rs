@@ -2,7 +2,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use diesel::Connection;
 
 use super::{store, views};
 use crate::AppState;
@@ -29,9 +28,8 @@ async fn with_db<T: Send + 'static>(
 ) -> Result<T, AppError> {
     let db = state.db.clone();
     web::block(move || -> Result<T, AppError> {
-        let mut pooled = db.get()?;
-        let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(f).map_err(|e| AppError::from(DbError::from(e)))
+        let mut conn = db.get()?;
+        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(DbError::from(e)))
     })
     .await?
 }

@@ -3,7 +3,6 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::Connection;
 use maud::Markup;
 
 use super::audit::{self, Actor};
@@ -42,8 +41,7 @@ async fn transaction<T: Send + 'static>(
     let db = state.db.clone();
     web::block(move || -> Result<T, AppError> {
         let mut conn = db.get()?;
-        let conn: &mut DbConnection = &mut conn;
-        conn.transaction(f).map_err(|e| AppError::from(DbError::from(e)))
+        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(DbError::from(e)))
     })
     .await?
 }
@@ -107,7 +105,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
         }
         let usable = row.as_ref().filter(|r| r.active);
         let ok = password::verify(usable.and_then(|r| r.password_hash.as_deref()), &password);
-        conn.transaction(|conn| match (usable, ok) {
+        crate::db::write_transaction(&mut conn, |conn| match (usable, ok) {
             (Some(r), true) => {
                 store::clear_failed_signins(conn, &r.id)?;
                 audit::record(conn, &Actor { id: Some(&r.id), email: Some(&r.email) }, "signed in", None, None)?;
@@ -322,7 +320,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
             return Ok(None);
         }
         let hash = password::hash(&new_password);
-        conn.transaction(|conn| {
+        crate::db::write_transaction(&mut conn, |conn| {
             store::set_password(conn, &id, &hash)?;
             audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "changed password", None, None)?;
             store::find_by_id(conn, &id).map(|r| r.map(|r| r.session_epoch))

@@ -43,20 +43,22 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// One line a request: method, path, status, time. Never the client's
-/// address, the query string, a cookie or a body.
+/// One line a request: method, route, status, time. The route is the
+/// pattern (`/staff/reset/{token}`), never the path itself, which can hold a
+/// single-use link; and never the client's address, the query string, a
+/// cookie or a body.
 pub async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
     let res = next.call(req).await?;
+    let route = res.request().match_pattern().unwrap_or_else(|| "(no route)".to_owned());
     tracing::info!(
         target: "access",
         %method,
-        path,
+        route,
         status = res.status().as_u16(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
     );
