@@ -303,6 +303,9 @@ async fn words_that_may_mean_harm_show_help_and_flag_the_response() {
             } else if !wrote && let Some((_, name, _, _)) = page.inputs().into_iter().find(|(k, ..)| k == "textarea") {
                 form.push((name, "my stepdad hits me and I'm scared to go home".to_owned()));
                 wrote = true;
+                page = post_form(&app, "young-people", &form).await;
+                assert!(page.body.contains("wait until the end"), "help is offered on the very next page");
+                continue;
             }
             page = post_form(&app, "young-people", &form).await;
         }

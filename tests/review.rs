@@ -382,3 +382,39 @@ async fn old_free_text_is_purged_and_choices_and_themes_stay() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn parents_and_practitioners_words_are_not_for_the_youth_council() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        for link in ["parents-carers", "practitioners"] {
+            let mut page = app.post(&format!("/s/{link}/start"), &[("age", "adult")]).await;
+            loop {
+                let buttons = page.buttons();
+                let mut form = vec![("state".to_owned(), page.state())];
+                if buttons.iter().any(|b| b == "submit") {
+                    form.push(("nav".into(), "submit".into()));
+                    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    assert!(app.post(&format!("/s/{link}"), &pairs).await.receipt().is_some());
+                    break;
+                }
+                form.push((
+                    "nav".into(),
+                    if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into(),
+                ));
+                for (kind, name, ..) in page.inputs() {
+                    if kind == "textarea" {
+                        form.push((name, "we waited months for help".into()));
+                    }
+                }
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                page = app.post(&format!("/s/{link}"), &pairs).await;
+            }
+        }
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let queue = youth.get("/staff/review").await;
+        assert!(queue.body.contains("Nothing is waiting"), "adults' words are not in the Youth Council's queue");
+        assert!(!queue.body.contains("waited months"));
+    })
+    .await;
+}

@@ -47,10 +47,18 @@ impl Email {
     }
 }
 
+/// A time rounded down to the hour.
+pub fn to_the_hour(time: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    time.with_minute(0).and_then(|t| t.with_second(0)).and_then(|t| t.with_nanosecond(0)).unwrap_or(time)
+}
+
 /// Puts a message in the outbox. Call it inside the transaction that makes
 /// the change the message is about, so both happen or neither does.
 pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
-    let now = Utc::now().naive_utc();
+    // To the hour, like `sent_at`: an alert queued with a flagged response
+    // must not record when that response arrived.
+    let now = to_the_hour(Utc::now().naive_utc());
     diesel::insert_into(outbox::table)
         .values((
             outbox::id.eq(crate::random_id()),

@@ -12,8 +12,8 @@ use super::transport::Transport;
 use crate::db::schema::outbox;
 use crate::db::{Database, DbConnection};
 
-/// Messages claimed per round.
-const BATCH: i64 = 20;
+/// Messages tried per round.
+const BATCH: usize = 20;
 /// How long a claim lasts: a worker that dies mid-send frees its messages after this.
 const CLAIM: TimeDelta = TimeDelta::seconds(120);
 /// The longest wait between tries.
@@ -58,26 +58,36 @@ impl MailWorker {
         })
     }
 
-    /// One round: claims due messages and tries each once. Returns how many
-    /// were claimed.
+    /// One round: claims due messages one at a time (so a slow server
+    /// cannot outlast a claim) and tries each once. Returns how many it tried.
     pub async fn deliver_due(&self) -> Result<usize, String> {
         let db = self.db.clone();
-        let due = tokio::task::spawn_blocking(move || -> Result<Vec<Due>, String> {
+        tokio::task::spawn_blocking(move || -> Result<(), String> {
             let mut conn = db.get().map_err(|e| e.to_string())?;
             let now = Utc::now().naive_utc();
             diesel::delete(outbox::table.filter(outbox::sent_at.lt(now - KEEP_SENT)))
                 .execute(&mut *conn)
-                .map_err(|e| e.to_string())?;
-            claim_due(&mut conn, now).map_err(|e| e.to_string())
+                .map(|_| ())
+                .map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| e.to_string())??;
-        let claimed = due.len();
-        for message in due {
+        let mut tried = 0;
+        while tried < BATCH {
+            let db = self.db.clone();
+            let claimed = tokio::task::spawn_blocking(move || -> Result<Option<(Due, NaiveDateTime)>, String> {
+                let mut conn = db.get().map_err(|e| e.to_string())?;
+                claim_one(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| e.to_string())??;
+            let Some((message, claim)) = claimed else { break };
+            tried += 1;
             let result = self
                 .transport
                 .send(&self.from, &message.to_address, &message.subject, &message.text_body, &message.html_body)
-                .await;
+                .await
+                .map_err(|e| redact_addresses(&e));
             let attempts = message.attempts + 1;
             match &result {
                 Ok(()) => tracing::info!(attempts, "mail sent"),
@@ -87,13 +97,21 @@ impl MailWorker {
             let db = self.db.clone();
             tokio::task::spawn_blocking(move || -> Result<(), String> {
                 let mut conn = db.get().map_err(|e| e.to_string())?;
-                record(&mut conn, &message.id, attempts, result, retry_at).map_err(|e| e.to_string())
+                record(&mut conn, &message.id, claim, attempts, result, retry_at).map_err(|e| e.to_string())
             })
             .await
             .map_err(|e| e.to_string())??;
         }
-        Ok(claimed)
+        Ok(tried)
     }
+}
+
+/// Mail servers quote addresses in their errors; logs and the admin's
+/// outbox page must not carry them.
+fn redact_addresses(error: &str) -> String {
+    static ADDRESS: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"[^\s<>@'\x22]+@[^\s<>'\x22]+").expect("address pattern"));
+    ADDRESS.replace_all(error, "[address]").into_owned()
 }
 
 fn backoff(base: Duration, attempts: i32) -> TimeDelta {
@@ -102,53 +120,63 @@ fn backoff(base: Duration, attempts: i32) -> TimeDelta {
     TimeDelta::from_std(wait).unwrap_or(TimeDelta::hours(1))
 }
 
-fn claim_due(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Vec<Due>> {
-    let unclaimed = outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now));
-    let candidates: Vec<String> = outbox::table
-        .filter(outbox::sent_at.is_null())
-        .filter(outbox::next_attempt_at.le(now))
-        .filter(unclaimed)
-        .order(outbox::next_attempt_at)
-        .select(outbox::id)
-        .limit(BATCH)
-        .load(conn)?;
-    let mut mine = Vec::new();
-    for id in candidates {
+/// Claims the oldest due message, if any; the claim's expiry identifies it.
+fn claim_one(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Option<(Due, NaiveDateTime)>> {
+    let claim = now + CLAIM;
+    for _ in 0..5 {
+        let unclaimed = outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now));
+        let Some(id) = outbox::table
+            .filter(outbox::sent_at.is_null())
+            .filter(outbox::next_attempt_at.le(now))
+            .filter(unclaimed)
+            .order(outbox::next_attempt_at)
+            .select(outbox::id)
+            .first::<String>(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
         let unclaimed = outbox::claimed_until.is_null().or(outbox::claimed_until.lt(now));
         let won = diesel::update(
             outbox::table.filter(outbox::id.eq(&id)).filter(outbox::sent_at.is_null()).filter(unclaimed),
         )
-        .set(outbox::claimed_until.eq(now + CLAIM))
+        .set(outbox::claimed_until.eq(claim))
         .execute(conn)?;
         if won == 1 {
-            mine.push(id);
+            let due = outbox::table
+                .filter(outbox::id.eq(&id))
+                .select((
+                    outbox::id,
+                    outbox::to_address,
+                    outbox::subject,
+                    outbox::text_body,
+                    outbox::html_body,
+                    outbox::attempts,
+                ))
+                .first(conn)?;
+            return Ok(Some((due, claim)));
         }
+        // Another worker took it between the two statements: look again.
     }
-    outbox::table
-        .filter(outbox::id.eq_any(&mine))
-        .select((
-            outbox::id,
-            outbox::to_address,
-            outbox::subject,
-            outbox::text_body,
-            outbox::html_body,
-            outbox::attempts,
-        ))
-        .load(conn)
+    Ok(None)
 }
 
+/// Records a try, only while the claim is still this worker's.
 fn record(
     conn: &mut DbConnection,
     id: &str,
+    claim: NaiveDateTime,
     attempts: i32,
     result: Result<(), String>,
     retry_at: NaiveDateTime,
 ) -> QueryResult<()> {
-    let target = outbox::table.filter(outbox::id.eq(id));
+    let target = outbox::table.filter(outbox::id.eq(id)).filter(outbox::claimed_until.eq(claim));
     match result {
         Ok(()) => diesel::update(target)
             .set((
-                outbox::sent_at.eq(Utc::now().naive_utc()),
+                // To the hour: a safeguarding alert is sent the moment a
+                // flagged response arrives, and must not date it.
+                outbox::sent_at.eq(crate::mail::to_the_hour(Utc::now().naive_utc())),
                 outbox::attempts.eq(attempts),
                 outbox::claimed_until.eq(None::<NaiveDateTime>),
                 outbox::last_error.eq(None::<String>),
@@ -169,6 +197,14 @@ fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_taken_out_of_errors() {
+        let error = "550 5.1.1 <sam.j+x@example.org>: Recipient address rejected; try admin@mail.example.org";
+        let redacted = redact_addresses(error);
+        assert!(!redacted.contains('@'), "{redacted}");
+        assert!(redacted.starts_with("550 5.1.1 <[address]>"));
+    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {

@@ -6,7 +6,7 @@ use maud::Markup;
 
 use super::form::Form;
 use super::journey::{Journey, Step, read_answers};
-use super::state::Draft;
+use super::state::{Answer, Draft};
 use super::views::{self, StepPage};
 use crate::AppState;
 use crate::db::writer::Outcome;
@@ -22,6 +22,9 @@ const EXPIRED_DRAFT: &str = "This page is from a while ago, so we can't use it a
 const ALREADY_SENT: &str = "These answers were already sent. To keep them private, they can't be shown again.";
 /// How long a journey's pages can be used: long enough for a lesson with breaks.
 const DRAFT_HOURS: i64 = 12;
+const HELP_NOW: &str = "Thank you for telling us. It sounds like things might be hard right now. You don't have to \
+     wait until the end: you can talk to someone today, for free, without giving your name. The numbers are at the \
+     bottom of this page. If you are in danger now, call 999.";
 const PAGE_MISMATCH: &str = "Something on that page didn't match our questions, so we couldn't save it. \
      Your other answers are safe. Please answer this page again.";
 
@@ -210,6 +213,9 @@ pub async fn answer(
         return Err(AppError::BadRequest(UNREADABLE_DRAFT.into()));
     }
     let at = draft.at;
+    // Words that may mean the person is not safe: help is offered on the
+    // very next page, not only after "Send".
+    let mut needs_help = false;
 
     // Take in what this page said.
     match &journey.steps[at] {
@@ -240,6 +246,12 @@ pub async fn answer(
                 }
             } else {
                 for (id, answer) in page.answers {
+                    if let Some(Answer::Text(text)) = &answer {
+                        needs_help |= state.registry.lexicon.matches(text);
+                    }
+                    if let Some(Answer::Houses(houses)) = &answer {
+                        needs_help |= houses.iter().any(|h| state.registry.lexicon.matches(h));
+                    }
                     match answer {
                         Some(answer) => draft.answers.insert(id, answer),
                         None => draft.answers.remove(&id),
@@ -320,7 +332,8 @@ pub async fn answer(
             ));
         }
     }
-    Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, None))
+    let notice = needs_help.then(|| HELP_NOW.to_owned());
+    Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, notice))
 }
 
 async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {

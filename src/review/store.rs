@@ -35,7 +35,10 @@ fn summary_columns()
 /// (never by time), never a flagged one; and how many such are waiting.
 pub fn next_for_review(conn: &mut DbConnection) -> QueryResult<(Option<ResponseSummary>, i64)> {
     let with_text = answers::table.filter(answers::free_text.is_not_null()).select(answers::response_id);
+    // The Youth Council reads what young people said; parents' and
+    // practitioners' words are not theirs to read.
     let waiting = responses::table
+        .filter(responses::audience.eq(crate::surveys::Audience::ChildYoungPerson.as_str()))
         .filter(responses::concern.eq(false))
         .filter(responses::reviewed_on.is_null())
         .filter(responses::id.eq_any(with_text));
@@ -45,10 +48,12 @@ pub fn next_for_review(conn: &mut DbConnection) -> QueryResult<(Option<ResponseS
     Ok((next, count))
 }
 
-/// A response for a reviewer: `None` when it is flagged (reviewers never see those).
+/// A response for a reviewer: `None` when it is flagged (reviewers never see
+/// those) or not from a child or young person.
 pub fn for_reviewer(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ResponseSummary>> {
     responses::table
         .filter(responses::id.eq(id))
+        .filter(responses::audience.eq(crate::surveys::Audience::ChildYoungPerson.as_str()))
         .filter(responses::concern.eq(false))
         .select(summary_columns())
         .first(conn)

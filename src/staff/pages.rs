@@ -20,10 +20,24 @@ use crate::web::throttle::client_key;
 
 type State = web::Data<AppState>;
 
-/// Failed sign-ins allowed per account before it waits.
+/// Failed sign-ins an account may have before each try is slowed down.
 const ACCOUNT_TRIES: i32 = 5;
-/// How long an account waits after that.
+/// How long failed tries count against an account.
 const ACCOUNT_WAIT_MINUTES: i64 = 15;
+/// The longest a slowed try waits.
+const MAX_SLOWDOWN_SECONDS: u64 = 16;
+
+/// How long a sign-in to an account with `failures` recent failed tries
+/// waits before its password is checked: 1 s after the fifth, doubling, up
+/// to 16 s. Slowed, never refused, so nobody can lock a safeguarding lead
+/// out by failing on purpose; the per-client limit stops the guessing.
+fn slowdown(failures: i32) -> std::time::Duration {
+    let over = failures.saturating_sub(ACCOUNT_TRIES - 1);
+    if over <= 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::from_secs((1u64 << (over - 1).min(4) as u32).min(MAX_SLOWDOWN_SECONDS))
+}
 
 fn html(status: StatusCode, markup: Markup) -> HttpResponse {
     HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
@@ -89,18 +103,21 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
     let password = form.get("password").unwrap_or_default().to_owned();
     let email = EmailAddress::parse(&typed).ok();
     let db = state.db.clone();
-    let outcome = web::block(move || -> Result<Result<(String, String, i32), bool>, AppError> {
+    let outcome = web::block(move || -> Result<Result<(String, String, i32), ()>, AppError> {
         let mut conn = db.get()?;
         let row = match &email {
             Some(e) => store::find_by_email(&mut conn, e).map_err(DbError::from)?,
             None => None,
         };
         if let Some(r) = &row {
-            let waited = r.last_failed_signin_at.is_none_or(|at| {
-                chrono::Utc::now().naive_utc() - at > chrono::TimeDelta::minutes(ACCOUNT_WAIT_MINUTES)
+            let recent = r.last_failed_signin_at.is_some_and(|at| {
+                chrono::Utc::now().naive_utc() - at <= chrono::TimeDelta::minutes(ACCOUNT_WAIT_MINUTES)
             });
-            if r.failed_signins >= ACCOUNT_TRIES && !waited {
-                return Ok(Err(true));
+            if recent {
+                std::thread::sleep(slowdown(r.failed_signins));
+            } else if r.failed_signins > 0 {
+                // Old failures no longer count.
+                store::clear_failed_signins(&mut conn, &r.id).map_err(DbError::from)?;
             }
         }
         let usable = row.as_ref().filter(|r| r.active);
@@ -118,7 +135,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
                 } else {
                     audit::record(conn, &Actor::NOBODY, "failed sign-in", None, Some("no such account"))?;
                 }
-                Ok(Err(false))
+                Ok(Err(()))
             }
         })
         .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
@@ -130,8 +147,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
             res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
             Ok(res)
         }
-        Err(true) => Err(AppError::TooMany),
-        Err(false) => {
+        Err(()) => {
             state.signin_throttle.hit(&client);
             let (csrf, _) = state.sessions.form_token(&req);
             let message = "The email address or password is not right. Check them and try again.";
@@ -581,4 +597,19 @@ pub async fn outbox(state: State, req: HttpRequest) -> Result<HttpResponse, AppE
         })
         .collect();
     Ok(html(StatusCode::OK, views::outbox(&me, &waiting, sent)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_ins_slow_down_after_five_failures_and_never_stop() {
+        assert_eq!(slowdown(0), std::time::Duration::ZERO);
+        assert_eq!(slowdown(4), std::time::Duration::ZERO);
+        assert_eq!(slowdown(5).as_secs(), 1);
+        assert_eq!(slowdown(6).as_secs(), 2);
+        assert_eq!(slowdown(9).as_secs(), 16);
+        assert_eq!(slowdown(1000).as_secs(), 16);
+    }
 }
