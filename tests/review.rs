@@ -418,3 +418,66 @@ async fn parents_and_practitioners_words_are_not_for_the_youth_council() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_youth_council_writes_you_said_with_counts_and_shared_quotes() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        make_staff(&app, "publisher@example.org", &[Role::Publisher]);
+        for _ in 0..5 {
+            answer_with(&app, ORDINARY).await;
+        }
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let mut page = youth.get("/staff/review").await;
+        for n in 0..5 {
+            let html = page.html();
+            let action = html
+                .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+                .next()
+                .unwrap()
+                .value()
+                .attr("action")
+                .unwrap()
+                .to_owned();
+            let quote = html
+                .select(&scraper::Selector::parse("input[name=quote]").unwrap())
+                .next()
+                .unwrap()
+                .value()
+                .attr("value")
+                .unwrap()
+                .to_owned();
+            let mut fields = vec![("csrf", csrf(&page)), ("theme", "food-and-drink".to_owned())];
+            if n == 0 {
+                fields.push(("quote", quote));
+            }
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            page = youth.post(&action, &pairs).await;
+        }
+        let list = youth.get("/staff/you-said").await;
+        assert_eq!(list.status, 200);
+        assert!(list.body.contains("young person, 16 or 17"), "a shared quote, attributed broadly");
+        let too_long = "x".repeat(301);
+        let refused = youth
+            .post("/staff/you-said", &[("csrf", &csrf(&list)), ("theme", "food-and-drink"), ("statement", &too_long)])
+            .await;
+        assert_eq!(refused.status, 400);
+        let statement = "You said you don't always get enough to eat at school.";
+        let saved = youth
+            .post("/staff/you-said", &[("csrf", &csrf(&list)), ("theme", "food-and-drink"), ("statement", statement)])
+            .await;
+        assert_eq!(saved.status, 303);
+        let publisher = Staff::sign_in(&app, "publisher@example.org").await;
+        let read = publisher.get("/staff/you-said").await;
+        assert_eq!(read.status, 200);
+        assert!(read.body.contains("always get enough to eat at school"));
+        assert!(!read.body.contains("name=\"statement\""), "publishers read; the Youth Council writes");
+        let food = read.body.find("Food and drink").unwrap();
+        assert!(read.body[food..].contains("<strong>5</strong>"), "the count behind it, as the dashboard shows it");
+        let refused = publisher
+            .post("/staff/you-said", &[("csrf", &csrf(&read)), ("theme", "food-and-drink"), ("statement", "no")])
+            .await;
+        assert_eq!(refused.status, 403);
+    })
+    .await;
+}

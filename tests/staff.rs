@@ -40,6 +40,8 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/staff/links", "admin"),
     ("POST", "/staff/links", "admin"),
     ("POST", "/staff/links/{code}/close", "admin"),
+    ("GET", "/staff/you-said", "reviewer-publisher-admin"),
+    ("POST", "/staff/you-said", "youth_reviewer"),
     ("GET", "/staff/review", "youth_reviewer"),
     ("POST", "/staff/review/{id}", "youth_reviewer"),
     ("GET", "/staff/safeguarding", "safeguarding_lead"),
@@ -53,6 +55,9 @@ fn allowed(who: &str, roles: &[Role]) -> bool {
         "admin" => roles.contains(&Role::Admin),
         "youth_reviewer" => roles.contains(&Role::YouthReviewer),
         "any-role" => !roles.is_empty(),
+        "reviewer-publisher-admin" => {
+            roles.iter().any(|r| [Role::YouthReviewer, Role::Publisher, Role::Admin].contains(r))
+        }
         "safeguarding_lead" => roles.contains(&Role::SafeguardingLead),
         other => panic!("unknown access {other}"),
     }
@@ -148,6 +153,7 @@ fn every_staff_route_is_in_the_matrix() {
                 Access::SignedIn => "signed-in",
                 Access::Roles(&[Role::Admin]) => "admin",
                 Access::Roles(&[Role::YouthReviewer]) => "youth_reviewer",
+                Access::Roles(&[Role::YouthReviewer, Role::Publisher, Role::Admin]) => "reviewer-publisher-admin",
                 Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]) => {
                     "any-role"
                 }

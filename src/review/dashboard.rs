@@ -205,14 +205,24 @@ fn links_table(counts: &Counts, threshold: u64) -> Markup {
     }
 }
 
-/// The dashboard page.
-pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64, retention_days: u32) -> Markup {
-    let theme_rows: Vec<(String, Vec<u64>)> = registry
+/// The suppressed total per theme (in `registry.themes` order), exactly as
+/// the dashboard's theme table shows them.
+pub fn theme_totals(registry: &Registry, counts: &Counts, threshold: u64) -> Vec<Shown> {
+    theme_table(registry, counts, threshold).row_totals
+}
+
+fn theme_table(registry: &Registry, counts: &Counts, threshold: u64) -> SuppressedTable {
+    let rows: Vec<(String, Vec<u64>)> = registry
         .themes
         .iter()
         .map(|t| (t.name.clone(), counts.themes.get(&t.id).cloned().unwrap_or_else(|| vec![0; MONTHS])))
         .collect();
-    let themes = table(theme_rows, &counts.months, threshold);
+    table(rows, &counts.months, threshold)
+}
+
+/// The dashboard page.
+pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64, retention_days: u32) -> Markup {
+    let themes = theme_table(registry, counts, threshold);
     let survey_rows: Vec<(String, Vec<u64>)> = registry
         .surveys()
         .iter()

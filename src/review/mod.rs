@@ -8,3 +8,4 @@ pub mod pages;
 pub mod store;
 pub mod suggest;
 pub mod views;
+pub mod you_said;

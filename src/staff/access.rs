@@ -51,6 +51,7 @@ const fn route(method: Method, path: &'static str, access: Access) -> Declared {
 const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
 const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
+const READS_YOU_SAID: Access = Access::Roles(&[Role::YouthReviewer, Role::Publisher, Role::Admin]);
 const ANY_ROLE: Access = Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]);
 
 /// Every staff route. Add a route here, with its access, or it answers 404.
@@ -78,6 +79,8 @@ pub const ROUTES: &[Declared] = &[
     route(Method::GET, "/staff/links", ADMIN),
     route(Method::POST, "/staff/links", ADMIN),
     route(Method::POST, "/staff/links/{code}/close", ADMIN),
+    route(Method::GET, "/staff/you-said", READS_YOU_SAID),
+    route(Method::POST, "/staff/you-said", REVIEWER),
     route(Method::GET, "/staff/review", REVIEWER),
     route(Method::POST, "/staff/review/{id}", REVIEWER),
     route(Method::GET, "/staff/safeguarding", LEAD),

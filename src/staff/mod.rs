@@ -41,6 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/links", web::get().to(crate::review::links::list))
             .route("/links", web::post().to(crate::review::links::create))
             .route("/links/{code}/close", web::post().to(crate::review::links::close))
+            .route("/you-said", web::get().to(crate::review::you_said::list))
+            .route("/you-said", web::post().to(crate::review::you_said::save))
             .route("/review", web::get().to(crate::review::pages::review))
             .route("/review/{id}", web::post().to(crate::review::pages::save_review))
             .route("/safeguarding", web::get().to(crate::review::pages::safeguarding))

@@ -115,6 +115,7 @@ fn link_name(path: &str) -> Option<&'static str> {
         "/staff/password" => Some("Change your password"),
         "/staff/dashboard" => Some("Dashboard: what people are telling us"),
         "/staff/review" => Some("Read what people wrote"),
+        "/staff/you-said" => Some("You said: what young people told us"),
         "/staff/links" => Some("Distribution links"),
         "/staff/safeguarding" => Some("Safeguarding queue"),
         _ => None,

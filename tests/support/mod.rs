@@ -121,6 +121,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
     };
     configure(&mut settings);
     let surveys_dir = settings.surveys_dir.clone();
+    let database_url = settings.database_url.clone();
     let app = listening_loop::Application::build(settings).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
