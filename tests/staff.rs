@@ -40,6 +40,9 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/staff/links", "admin"),
     ("POST", "/staff/links", "admin"),
     ("POST", "/staff/links/{code}/close", "admin"),
+    ("GET", "/staff/exports", "admin"),
+    ("GET", "/staff/exports/themes.csv", "admin"),
+    ("GET", "/staff/exports/responses/{survey}.csv", "admin"),
     ("GET", "/staff/you-said", "reviewer-publisher-admin"),
     ("POST", "/staff/you-said", "youth_reviewer"),
     ("GET", "/staff/review", "youth_reviewer"),
@@ -186,7 +189,8 @@ async fn the_route_role_matrix_holds_for_everyone() {
             let path = template
                 .replace("{token}", "not-a-real-token")
                 .replace("{id}", &victim)
-                .replace("{code}", "no-such-link");
+                .replace("{code}", "no-such-link")
+                .replace("{survey}", "what-we-need");
             // Anonymous.
             let anonymous = Browser::new(&app);
             let page = match *method {
@@ -263,7 +267,8 @@ async fn a_post_without_the_form_token_is_refused() {
             let path = template
                 .replace("{token}", "not-a-real-token")
                 .replace("{id}", &victim)
-                .replace("{code}", "no-such-link");
+                .replace("{code}", "no-such-link")
+                .replace("{survey}", "what-we-need");
             for fields in [vec![], vec![("csrf", "forged")]] {
                 let mut all = fields.clone();
                 all.extend([("email", "x@example.org"), ("name", "X"), ("role", "admin"), ("password", PASSWORD)]);

@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod dashboard;
+pub mod export;
 pub mod links;
 pub mod pages;
 pub mod store;

@@ -117,6 +117,7 @@ fn link_name(path: &str) -> Option<&'static str> {
         "/staff/review" => Some("Read what people wrote"),
         "/staff/you-said" => Some("You said: what young people told us"),
         "/staff/links" => Some("Distribution links"),
+        "/staff/exports" => Some("Exports"),
         "/staff/safeguarding" => Some("Safeguarding queue"),
         _ => None,
     }

@@ -1,0 +1,366 @@
+//! The admin's CSV exports, over HTTP, on each database: the theme counts
+//! hide what the dashboard hides, and the response file is anonymous, coarse
+//! in time, safe to open in a spreadsheet, and leaves flagged responses out
+//! unless a safeguarding lead asks.
+
+mod support;
+
+use diesel::prelude::*;
+use listening_loop::db::schema::{audit_log, responses};
+use listening_loop::staff::roles::Role;
+use listening_loop::staff::{password, store};
+use listening_loop::surveys::{QuestionKind, Registry};
+use support::{Page, TestApp};
+
+const PASSWORD: &str = "a long enough staff password";
+const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
+const ORDINARY: &str = "we need more food at lunch, I am always hungry";
+const WITH_PHONE: &str = "we need more food, text me on 07700 900123";
+const FORMULA: &str = "=HYPERLINK(\"http://evil.example/x\",\"more food please\")";
+
+fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
+    let mut conn = app.db.get().unwrap();
+    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
+    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
+    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+}
+
+/// A young person (16–17) who writes `text` in every box.
+async fn answer_with(app: &TestApp, text: &str) {
+    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
+    for _ in 0..40 {
+        let buttons = page.buttons();
+        let mut form = vec![("state".to_owned(), page.state())];
+        if buttons.iter().any(|b| b == "submit") {
+            form.push(("nav".into(), "submit".into()));
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let thanks = app.post("/s/young-people", &pairs).await;
+            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
+            return;
+        }
+        form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
+        for (kind, name, _, _) in page.inputs() {
+            if kind == "textarea" {
+                form.push((name, text.to_owned()));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        page = app.post("/s/young-people", &pairs).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+    panic!("never reached the check page");
+}
+
+struct Staff {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Staff {
+    async fn sign_in(app: &TestApp, email: &str) -> Staff {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let staff = Staff { client, base: app.address.clone() };
+        let form = staff.get("/staff/sign-in").await;
+        let res =
+            staff.post("/staff/sign-in", &[("csrf", &csrf(&form)), ("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(res.status, 303);
+        staff
+    }
+
+    async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+
+    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body: Vec<String> =
+            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+
+    /// A CSV download: checks the headers, then parses it.
+    async fn csv(&self, path: &str) -> (String, Vec<Vec<String>>) {
+        let page = self.get(path).await;
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+        assert_eq!(page.headers["content-type"], "text/csv; charset=utf-8");
+        let disposition = page.headers["content-disposition"].to_str().unwrap();
+        assert!(disposition.starts_with("attachment; filename=") && disposition.ends_with(".csv\""), "{disposition}");
+        let records = parse_csv(&page.body);
+        (page.body, records)
+    }
+}
+
+fn csrf(page: &Page) -> String {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+}
+
+/// RFC 4180, strictly: every record ends in CRLF, quotes double inside quotes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => {
+                assert!(field.is_empty(), "a quote inside an unquoted field");
+                quoted = true;
+            }
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF");
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\n') => panic!("a bare LF ends a record"),
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted && field.is_empty() && record.is_empty(), "the file ends mid-record");
+    records
+}
+
+/// The rows of the dashboard's theme × month table, as text cells.
+fn dashboard_theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
+    let html = dashboard.html();
+    let caption = html
+        .select(&scraper::Selector::parse("caption").unwrap())
+        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
+        .expect("the theme table");
+    let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
+    table
+        .select(&scraper::Selector::parse("tbody tr").unwrap())
+        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .collect()
+}
+
+async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
+    let action = page
+        .html()
+        .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+        .next()
+        .expect("a response to review")
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
+}
+
+#[tokio::test]
+async fn the_theme_csv_of_a_table_with_a_cell_of_3_shows_no_3_and_no_total_that_reveals_it() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        for _ in 0..8 {
+            answer_with(&app, ORDINARY).await;
+        }
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let mut page = youth.get("/staff/review").await;
+        for theme in ["food-and-drink"; 5].into_iter().chain(["school-and-learning"; 3]) {
+            page = review_next(&youth, &page, theme).await;
+        }
+        assert!(page.body.contains("Nothing is waiting"));
+
+        let admin = Staff::sign_in(&app, "admin@example.org").await;
+        let (_, records) = admin.csv("/staff/exports/themes.csv").await;
+        let header = &records[0];
+        assert_eq!(header[0], "Theme");
+        assert_eq!(header.last().unwrap(), "Total");
+        let this_month = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
+        assert_eq!(header[header.len() - 2], this_month, "months as YYYY-MM, the last one this month");
+        let table = &records[1..];
+        assert_eq!(table.last().unwrap()[0], "Total");
+        let school = table.iter().find(|r| r[0] == "School and learning").expect("a school row");
+        assert_eq!(school[school.len() - 2], "hidden", "the 3 is hidden: {school:?}");
+        for row in table {
+            assert_eq!(row.len(), header.len());
+            for cell in &row[1..] {
+                assert!(cell == "hidden" || cell.parse::<u64>().is_ok_and(|n| n == 0 || n >= 5), "{cell} in {row:?}");
+            }
+        }
+        // No row or column, totals included, has exactly one hidden number:
+        // one hidden number beside its shown total and neighbours is a subtraction away.
+        let cells: Vec<&[String]> = table.iter().map(|r| &r[1..]).collect();
+        for row in &cells {
+            assert_ne!(row.iter().filter(|c| *c == "hidden").count(), 1, "{row:?} gives its hidden number away");
+        }
+        for column in 0..cells[0].len() {
+            let hidden = cells.iter().filter(|r| r[column] == "hidden").count();
+            assert_ne!(hidden, 1, "column {} gives its hidden number away", header[column + 1]);
+        }
+
+        // The same numbers, hidden in the same places, as on the dashboard.
+        let dashboard = dashboard_theme_rows(&youth.get("/staff/dashboard").await);
+        assert_eq!(dashboard, table.to_vec(), "the export publishes what the dashboard publishes");
+
+        let mut conn = app.db.get().unwrap();
+        let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
+        assert!(actions.iter().any(|a| a == "exported theme counts"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_response_csv_is_anonymous_and_leaves_flagged_responses_to_the_lead() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        make_staff(&app, "lead-admin@example.org", &[Role::Admin, Role::SafeguardingLead]);
+        answer_with(&app, WITH_PHONE).await;
+        answer_with(&app, ORDINARY).await;
+        answer_with(&app, FLAGGED).await;
+        let mut conn = app.db.get().unwrap();
+        let flagged: i64 = responses::table.filter(responses::concern.eq(true)).count().get_result(&mut conn).unwrap();
+        assert_eq!(flagged, 1);
+
+        let registry = Registry::load(&support::shipped_surveys()).unwrap_or_else(|_| panic!("the shipped surveys"));
+        let survey = registry.survey("what-we-need").unwrap();
+        let questions: usize =
+            survey.questions().map(|q| if matches!(q.kind, QuestionKind::ThreeHouses { .. }) { 3 } else { 1 }).sum();
+        let today = chrono::Utc::now().date_naive();
+        let month = today.format("%Y-%m").to_string();
+
+        let admin = Staff::sign_in(&app, "admin@example.org").await;
+        let listing = admin.get("/staff/exports").await;
+        assert!(listing.body.contains("/staff/exports/responses/what-we-need.csv"));
+        assert!(listing.body.contains("/staff/exports/themes.csv"));
+        let (body, records) = admin.csv("/staff/exports/responses/what-we-need.csv").await;
+        let header = &records[0];
+        assert_eq!(&header[..7], ["response", "survey version", "audience", "age group", "month", "link", "themes"]);
+        assert!(!header.iter().any(|h| h == "flagged"));
+        assert_eq!(header.len(), 7 + questions, "one column per question, one per house: {header:?}");
+        let rows = &records[1..];
+        assert_eq!(rows.len(), 2, "one row per response, the flagged one left out");
+        assert!(!body.contains("stepdad") && !body.contains("scared"));
+        assert!(!body.contains("07700") && !body.contains("900123"), "the phone number was never stored");
+        assert!(rows.iter().flatten().any(|c| c.contains("text me on [removed]")), "scrubbed text is there");
+        assert!(rows.iter().flatten().any(|c| c == ORDINARY));
+        for row in rows {
+            assert_eq!(row.len(), header.len());
+            assert_eq!(row[4], month, "the month, never the day");
+            assert_eq!(row[3], "16-17");
+        }
+        assert!(!body.contains(&today.format("%Y-%m-%d").to_string()));
+
+        let lead = Staff::sign_in(&app, "lead-admin@example.org").await;
+        let (body, records) = lead.csv("/staff/exports/responses/what-we-need.csv").await;
+        let flagged_column = records[0].iter().position(|h| h == "flagged").expect("a flagged column for the lead");
+        let rows = &records[1..];
+        assert_eq!(rows.len(), 3);
+        let flagged: Vec<&Vec<String>> = rows.iter().filter(|r| r[flagged_column] == "yes").collect();
+        assert_eq!(flagged.len(), 1);
+        assert!(flagged[0].iter().any(|c| c == FLAGGED));
+        assert!(body.contains("stepdad"));
+
+        assert_eq!(admin.get("/staff/exports/responses/no-such-survey.csv").await.status, 404);
+
+        let exports: Vec<(String, Option<String>, Option<String>)> = audit_log::table
+            .filter(audit_log::action.eq("exported responses"))
+            .select((audit_log::action, audit_log::object_id, audit_log::detail))
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(exports.len(), 2, "{exports:?}");
+        assert!(exports.iter().all(|(_, object, _)| object.as_deref() == Some("what-we-need")));
+        let details: Vec<&str> = exports.iter().filter_map(|(_, _, d)| d.as_deref()).collect();
+        assert!(details.iter().any(|d| d.contains("left out")), "{details:?}");
+        assert!(details.iter().any(|d| d.contains("included")), "{details:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_formula_typed_in_a_text_box_comes_out_as_text() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        answer_with(&app, FORMULA).await;
+        let admin = Staff::sign_in(&app, "admin@example.org").await;
+        let (body, records) = admin.csv("/staff/exports/responses/what-we-need.csv").await;
+        assert_eq!(records.len(), 2, "{body}");
+        let cells: Vec<&String> = records.iter().flatten().collect();
+        assert!(cells.iter().any(|c| c.starts_with("'=HYPERLINK(")), "{body}");
+        for cell in cells {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell} would run as a formula");
+        }
+    })
+    .await;
+}
+
+/// A rough throughput check of the streamed export, not run by default:
+/// `cargo test --release --test export -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn the_response_export_streams_many_rows() {
+    use listening_loop::db::schema::answers;
+    const N: usize = 100_000;
+    let app = support::spawn_app(support::TestDb::Sqlite).await;
+    make_staff(&app, "admin@example.org", &[Role::Admin]);
+    let mut conn = app.db.get().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    for chunk in (0..N).collect::<Vec<_>>().chunks(1_000) {
+        conn.transaction(|conn| {
+            for _ in chunk {
+                let id = listening_loop::random_id();
+                diesel::insert_into(responses::table)
+                    .values((
+                        responses::id.eq(&id),
+                        responses::survey_id.eq("what-we-need"),
+                        responses::survey_version.eq("1"),
+                        responses::audience.eq("child-young-person"),
+                        responses::age_group.eq("12-15"),
+                        responses::language.eq("en"),
+                        responses::submitted_on.eq(today),
+                        responses::concern.eq(false),
+                        responses::receipt_hash.eq(listening_loop::random_id()),
+                        responses::submission_hash.eq(listening_loop::random_id()),
+                    ))
+                    .execute(conn)?;
+                diesel::insert_into(answers::table)
+                    .values((
+                        answers::response_id.eq(&id),
+                        answers::question_id.eq("make-things-better"),
+                        answers::part.eq(""),
+                        answers::free_text.eq(ORDINARY),
+                    ))
+                    .execute(conn)?;
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .unwrap();
+    }
+    let admin = Staff::sign_in(&app, "admin@example.org").await;
+    let started = std::time::Instant::now();
+    let res =
+        admin.client.get(format!("{}/staff/exports/responses/what-we-need.csv", admin.base)).send().await.unwrap();
+    let mut res = res;
+    let (mut bytes, mut lines) = (0usize, 0usize);
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        bytes += chunk.len();
+        lines += chunk.iter().filter(|b| **b == b'\n').count();
+    }
+    let took = started.elapsed();
+    assert_eq!(lines, N + 1);
+    eprintln!(
+        "{N} rows, {} MB in {:.2}s: {:.0} rows/s",
+        bytes / 1_000_000,
+        took.as_secs_f64(),
+        N as f64 / took.as_secs_f64()
+    );
+}
