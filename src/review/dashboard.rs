@@ -211,7 +211,9 @@ pub fn theme_totals(registry: &Registry, counts: &Counts, threshold: u64) -> Vec
     theme_table(registry, counts, threshold).row_totals
 }
 
-fn theme_table(registry: &Registry, counts: &Counts, threshold: u64) -> SuppressedTable {
+/// The theme × month table as published: every view and export of theme
+/// counts goes through this one function.
+pub fn theme_table(registry: &Registry, counts: &Counts, threshold: u64) -> SuppressedTable {
     let rows: Vec<(String, Vec<u64>)> = registry
         .themes
         .iter()

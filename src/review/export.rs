@@ -1,7 +1,7 @@
 //! Exports for the partnership's report, for admins only, every one audited.
 //!
 //! - `themes.csv`: the theme × month counts exactly as the dashboard
-//!   publishes them, through the same [`suppress_small_counts`] rule; a
+//!   publishes them, through the same [`suppress_small_counts`](crate::anonymise::suppress::suppress_small_counts) rule; a
 //!   hidden number reads `hidden`, totals included.
 //! - `responses/{survey}.csv`: one row per response, one column per question
 //!   (one per house for the three houses). Free text is as stored, so it was
@@ -33,7 +33,7 @@ use diesel::prelude::*;
 use maud::html;
 
 use crate::AppState;
-use crate::anonymise::suppress::{CountTable, SuppressedTable, hidden_note, suppress_small_counts};
+use crate::anonymise::suppress::{SuppressedTable, hidden_note};
 use crate::db::schema::{answers, response_themes, responses};
 use crate::db::{DbConnection, DbError};
 use crate::staff::audit;
@@ -117,18 +117,12 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(markup.into_string()))
 }
 
-/// The theme × month table as the dashboard publishes it. Built from the
-/// same [`dashboard::counts`], the same rows in the same order and the same
-/// threshold, and the suppression depends only on the counts, so the hidden
-/// numbers are the same ones (the test compares the two).
+/// The theme × month table exactly as the dashboard publishes it (the same
+/// function builds both), with months written `YYYY-MM` for spreadsheets.
 fn theme_table(registry: &Registry, counts: &dashboard::Counts, threshold: u64) -> SuppressedTable {
-    let (rows, cells): (Vec<String>, Vec<Vec<u64>>) = registry
-        .themes
-        .iter()
-        .map(|t| (t.name.clone(), counts.themes.get(&t.id).cloned().unwrap_or_else(|| vec![0; dashboard::MONTHS])))
-        .unzip();
-    let columns = counts.months.iter().map(|m| m.format("%Y-%m").to_string()).collect();
-    suppress_small_counts(&CountTable { rows, columns, cells }, threshold)
+    let mut table = dashboard::theme_table(registry, counts, threshold);
+    table.columns = counts.months.iter().map(|m| m.format("%Y-%m").to_string()).collect();
+    table
 }
 
 /// The published table as CSV: a header, a row per theme with its total, a
