@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::Markup;
 
 use super::form::Form;
 use super::journey::{Journey, Step, read_answers};
@@ -11,7 +10,7 @@ use super::views::{self, StepPage};
 use crate::AppState;
 use crate::db::writer::Outcome;
 use crate::surveys::{AgeGroup, Survey};
-use crate::web::AppError;
+use crate::web::{AppError, html};
 
 type State = web::Data<AppState>;
 
@@ -27,10 +26,6 @@ const HELP_NOW: &str = "Thank you for telling us. It sounds like things might be
      bottom of this page. If you are in danger now, call 999.";
 const PAGE_MISMATCH: &str = "Something on that page didn't match our questions, so we couldn't save it. \
      Your other answers are safe. Please answer this page again.";
-
-fn html(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
-}
 
 /// `GET /`
 pub async fn home(state: State) -> HttpResponse {

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use maud::html;
@@ -53,10 +53,6 @@ pub const PAGE_SIZE: i64 = 1_000;
 
 /// Pages waiting to be sent; the reader waits when the download falls behind.
 const PAGES_IN_FLIGHT: usize = 4;
-
-fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
-}
 
 /// One CSV field: neutralised against spreadsheet formulas (see the module
 /// docs), then quoted if it holds a comma, a quote or a line break.
@@ -87,7 +83,7 @@ fn attachment(filename: &str) -> (header::HeaderName, String) {
 
 /// `GET /staff/exports`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let threshold = state.settings.suppress_below;
     let lead = me.has(Role::SafeguardingLead);
     let markup = page(
@@ -150,7 +146,7 @@ pub fn theme_csv(t: &SuppressedTable) -> String {
 
 /// `GET /staff/exports/themes.csv`
 pub async fn themes_csv(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = Utc::now().date_naive();
     let db = state.db.clone();
@@ -309,7 +305,7 @@ pub async fn responses_csv(
     req: HttpRequest,
     survey_id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let survey = state.registry.survey(&survey_id).cloned().ok_or(AppError::NotFound)?;
     let with_flagged = me.has(Role::SafeguardingLead);
     let (db, survey_id) = (state.db.clone(), survey.id.clone());

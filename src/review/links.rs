@@ -3,7 +3,7 @@
 //! other number). The code goes in the survey link: `/s/young-people?via=CODE`.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use maud::html;
@@ -45,10 +45,6 @@ pub fn code_for(label: &str) -> String {
     let suffix: String = bytes.iter().map(|b| LETTERS[*b as usize % LETTERS.len()] as char).collect();
     let slug = slug.trim_end_matches('-');
     if slug.is_empty() { suffix } else { format!("{slug}-{suffix}") }
-}
-
-fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
 }
 
 async fn links_page(
@@ -122,12 +118,12 @@ async fn links_page(
 
 /// `GET /staff/links`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    links_page(&state, &who(&req)?, &[], StatusCode::OK).await
+    links_page(&state, &SignedIn::of(&req)?, &[], StatusCode::OK).await
 }
 
 /// `POST /staff/links`
 pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = Form::read(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let label = form.get("label").unwrap_or_default().trim().to_owned();
@@ -172,7 +168,7 @@ pub async fn close(
     code: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = Form::read(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let (db, actor_id, actor_email, code) = (state.db.clone(), me.id.clone(), me.email.clone(), code.into_inner());

@@ -1,41 +1,19 @@
 //! Handlers of the review and safeguarding queues.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
 use crate::AppState;
-use crate::db::{DbConnection, DbError};
 use crate::respond::form::Form;
 use crate::staff::audit;
 use crate::staff::session::SignedIn;
-use crate::web::AppError;
+use crate::web::{AppError, html, in_transaction};
 
 type State = web::Data<AppState>;
 
-fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
-}
-
-fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
-}
-
-/// Runs `f` on a pooled connection in a transaction, off the async threads.
-async fn with_db<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
-) -> Result<T, AppError> {
-    let db = state.db.clone();
-    web::block(move || -> Result<T, AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(DbError::from(e)))
-    })
-    .await?
-}
-
 async fn review_page(state: &AppState, me: &SignedIn, notice: Option<&str>) -> Result<HttpResponse, AppError> {
-    let (next, waiting) = with_db(state, |conn| {
+    let (next, waiting) = in_transaction(&state.db, |conn| {
         let (next, waiting) = store::next_for_review(conn)?;
         let detail = match next {
             Some(summary) => {
@@ -58,7 +36,7 @@ async fn review_page(state: &AppState, me: &SignedIn, notice: Option<&str>) -> R
 
 /// `GET /staff/review`
 pub async fn review(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    review_page(&state, &who(&req)?, None).await
+    review_page(&state, &SignedIn::of(&req)?, None).await
 }
 
 /// `POST /staff/review/{id}` — the themes and quotes a reviewer chose.
@@ -68,7 +46,7 @@ pub async fn save_review(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = Form::read(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
@@ -83,7 +61,7 @@ pub async fn save_review(
     let id = id.into_inner();
     let registry = state.registry.clone();
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
-    let saved = with_db(&state, move |conn| {
+    let saved = in_transaction(&state.db, move |conn| {
         // Flagged responses do not exist as far as a reviewer is concerned.
         let Some(summary) = store::for_reviewer(conn, &id)? else { return Ok(false) };
         let answers = store::answers_of(conn, &id)?;
@@ -117,8 +95,8 @@ pub async fn save_review(
 
 /// `GET /staff/safeguarding`
 pub async fn safeguarding(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
-    let items = with_db(&state, store::flagged_list).await?;
+    let me = SignedIn::of(&req)?;
+    let items = in_transaction(&state.db, store::flagged_list).await?;
     Ok(html(StatusCode::OK, views::safeguarding_list(&me, &items)))
 }
 
@@ -130,7 +108,7 @@ async fn item_page(
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
-    let found = with_db(state, move |conn| {
+    let found = in_transaction(&state.db, move |conn| {
         let Some(summary) = store::flagged(conn, &id)? else { return Ok(None) };
         let answers = if show { Some(store::answers_of(conn, &id)?) } else { None };
         let notes = store::notes_of(conn, &id)?;
@@ -156,7 +134,7 @@ pub async fn safeguarding_item(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let show = req.query_string() == "show=1";
     item_page(&state, &me, id.into_inner(), show, None).await
 }
@@ -168,7 +146,7 @@ pub async fn add_note(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = Form::read(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let note = form.get("note").unwrap_or_default().trim().to_owned();
@@ -178,7 +156,7 @@ pub async fn add_note(
         return item_page(&state, &me, id, false, Some(message)).await;
     }
     let (actor_id, actor_email, target) = (me.id.clone(), me.email.clone(), id.clone());
-    let found = with_db(&state, move |conn| {
+    let found = in_transaction(&state.db, move |conn| {
         if store::flagged(conn, &target)?.is_none() {
             return Ok(false);
         }
@@ -201,10 +179,10 @@ pub async fn add_note(
 
 /// `GET /staff/dashboard`
 pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = chrono::Utc::now().date_naive();
-    let counts = with_db(&state, move |conn| super::dashboard::counts(conn, &registry, today)).await?;
+    let counts = in_transaction(&state.db, move |conn| super::dashboard::counts(conn, &registry, today)).await?;
     let threshold = u64::from(state.settings.suppress_below);
     let view = super::dashboard::view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
     Ok(html(StatusCode::OK, view))

@@ -4,7 +4,7 @@
 //! each one with "We did".
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use maud::html;
@@ -86,10 +86,6 @@ pub fn current(conn: &mut DbConnection, theme: &str) -> QueryResult<Option<State
         .optional()
 }
 
-fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
-}
-
 async fn render(
     state: &AppState,
     me: &SignedIn,
@@ -159,12 +155,12 @@ async fn render(
 
 /// `GET /staff/you-said`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    render(&state, &who(&req)?, &[], None, StatusCode::OK).await
+    render(&state, &SignedIn::of(&req)?, &[], None, StatusCode::OK).await
 }
 
 /// `POST /staff/you-said` — a Youth Council member writes or changes a theme's statement.
 pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = Form::read(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let theme = form.get("theme").unwrap_or_default().to_owned();

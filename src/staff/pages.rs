@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::respond::form::Form;
-use crate::web::AppError;
 use crate::web::throttle::client_key;
+use crate::web::{AppError, html, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -39,30 +39,8 @@ fn slowdown(failures: i32) -> std::time::Duration {
     std::time::Duration::from_secs((1u64 << (over - 1).min(4) as u32).min(MAX_SLOWDOWN_SECONDS))
 }
 
-fn html(status: StatusCode, markup: Markup) -> HttpResponse {
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
-}
-
 fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
-}
-
-/// Runs `f` in a transaction on a pooled connection, off the async threads.
-async fn transaction<T: Send + 'static>(
-    state: &AppState,
-    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,
-) -> Result<T, AppError> {
-    let db = state.db.clone();
-    web::block(move || -> Result<T, AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(DbError::from(e)))
-    })
-    .await?
-}
-
-fn who(req: &HttpRequest) -> Result<SignedIn, AppError> {
-    use actix_web::HttpMessage;
-    req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
 }
 
 async fn read_form(payload: web::Payload) -> Result<Form, AppError> {
@@ -75,7 +53,7 @@ fn link(state: &AppState, path: &str) -> String {
 
 /// `GET /staff`
 pub async fn home(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(html(StatusCode::OK, views::home(&who(&req)?)))
+    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?)))
 }
 
 /// `GET /staff/sign-in`
@@ -158,11 +136,11 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
 
 /// `POST /staff/sign-out`
 pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = read_form(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let (id, email) = (me.id.clone(), me.email.clone());
-    transaction(&state, move |conn| {
+    in_transaction(&state.db, move |conn| {
         store::end_sessions(conn, &id)?;
         audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "signed out", None, None)
     })
@@ -231,7 +209,7 @@ pub async fn link_set_password(
     let purpose = purpose_of(&req);
     let raw = token.into_inner();
     let hash = web::block(move || password::hash(&new_password)).await?;
-    let done = transaction(&state, move |conn| {
+    let done = in_transaction(&state.db, move |conn| {
         let id = match store::use_token(conn, &raw, purpose)? {
             Ok(id) => id,
             Err(problem) => return Ok(Err(problem)),
@@ -287,7 +265,7 @@ pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload
         Err(e) => return Ok(html(StatusCode::BAD_REQUEST, views::reset_request(&csrf, false, Some(&e.to_string())))),
     };
     let reset_base = link(&state, "/staff/reset/");
-    transaction(&state, move |conn| {
+    in_transaction(&state.db, move |conn| {
         let Some(row) = store::find_by_email(conn, &email)?.filter(|r| r.active && r.password_hash.is_some()) else {
             return Ok(());
         };
@@ -314,12 +292,12 @@ pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload
 /// `GET /staff/password`
 pub async fn password_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
     let changed = req.query_string() == "changed=1";
-    Ok(html(StatusCode::OK, views::change_password(&who(&req)?, &[], changed)))
+    Ok(html(StatusCode::OK, views::change_password(&SignedIn::of(&req)?, &[], changed)))
 }
 
 /// `POST /staff/password`
 pub async fn change_password(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = read_form(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let current = form.get("current").unwrap_or_default().to_owned();
@@ -373,7 +351,7 @@ async fn accounts_page(
 
 /// `GET /staff/accounts`
 pub async fn accounts(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     accounts_page(&state, &me, &InviteForm::default(), &[], None, StatusCode::OK).await
 }
 
@@ -386,7 +364,7 @@ fn roles_from(form: &Form) -> Result<Vec<Role>, AppError> {
 
 /// `POST /staff/accounts/invite`
 pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = read_form(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let invite = InviteForm {
@@ -409,7 +387,7 @@ pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Re
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
     let accept_base = link(&state, "/staff/accept/");
     let partnership = state.registry.partnership.name.clone();
-    let created = transaction(&state, move |conn| {
+    let created = in_transaction(&state.db, move |conn| {
         let Some(id) = store::create(conn, &email, &name, &roles)? else { return Ok(false) };
         let token = store::issue_token(conn, &id, TokenPurpose::Invite)?;
         let url = format!("{accept_base}{token}");
@@ -462,13 +440,13 @@ pub async fn set_roles(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = read_form(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let roles = roles_from(&form)?;
     let id = id.into_inner();
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
-    let outcome = transaction(&state, move |conn| {
+    let outcome = in_transaction(&state.db, move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(Err("That account doesn't exist."));
         }
@@ -503,7 +481,7 @@ pub async fn set_active(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let form = read_form(payload).await?;
     me.check_csrf(form.get("csrf").unwrap_or_default())?;
     let active = req.path().ends_with("/reactivate");
@@ -513,7 +491,7 @@ pub async fn set_active(
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
-    let found = transaction(&state, move |conn| {
+    let found = in_transaction(&state.db, move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(false);
         }
@@ -537,7 +515,7 @@ pub async fn set_active(
 
 /// `GET /staff/audit?page=N`
 pub async fn audit_log(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     const PER_PAGE: i64 = 100;
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let page_number = query.get("page").and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1);
@@ -564,7 +542,7 @@ fn mask(address: &str) -> String {
 pub async fn outbox(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     use crate::db::schema::outbox;
     use diesel::prelude::*;
-    let me = who(&req)?;
+    let me = SignedIn::of(&req)?;
     let db = state.db.clone();
     let (waiting, sent) = web::block(move || -> Result<_, AppError> {
         let mut conn = db.get()?;

@@ -46,6 +46,11 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// The signed-in staff member the access check found for this request.
+    pub fn of(req: &HttpRequest) -> Result<SignedIn, AppError> {
+        req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

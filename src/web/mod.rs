@@ -8,3 +8,25 @@ pub mod layout;
 pub mod throttle;
 
 pub use errors::AppError;
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+
+/// A page as a response.
+pub fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
+}
+
+/// Runs `f` in a write transaction on a pooled connection, off the async
+/// threads: how every staff handler touches the database.
+pub async fn in_transaction<T: Send + 'static>(
+    db: &crate::db::Database,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = db.clone();
+    actix_web::web::block(move || -> Result<T, AppError> {
+        let mut conn = db.get()?;
+        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(crate::db::DbError::from(e)))
+    })
+    .await?
+}
