@@ -8,102 +8,23 @@ mod support;
 use diesel::prelude::*;
 use listening_loop::db::schema::{audit_log, responses};
 use listening_loop::staff::roles::Role;
-use listening_loop::staff::{password, store};
 use listening_loop::surveys::{QuestionKind, Registry};
-use support::{Page, TestApp};
+use support::staff::{Staff, answer_with, make_staff, review_next, theme_rows};
 
-const PASSWORD: &str = "a long enough staff password";
 const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
 const ORDINARY: &str = "we need more food at lunch, I am always hungry";
 const WITH_PHONE: &str = "we need more food, text me on 07700 900123";
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/x\",\"more food please\")";
 
-fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
-    let mut conn = app.db.get().unwrap();
-    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
-    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
-    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
-}
-
-/// A young person (16–17) who writes `text` in every box.
-async fn answer_with(app: &TestApp, text: &str) {
-    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
-    for _ in 0..40 {
-        let buttons = page.buttons();
-        let mut form = vec![("state".to_owned(), page.state())];
-        if buttons.iter().any(|b| b == "submit") {
-            form.push(("nav".into(), "submit".into()));
-            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let thanks = app.post("/s/young-people", &pairs).await;
-            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
-            return;
-        }
-        form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
-        for (kind, name, _, _) in page.inputs() {
-            if kind == "textarea" {
-                form.push((name, text.to_owned()));
-            }
-        }
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        page = app.post("/s/young-people", &pairs).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-    }
-    panic!("never reached the check page");
-}
-
-struct Staff {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Staff {
-    async fn sign_in(app: &TestApp, email: &str) -> Staff {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let staff = Staff { client, base: app.address.clone() };
-        let form = staff.get("/staff/sign-in").await;
-        let res =
-            staff.post("/staff/sign-in", &[("csrf", &csrf(&form)), ("email", email), ("password", PASSWORD)]).await;
-        assert_eq!(res.status, 303);
-        staff
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
-    }
-
-    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
-    }
-
-    /// A CSV download: checks the headers, then parses it.
-    async fn csv(&self, path: &str) -> (String, Vec<Vec<String>>) {
-        let page = self.get(path).await;
-        assert_eq!(page.status, 200, "{path}: {}", page.body);
-        assert_eq!(page.headers["content-type"], "text/csv; charset=utf-8");
-        let disposition = page.headers["content-disposition"].to_str().unwrap();
-        assert!(disposition.starts_with("attachment; filename=") && disposition.ends_with(".csv\""), "{disposition}");
-        let records = parse_csv(&page.body);
-        (page.body, records)
-    }
-}
-
-fn csrf(page: &Page) -> String {
-    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+/// A CSV download: checks the headers, then parses it.
+async fn csv(staff: &Staff, path: &str) -> (String, Vec<Vec<String>>) {
+    let page = staff.get(path).await;
+    assert_eq!(page.status, 200, "{path}: {}", page.body);
+    assert_eq!(page.headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = page.headers["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment; filename=") && disposition.ends_with(".csv\""), "{disposition}");
+    let records = parse_csv(&page.body);
+    (page.body, records)
 }
 
 /// RFC 4180, strictly: every record ends in CRLF, quotes double inside quotes.
@@ -138,33 +59,6 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
     records
 }
 
-/// The rows of the dashboard's theme × month table, as text cells.
-fn dashboard_theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
-    let html = dashboard.html();
-    let caption = html
-        .select(&scraper::Selector::parse("caption").unwrap())
-        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
-        .expect("the theme table");
-    let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
-    table
-        .select(&scraper::Selector::parse("tbody tr").unwrap())
-        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
-        .collect()
-}
-
-async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
-    let action = page
-        .html()
-        .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-        .next()
-        .expect("a response to review")
-        .value()
-        .attr("action")
-        .unwrap()
-        .to_owned();
-    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
-}
-
 #[tokio::test]
 async fn the_theme_csv_of_a_table_with_a_cell_of_3_shows_no_3_and_no_total_that_reveals_it() {
     support::on_each_database(|app| async move {
@@ -181,7 +75,7 @@ async fn the_theme_csv_of_a_table_with_a_cell_of_3_shows_no_3_and_no_total_that_
         assert!(page.body.contains("Nothing is waiting"));
 
         let admin = Staff::sign_in(&app, "admin@example.org").await;
-        let (_, records) = admin.csv("/staff/exports/themes.csv").await;
+        let (_, records) = csv(&admin, "/staff/exports/themes.csv").await;
         let header = &records[0];
         assert_eq!(header[0], "Theme");
         assert_eq!(header.last().unwrap(), "Total");
@@ -209,7 +103,7 @@ async fn the_theme_csv_of_a_table_with_a_cell_of_3_shows_no_3_and_no_total_that_
         }
 
         // The same numbers, hidden in the same places, as on the dashboard.
-        let dashboard = dashboard_theme_rows(&youth.get("/staff/dashboard").await);
+        let dashboard = theme_rows(&youth.get("/staff/dashboard").await);
         assert_eq!(dashboard, table.to_vec(), "the export publishes what the dashboard publishes");
 
         let mut conn = app.db.get().unwrap();
@@ -242,7 +136,7 @@ async fn the_response_csv_is_anonymous_and_leaves_flagged_responses_to_the_lead(
         let listing = admin.get("/staff/exports").await;
         assert!(listing.body.contains("/staff/exports/responses/what-we-need.csv"));
         assert!(listing.body.contains("/staff/exports/themes.csv"));
-        let (body, records) = admin.csv("/staff/exports/responses/what-we-need.csv").await;
+        let (body, records) = csv(&admin, "/staff/exports/responses/what-we-need.csv").await;
         let header = &records[0];
         assert_eq!(&header[..7], ["response", "survey version", "audience", "age group", "month", "link", "themes"]);
         assert!(!header.iter().any(|h| h == "flagged"));
@@ -261,7 +155,7 @@ async fn the_response_csv_is_anonymous_and_leaves_flagged_responses_to_the_lead(
         assert!(!body.contains(&today.format("%Y-%m-%d").to_string()));
 
         let lead = Staff::sign_in(&app, "lead-admin@example.org").await;
-        let (body, records) = lead.csv("/staff/exports/responses/what-we-need.csv").await;
+        let (body, records) = csv(&lead, "/staff/exports/responses/what-we-need.csv").await;
         let flagged_column = records[0].iter().position(|h| h == "flagged").expect("a flagged column for the lead");
         let rows = &records[1..];
         assert_eq!(rows.len(), 3);
@@ -292,7 +186,7 @@ async fn a_formula_typed_in_a_text_box_comes_out_as_text() {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
         answer_with(&app, FORMULA).await;
         let admin = Staff::sign_in(&app, "admin@example.org").await;
-        let (body, records) = admin.csv("/staff/exports/responses/what-we-need.csv").await;
+        let (body, records) = csv(&admin, "/staff/exports/responses/what-we-need.csv").await;
         assert_eq!(records.len(), 2, "{body}");
         let cells: Vec<&String> = records.iter().flatten().collect();
         assert!(cells.iter().any(|c| c.starts_with("'=HYPERLINK(")), "{body}");

@@ -6,92 +6,12 @@ mod support;
 use diesel::prelude::*;
 use listening_loop::db::schema::{response_themes, responses, shared_quotes};
 use listening_loop::staff::roles::Role;
-use listening_loop::staff::{password, store};
 use support::smtp::SmtpListener;
-use support::{Page, TestApp, spawn_app_configured};
+use support::spawn_app_configured;
+use support::staff::{Staff, answer_with, csrf, make_staff, review_next, theme_rows};
 
-const PASSWORD: &str = "a long enough staff password";
 const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
 const ORDINARY: &str = "we need more food at lunch, I am always hungry";
-
-fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
-    let mut conn = app.db.get().unwrap();
-    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
-    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
-    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
-}
-
-/// A young person (16–17) who writes `text` in every box and says yes to sharing it.
-async fn answer_with(app: &TestApp, text: &str) {
-    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
-    for _ in 0..40 {
-        let buttons = page.buttons();
-        let mut form = vec![("state".to_owned(), page.state())];
-        if buttons.iter().any(|b| b == "submit") {
-            form.push(("nav".into(), "submit".into()));
-            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let thanks = app.post("/s/young-people", &pairs).await;
-            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
-            return;
-        }
-        form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
-        for (kind, name, value, _) in page.inputs() {
-            if kind == "textarea" {
-                form.push((name, text.to_owned()));
-            } else if kind == "radio" && name == "answer.share-words" && value == "yes" {
-                form.push((name, value));
-            }
-        }
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        page = app.post("/s/young-people", &pairs).await;
-        assert_eq!(page.status, 200, "{}", page.body);
-    }
-    panic!("never reached the check page");
-}
-
-struct Staff {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Staff {
-    async fn sign_in(app: &TestApp, email: &str) -> Staff {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let staff = Staff { client, base: app.address.clone() };
-        let form = staff.get("/staff/sign-in").await;
-        let csrf = csrf(&form);
-        let res = staff.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await;
-        assert_eq!(res.status, 303);
-        staff
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
-    }
-
-    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
-            .send()
-            .await
-            .unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
-    }
-}
-
-fn csrf(page: &Page) -> String {
-    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
-}
 
 fn escaped(text: &str) -> String {
     text.replace('\'', "&#39;")
@@ -208,33 +128,6 @@ async fn flagged_words_reach_the_lead_and_never_the_youth_council() {
             assert!(actions.iter().any(|a| a == action), "audited: {action}");
         }
     }
-}
-
-/// The rows of the theme × month table on a dashboard page, as text cells.
-fn theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
-    let html = dashboard.html();
-    let caption = html
-        .select(&scraper::Selector::parse("caption").unwrap())
-        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
-        .expect("the theme table");
-    let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
-    table
-        .select(&scraper::Selector::parse("tbody tr").unwrap())
-        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
-        .collect()
-}
-
-async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
-    let action = page
-        .html()
-        .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-        .next()
-        .expect("a response to review")
-        .value()
-        .attr("action")
-        .unwrap()
-        .to_owned();
-    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
 }
 
 #[tokio::test]

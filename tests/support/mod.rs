@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod staff;
 
 use std::future::Future;
 use std::path::PathBuf;

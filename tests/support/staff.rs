@@ -1,0 +1,116 @@
+//! Staff in tests: accounts made straight in the database, a signed-in
+//! browser with its own cookies, and the steps of the review queue.
+
+use listening_loop::staff::roles::Role;
+use listening_loop::staff::{password, store};
+
+use super::{Page, TestApp};
+
+/// Every test account's password.
+pub const PASSWORD: &str = "a long enough staff password";
+
+pub fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
+    let mut conn = app.db.get().unwrap();
+    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
+    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
+    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+}
+
+/// A young person (16–17) who writes `text` in every box and says yes to sharing it.
+pub async fn answer_with(app: &TestApp, text: &str) {
+    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
+    for _ in 0..40 {
+        let buttons = page.buttons();
+        let mut form = vec![("state".to_owned(), page.state())];
+        if buttons.iter().any(|b| b == "submit") {
+            form.push(("nav".into(), "submit".into()));
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let thanks = app.post("/s/young-people", &pairs).await;
+            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
+            return;
+        }
+        form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
+        for (kind, name, value, _) in page.inputs() {
+            if kind == "textarea" {
+                form.push((name, text.to_owned()));
+            } else if kind == "radio" && name == "answer.share-words" && value == "yes" {
+                form.push((name, value));
+            }
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        page = app.post("/s/young-people", &pairs).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+    }
+    panic!("never reached the check page");
+}
+
+pub struct Staff {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl Staff {
+    pub async fn sign_in(app: &TestApp, email: &str) -> Staff {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let staff = Staff { client, base: app.address.clone() };
+        let form = staff.get("/staff/sign-in").await;
+        let csrf = csrf(&form);
+        let res = staff.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await;
+        assert_eq!(res.status, 303);
+        staff
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+
+    pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
+        let body: Vec<String> =
+            pairs.iter().map(|(k, v)| format!("{}={}", super::encode(k), super::encode(v))).collect();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.join("&"))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (res.status().as_u16(), res.headers().clone());
+        Page { status, headers, body: res.text().await.unwrap() }
+    }
+}
+
+pub fn csrf(page: &Page) -> String {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+}
+
+/// The rows of the theme × month table on a dashboard page, as text cells.
+pub fn theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
+    let html = dashboard.html();
+    let caption = html
+        .select(&scraper::Selector::parse("caption").unwrap())
+        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
+        .expect("the theme table");
+    let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
+    table
+        .select(&scraper::Selector::parse("tbody tr").unwrap())
+        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+        .collect()
+}
+
+pub async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
+    let action = page
+        .html()
+        .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+        .next()
+        .expect("a response to review")
+        .value()
+        .attr("action")
+        .unwrap()
+        .to_owned();
+    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
+}
