@@ -8,16 +8,14 @@
 //! does so lives in this one file, in one test function: cargo runs test
 //! binaries one after another, but the tests inside a binary in parallel.
 
-#[path = "support/served.rs"]
-mod served;
 mod support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use served::{Server, ServerConfig};
 use support::TestDb;
+use support::served::{self, Server, ServerConfig};
 
 const SECRET: &str = "crash-test secret key, at least thirty-two characters";
 /// A short survey for adults: five pages, about twenty answers.

@@ -2,15 +2,13 @@
 //! sets a password; and the log a whole session writes never holds a client
 //! address, an email address, a receipt code or an answer.
 
-#[path = "support/served.rs"]
-mod served;
 mod support;
 
 use std::net::IpAddr;
 use std::process::Command;
 
-use served::{Server, ServerConfig};
 use support::Page;
+use support::served::{self, Server, ServerConfig};
 
 const SECRET: &str = "a test secret that is long enough to use";
 /// The client connects from this address, so it can be looked for in the log.

@@ -3,14 +3,12 @@
 //! their own, and so either can take any request: a journey started on one
 //! carries on on the other, and every submission counts once.
 
-#[path = "support/served.rs"]
-mod served;
 mod support;
 
 use std::time::Duration;
 
-use served::{Server, ServerConfig};
 use support::TestDb;
+use support::served::{self, Server, ServerConfig};
 
 const SECRET: &str = "two-instance secret key, shared by both processes";
 const LINK: &str = "practitioners";

@@ -11,7 +11,6 @@ use maud::html;
 use crate::AppState;
 use crate::db::DbError;
 use crate::db::schema::distribution_links as dl;
-use crate::respond::form::Form;
 use crate::staff::audit;
 use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};
@@ -123,9 +122,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 
 /// `POST /staff/links`
 pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = Form::read(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let label = form.get("label").unwrap_or_default().trim().to_owned();
     let survey = form.get("survey").unwrap_or_default().to_owned();
     let mut errors = Vec::new();
@@ -168,9 +165,7 @@ pub async fn close(
     code: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = Form::read(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let (db, actor_id, actor_email, code) = (state.db.clone(), me.id.clone(), me.email.clone(), code.into_inner());
     let found = web::block(move || -> Result<bool, AppError> {
         let mut conn = db.get()?;

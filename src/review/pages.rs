@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
 use crate::AppState;
-use crate::respond::form::Form;
 use crate::staff::audit;
 use crate::staff::session::SignedIn;
 use crate::web::{AppError, html, in_transaction};
@@ -46,9 +45,7 @@ pub async fn save_review(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = Form::read(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
     if themes.iter().any(|t| state.registry.theme(t).is_none()) {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));
@@ -146,9 +143,7 @@ pub async fn add_note(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = Form::read(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let note = form.get("note").unwrap_or_default().trim().to_owned();
     let id = id.into_inner();
     if note.is_empty() || note.chars().count() > 4000 {

@@ -12,7 +12,6 @@ use maud::html;
 use crate::AppState;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
-use crate::respond::form::Form;
 use crate::staff::audit;
 use crate::staff::roles::Role;
 use crate::staff::session::SignedIn;
@@ -160,9 +159,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 
 /// `POST /staff/you-said` — a Youth Council member writes or changes a theme's statement.
 pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = Form::read(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let theme = form.get("theme").unwrap_or_default().to_owned();
     if state.registry.theme(&theme).is_none() {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));

@@ -43,10 +43,6 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
 }
 
-async fn read_form(payload: web::Payload) -> Result<Form, AppError> {
-    Form::read(payload).await
-}
-
 fn link(state: &AppState, path: &str) -> String {
     format!("{}{}", state.settings.base_url, path)
 }
@@ -71,7 +67,7 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
 
 /// `POST /staff/sign-in`
 pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = read_form(payload).await?;
+    let form = Form::read(payload).await?;
     state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
     let client = format!("sign-in {}", client_key(&req));
     if !state.signin_throttle.allows(&client) {
@@ -136,9 +132,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
 
 /// `POST /staff/sign-out`
 pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = read_form(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let (id, email) = (me.id.clone(), me.email.clone());
     in_transaction(&state.db, move |conn| {
         store::end_sessions(conn, &id)?;
@@ -199,7 +193,7 @@ pub async fn link_set_password(
     token: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let form = read_form(payload).await?;
+    let form = Form::read(payload).await?;
     let csrf = form.get("csrf").unwrap_or_default().to_owned();
     state.sessions.check_form_token(&req, &csrf)?;
     let new_password = form.get("password").unwrap_or_default().to_owned();
@@ -253,7 +247,7 @@ pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpRe
 
 /// `POST /staff/reset` — the same answer whether or not the account exists.
 pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = read_form(payload).await?;
+    let form = Form::read(payload).await?;
     let csrf = form.get("csrf").unwrap_or_default().to_owned();
     state.sessions.check_form_token(&req, &csrf)?;
     let client = format!("reset {}", client_key(&req));
@@ -297,9 +291,7 @@ pub async fn password_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
 
 /// `POST /staff/password`
 pub async fn change_password(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = read_form(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let current = form.get("current").unwrap_or_default().to_owned();
     let new_password = form.get("password").unwrap_or_default().to_owned();
     if let Err(message) = password::check_new(&new_password) {
@@ -364,9 +356,7 @@ fn roles_from(form: &Form) -> Result<Vec<Role>, AppError> {
 
 /// `POST /staff/accounts/invite`
 pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = read_form(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let invite = InviteForm {
         email: form.get("email").unwrap_or_default().trim().to_owned(),
         name: form.get("name").unwrap_or_default().trim().to_owned(),
@@ -440,9 +430,7 @@ pub async fn set_roles(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = read_form(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let roles = roles_from(&form)?;
     let id = id.into_inner();
     let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
@@ -481,9 +469,7 @@ pub async fn set_active(
     id: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let form = read_form(payload).await?;
-    me.check_csrf(form.get("csrf").unwrap_or_default())?;
+    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let active = req.path().ends_with("/reactivate");
     let id = id.into_inner();
     if id == me.id {

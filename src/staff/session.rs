@@ -51,6 +51,18 @@ impl SignedIn {
         req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
     }
 
+    /// The signed-in staff member and their posted form, refused unless the
+    /// form carries this session's token: how every staff POST begins.
+    pub async fn with_form(
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<(SignedIn, crate::respond::form::Form), AppError> {
+        let me = SignedIn::of(req)?;
+        let form = crate::respond::form::Form::read(payload).await?;
+        me.check_csrf(form.get("csrf").unwrap_or_default())?;
+        Ok((me, form))
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

@@ -3,6 +3,8 @@
 //! server `TEST_DATABASE_URL` points at), the shipped surveys.
 #![allow(dead_code)]
 
+#[path = "served.rs"]
+pub mod served;
 pub mod smtp;
 pub mod staff;
 
@@ -100,7 +102,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
             let mut admin = PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
             admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
-            (with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
+            (served::with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
         }
     };
     let mut settings = Settings {
@@ -131,23 +133,6 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
     let place = place.unwrap_or(DbPlace::Sqlite(data));
     TestApp { address, db, client, surveys_dir, place: std::sync::Arc::new(place) }
-}
-
-/// `url` with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let root = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
 }
 
 /// A page as the browser got it.
