@@ -39,9 +39,7 @@ async fn the_dashboard_renders_over_100000_responses() {
                 // The seed wants the file to itself, so it runs before the app opens it.
                 let dir = tempfile::tempdir().unwrap();
                 let url = dir.path().join("seeded.sqlite3").to_string_lossy().into_owned();
-                let database = Database::connect(&url).unwrap();
-                let mut only = database.open_dedicated().unwrap();
-                drop(database);
+                let mut only = Database::open_alone(&url).unwrap();
                 seed(&mut only);
                 drop(only);
                 folder = Some(dir);

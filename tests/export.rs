@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use listening_loop::db::schema::{audit_log, responses};
 use listening_loop::staff::roles::Role;
 use listening_loop::surveys::{QuestionKind, Registry};
-use support::staff::{Staff, answer_with, make_staff, review_next, theme_rows};
+use support::staff::{Staff, answer_as, answer_with, make_staff, review_next, table_rows, theme_rows};
 
 const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
 const ORDINARY: &str = "we need more food at lunch, I am always hungry";
@@ -109,6 +109,104 @@ async fn the_theme_csv_of_a_table_with_a_cell_of_3_shows_no_3_and_no_total_that_
         let mut conn = app.db.get().unwrap();
         let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
         assert!(actions.iter().any(|a| a == "exported theme counts"));
+    })
+    .await;
+}
+
+/// Every number in every table of a page is hidden, zero, or at least 5.
+fn assert_no_small_number(page: &support::Page) {
+    let html = page.html();
+    for cell in html.select(&scraper::Selector::parse("td").unwrap()) {
+        let text = cell.text().collect::<String>();
+        if let Ok(n) = text.trim().parse::<u64>() {
+            assert!(n == 0 || n >= 5, "{n} shown");
+        }
+    }
+}
+
+#[tokio::test]
+async fn themes_by_who_answered_and_month_are_protected_together() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        for (age, text, times) in [
+            ("12-15", "we need more food at lunch", 6),
+            ("16-17", "we need more food at lunch", 6),
+            ("12-15", "I want someone to care about me", 5),
+            ("16-17", "I want someone to care about me", 5),
+            ("12-15", "help with homework please", 3),
+        ] {
+            for _ in 0..times {
+                answer_as(&app, age, text).await;
+            }
+        }
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let mut page = youth.get("/staff/review").await;
+        while !page.body.contains("Nothing is waiting") {
+            let theme = if page.body.contains("food at lunch") {
+                "food-and-drink"
+            } else if page.body.contains("care about me") {
+                "loved-and-cared-for"
+            } else {
+                "school-and-learning"
+            };
+            page = review_next(&youth, &page, theme).await;
+        }
+
+        let dashboard = youth.get("/staff/dashboard").await;
+        assert_no_small_number(&dashboard);
+        let by_who = table_rows(&dashboard, "by who answered, last 12 months").expect("the themes by who table");
+        let food = by_who.iter().find(|r| r[0] == "Food and drink").expect("food, with 12 responses, is listed");
+        assert_eq!(food[1..], ["0", "0", "6", "6", "0", "0", "12"], "{food:?}");
+        assert!(!by_who.iter().any(|r| r[0] == "School and learning"), "three responses are not broken down");
+        assert!(dashboard.body.contains("Left out of this table"), "the page says some themes are left out");
+        // The theme's total is the same number in both tables (rule 5).
+        let by_month = theme_rows(&dashboard);
+        for row in by_who.iter().filter(|r| r[0] != "Total") {
+            let same = by_month.iter().find(|m| m[0] == row[0]).expect("every listed theme is in the month table");
+            assert_eq!(same.last(), row.last(), "{} has one total", row[0]);
+        }
+
+        let food_page = youth.get("/staff/dashboard/themes/food-and-drink").await;
+        assert_eq!(food_page.status, 200);
+        assert_no_small_number(&food_page);
+        let detail = table_rows(&food_page, "by who answered and month").expect("food by who and month");
+        for (who, total) in [("Aged 12 to 15", "6"), ("Aged 16 or 17", "6"), ("Aged 8 to 11", "0")] {
+            let row = detail.iter().find(|r| r[0] == who).unwrap_or_else(|| panic!("{who} in {detail:?}"));
+            assert_eq!(row.last().unwrap(), total, "{row:?}");
+            assert_eq!(row[row.len() - 2], total, "all of it this month: {row:?}");
+        }
+        assert!(food_page.body.contains("<svg"), "a chart");
+        let school_page = youth.get("/staff/dashboard/themes/school-and-learning").await;
+        assert_eq!(school_page.status, 200);
+        assert_no_small_number(&school_page);
+        assert!(table_rows(&school_page, "by who answered and month").is_none());
+        assert!(school_page.body.contains("Too few people wrote about this theme"));
+        assert_eq!(youth.get("/staff/dashboard/themes/no-such-theme").await.status, 404);
+
+        // The files hold exactly what the pages show.
+        let admin = Staff::sign_in(&app, "admin@example.org").await;
+        let (_, records) = csv(&admin, "/staff/exports/themes-by-who.csv").await;
+        assert_eq!(records[0][1], "Aged 5 to 7");
+        assert_eq!(records[1..].to_vec(), by_who, "the export publishes what the dashboard publishes");
+        let (_, records) = csv(&admin, "/staff/exports/themes-by-who-and-month.csv").await;
+        assert_eq!(records[0], ["Theme", "Who answered", "Month", "Responses"]);
+        let this_month = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
+        assert!(records.contains(&vec![
+            "Food and drink".to_owned(),
+            "Aged 12 to 15".to_owned(),
+            this_month.clone(),
+            "6".to_owned()
+        ]));
+        assert!(!records.iter().any(|r| r[0] == "School and learning"));
+        for record in &records[1..] {
+            let cell = &record[3];
+            assert!(cell == "hidden" || cell.parse::<u64>().is_ok_and(|n| n == 0 || n >= 5), "{record:?}");
+        }
+        let mut conn = app.db.get().unwrap();
+        let actions: Vec<String> = audit_log::table.select(audit_log::action).load(&mut conn).unwrap();
+        assert!(actions.iter().any(|a| a == "exported theme counts by who answered"));
+        assert!(actions.iter().any(|a| a == "exported theme counts by who answered and month"));
     })
     .await;
 }

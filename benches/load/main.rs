@@ -589,14 +589,11 @@ impl Bench {
 
     /// Seconds to seed `n` responses × 20 answers into a fresh SQLite file.
     fn seed_sqlite(&self, n: u64) -> f64 {
-        use diesel::Connection;
-        use listening_loop::db::DbConnection;
         use listening_loop::db::seed::{SeedPlan, seed_responses};
         let dir = tempfile::tempdir_in(self.work.path()).expect("a seed folder");
         let path = dir.path().join("seed.sqlite3");
         let url = path.to_string_lossy().into_owned();
-        drop(listening_loop::db::Database::connect(&url).expect("create and migrate the seed database"));
-        let mut conn = DbConnection::Sqlite(diesel::SqliteConnection::establish(&url).expect("open the seed database"));
+        let mut conn = listening_loop::db::Database::open_alone(&url).expect("create and migrate the seed database");
         let plan = SeedPlan {
             responses: n,
             answers_each: 20,

@@ -64,11 +64,28 @@
 //! subtraction along rows and columns or by any combination of the sums; and
 //! that every hidden small number has the room rule 3 asks for.
 //!
-//! The rule protects one table at a time. Publishing two tables that overlap
-//! (say monthly counts and a year-to-date count, or themes by age group and
-//! themes by audience, or a single number shown with [`suppress_count`] that
-//! is also a cell somewhere) can let a hidden number be worked out from the
-//! difference; such numbers must be published from one table, or not at all.
+//! 5. **Tables that share numbers show them in both, or one is left out.**
+//!    Rules 1 to 4 protect one table at a time, taking its own shown numbers
+//!    as known. Two published tables may share numbers: a theme's total is
+//!    the row total of themes × months and of themes × who answered, and the
+//!    cells of themes × months are the column totals of one theme's "who ×
+//!    month" table. If a shared number were hidden in one table and shown in
+//!    the other, the first table's protection would rest on a number anyone
+//!    can read off the second. So a table goes beside others only if every
+//!    number it shares with them is shown in all of them
+//!    ([`suppress_beside`]); where a shared row total would be hidden, that
+//!    row is left out of the second table ([`suppress_rows_beside`]). Then
+//!    the shared numbers are known constants, no sum links a hidden number of
+//!    one table to a hidden number of another, and each table's protection
+//!    holds whatever the others show. (For any totals that fit each table,
+//!    counts that fit them all exist: a transportation problem with equal
+//!    sums always has a solution.)
+//!
+//! The rule protects the tables it is given. Publishing numbers outside it
+//! (say a year-to-date count beside monthly counts, or a single number shown
+//! with [`suppress_count`] that is also a cell somewhere) can let a hidden
+//! number be worked out from the difference; such numbers must be published
+//! from one table, or not at all.
 //! Nor does it stop guesses from the choice itself: someone who reruns this
 //! rule on every table that fits the published one may find some of them
 //! unlikely. Arithmetic alone never pins a small number down.
@@ -189,6 +206,65 @@ pub fn suppress_small_counts(table: &CountTable, threshold: u64) -> SuppressedTa
         grid.make_room(cell, Direction::Down, value.saturating_sub(grid.lowest_possible(cell)));
     }
     grid.publish(table, threshold)
+}
+
+/// Which totals of a table are also published in another table (rule 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shared {
+    pub row_totals: bool,
+    pub column_totals: bool,
+    pub total: bool,
+}
+
+impl Shared {
+    /// Every total is shared: a table whose margins are all published elsewhere.
+    pub const ALL: Shared = Shared { row_totals: true, column_totals: true, total: true };
+    /// Only the row totals are shared.
+    pub const ROW_TOTALS: Shared = Shared { row_totals: true, column_totals: false, total: false };
+    /// Only the grand total is shared.
+    pub const TOTAL: Shared = Shared { row_totals: false, column_totals: false, total: true };
+}
+
+impl SuppressedTable {
+    /// Whether every total that `shared` names is shown.
+    pub fn shows(&self, shared: Shared) -> bool {
+        let all = |totals: &[Shown]| totals.iter().all(|t| t.count().is_some());
+        (!shared.row_totals || all(&self.row_totals))
+            && (!shared.column_totals || all(&self.column_totals))
+            && (!shared.total || self.total.count().is_some())
+    }
+}
+
+/// A table to publish beside tables it shares totals with (rule 5):
+/// suppressed by the one rule, and returned only when every shared total is
+/// shown. `None`: it must not be published beside them.
+pub fn suppress_beside(table: &CountTable, threshold: u64, shared: Shared) -> Option<SuppressedTable> {
+    let published = suppress_small_counts(table, threshold);
+    published.shows(shared).then_some(published)
+}
+
+/// A table whose row totals are published in another table (rule 5): rows
+/// whose total the rule would hide here are left out, and the rest is
+/// suppressed again, until every row total is shown. Callers pass only rows
+/// whose totals the other table shows. Returns the rows kept (indices into
+/// `table.rows`) and the published table of just those rows, whose column
+/// totals and grand total add up those rows only.
+pub fn suppress_rows_beside(table: &CountTable, threshold: u64) -> (Vec<usize>, SuppressedTable) {
+    let mut kept: Vec<usize> = (0..table.rows.len()).collect();
+    loop {
+        let part = CountTable {
+            rows: kept.iter().map(|&row| table.rows[row].clone()).collect(),
+            columns: table.columns.clone(),
+            cells: kept.iter().map(|&row| table.cells.get(row).cloned().unwrap_or_default()).collect(),
+        };
+        let published = suppress_small_counts(&part, threshold);
+        let hidden: Vec<usize> = (0..kept.len()).filter(|&at| published.row_totals[at].count().is_none()).collect();
+        if hidden.is_empty() {
+            return (kept, published);
+        }
+        // Fewer rows each time, so this ends (at worst with none).
+        kept = kept.iter().enumerate().filter(|(at, _)| !hidden.contains(at)).map(|(_, &row)| row).collect();
+    }
 }
 
 /// One number on its own (e.g. "responses this month"): shown if zero or at
@@ -493,6 +569,7 @@ fn walk_back(came_from: &[Option<(usize, usize, bool)>], mut node: usize) -> Vec
 
 #[cfg(test)]
 mod tests {
+    use super::span::Span;
     use super::*;
 
     fn table(cells: &[&[u64]]) -> CountTable {
@@ -777,7 +854,6 @@ mod tests {
     /// matrix, so working modulo a prime gives the same answer as over the
     /// rationals.
     fn determined_by_linear_algebra(published: &[Vec<Option<u64>>]) -> Vec<(usize, usize)> {
-        const PRIME: i64 = 1_000_000_007;
         let (height, width) = (published.len(), published[0].len());
         let hidden: Vec<(usize, usize)> = (0..height)
             .flat_map(|row| (0..width).map(move |column| (row, column)))
@@ -788,18 +864,7 @@ mod tests {
             positions[row * width + column] = Some(at);
         }
         let index = |(row, column): (usize, usize)| positions[row * width + column];
-        let mut basis: Vec<(usize, Vec<i64>)> = Vec::new();
-        let reduce = |basis: &[(usize, Vec<i64>)], mut vector: Vec<i64>| {
-            for (pivot, row) in basis {
-                let factor = vector[*pivot];
-                if factor != 0 {
-                    for (value, by) in vector.iter_mut().zip(row) {
-                        *value = (*value - factor * by).rem_euclid(PRIME);
-                    }
-                }
-            }
-            vector
-        };
+        let mut span = Span::default();
         for (terms, total) in sums(height, width) {
             let mut vector = vec![0i64; hidden.len()];
             for term in terms {
@@ -808,20 +873,9 @@ mod tests {
                 }
             }
             if let Some(at) = index(total) {
-                vector[at] = PRIME - 1;
+                vector[at] = -1;
             }
-            let vector = reduce(&basis, vector);
-            if let Some(pivot) = vector.iter().position(|&value| value != 0) {
-                let inverse = power(vector[pivot], PRIME - 2, PRIME);
-                let vector: Vec<i64> = vector.iter().map(|value| value * inverse % PRIME).collect();
-                for (_, row) in &mut basis {
-                    let factor = row[pivot];
-                    for (value, by) in row.iter_mut().zip(&vector) {
-                        *value = (*value - factor * by).rem_euclid(PRIME);
-                    }
-                }
-                basis.push((pivot, vector));
-            }
+            span.add(vector);
         }
         hidden
             .iter()
@@ -829,22 +883,10 @@ mod tests {
             .filter(|&(at, _)| {
                 let mut unit = vec![0i64; hidden.len()];
                 unit[at] = 1;
-                reduce(&basis, unit).iter().all(|&value| value == 0)
+                span.contains(unit)
             })
             .map(|(_, &position)| position)
             .collect()
-    }
-
-    fn power(mut base: i64, mut exponent: i64, modulus: i64) -> i64 {
-        let mut result = 1;
-        while exponent > 0 {
-            if exponent & 1 == 1 {
-                result = result * base % modulus;
-            }
-            base = base * base % modulus;
-            exponent >>= 1;
-        }
-        result
     }
 
     /// The module's grid for `table` with what `published` hides hidden.
@@ -982,5 +1024,66 @@ mod tests {
         }
         // The test is only worth something if it met many hidden numbers.
         assert!(small_hidden > 50_000 && other_hidden > 20_000, "{small_hidden} small, {other_hidden} others hidden");
+    }
+}
+
+/// Linear algebra for the property tests: which numbers a set of published
+/// sums pins down, worked modulo a large prime.
+#[cfg(test)]
+pub(crate) mod span {
+    const PRIME: i64 = 1_000_000_007;
+
+    /// The span of the vectors added so far, kept in reduced row echelon form.
+    #[derive(Default)]
+    pub struct Span {
+        basis: Vec<(usize, Vec<i64>)>,
+    }
+
+    impl Span {
+        fn reduce(&self, vector: Vec<i64>) -> Vec<i64> {
+            let mut vector: Vec<i64> = vector.into_iter().map(|value| value.rem_euclid(PRIME)).collect();
+            for (pivot, row) in &self.basis {
+                let factor = vector[*pivot];
+                if factor != 0 {
+                    for (value, by) in vector.iter_mut().zip(row) {
+                        *value = (*value - factor * by).rem_euclid(PRIME);
+                    }
+                }
+            }
+            vector
+        }
+
+        /// Adds a vector (an equation's coefficients) to the span.
+        pub fn add(&mut self, vector: Vec<i64>) {
+            let vector = self.reduce(vector);
+            if let Some(pivot) = vector.iter().position(|&value| value != 0) {
+                let inverse = power(vector[pivot], PRIME - 2);
+                let vector: Vec<i64> = vector.iter().map(|value| value * inverse % PRIME).collect();
+                for (_, row) in &mut self.basis {
+                    let factor = row[pivot];
+                    for (value, by) in row.iter_mut().zip(&vector) {
+                        *value = (*value - factor * by).rem_euclid(PRIME);
+                    }
+                }
+                self.basis.push((pivot, vector));
+            }
+        }
+
+        /// Whether the vector is a combination of those added.
+        pub fn contains(&self, vector: Vec<i64>) -> bool {
+            self.reduce(vector).iter().all(|&value| value == 0)
+        }
+    }
+
+    fn power(mut base: i64, mut exponent: i64) -> i64 {
+        let mut result = 1;
+        while exponent > 0 {
+            if exponent & 1 == 1 {
+                result = result * base % PRIME;
+            }
+            base = base * base % PRIME;
+            exponent >>= 1;
+        }
+        result
     }
 }

@@ -141,16 +141,8 @@ impl Database {
     pub fn connect_with(url: &str, sqlite_synchronous: SqliteSynchronous) -> Result<Database, DbError> {
         let manager = Manager::new(url, sqlite_synchronous);
         let backend = manager.backend;
-        if backend == Backend::Sqlite
-            && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        drop(Database::open_migrated(&manager)?);
         let dedicated = manager.clone();
-        let mut first = manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
-        run_migrations(&mut first)?;
-        drop(first);
         let pool = r2d2::Pool::builder()
             .max_size(match backend {
                 Backend::Sqlite => 8,
@@ -165,6 +157,27 @@ impl Database {
     /// A connection from the pool.
     pub fn get(&self) -> Result<PooledConnection, DbError> {
         self.pool.get().map_err(DbError::Pool)
+    }
+
+    /// One connection to a migrated database with no pool beside it: for a
+    /// seed that must have a SQLite file to itself (a pool's connections
+    /// close in the background, and an open one keeps the file locked).
+    pub fn open_alone(url: &str) -> Result<DbConnection, DbError> {
+        Database::open_migrated(&Manager::new(url, SqliteSynchronous::Full))
+    }
+
+    /// Creates a SQLite file's folder, opens one connection and runs the
+    /// migrations on it.
+    fn open_migrated(manager: &Manager) -> Result<DbConnection, DbError> {
+        if manager.backend == Backend::Sqlite
+            && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut first = manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
+        run_migrations(&mut first)?;
+        Ok(first)
     }
 
     /// A connection of its own, outside the pool (for the writer).

@@ -160,6 +160,8 @@ diesel::allow_tables_to_appear_in_same_query!(
 // The dashboard groups by a day and a column of a joined table.
 diesel::allow_columns_to_appear_in_same_group_by_clause!(
     responses::submitted_on,
+    responses::audience,
+    responses::age_group,
     response_themes::theme_id,
     answers::choice,
 );

@@ -5,11 +5,9 @@
 //! Flagged responses are left out of every number here: the dashboard is
 //! what the Youth Council may see, and they never see those.
 //!
-//! Each table is protected on its own, so the dashboard never shows two
-//! tables that share totals (a theme × age-group table beside the theme ×
-//! month table would share the theme totals, and hiding one in one table but
-//! not the other undoes the protection). Breakdowns by audience and age group
-//! wait for a combined table.
+//! Tables that share numbers are suppressed together (rule 5 of
+//! [`crate::anonymise::suppress`]): the theme tables by [`super::breakdown`],
+//! and the responses by survey and by link, which share their grand total.
 
 use std::collections::BTreeMap;
 
@@ -18,8 +16,11 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use maud::{Markup, html};
 
+use super::breakdown::{self, Who};
 use super::charts::{Series, bar_chart, line_chart};
-use crate::anonymise::suppress::{CountTable, Shown, SuppressedTable, hidden_note, suppress_small_counts};
+use crate::anonymise::suppress::{
+    CountTable, Shared, Shown, SuppressedTable, hidden_note, suppress_beside, suppress_small_counts,
+};
 use crate::db::DbConnection;
 use crate::db::schema::{answers, response_themes, responses};
 use crate::staff::session::SignedIn;
@@ -32,8 +33,8 @@ pub const MONTHS: usize = 12;
 /// The raw counts, before suppression.
 pub struct Counts {
     pub months: Vec<NaiveDate>,
-    /// theme id → count per month
-    pub themes: BTreeMap<String, Vec<u64>>,
+    /// theme id → [who answered, as [`Who::index`]] → count per month
+    pub themes_by_who: BTreeMap<String, Vec<Vec<u64>>>,
     /// survey id → count per month
     pub surveys: BTreeMap<String, Vec<u64>>,
     /// [feel listened to, does not] per month
@@ -65,20 +66,29 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
     let from = months[0];
     let index = |date: NaiveDate| months.iter().rposition(|m| *m <= date);
 
-    let mut themes: BTreeMap<String, Vec<u64>> =
-        registry.themes.iter().map(|t| (t.id.clone(), vec![0; MONTHS])).collect();
-    let rows: Vec<(String, NaiveDate, i64)> = response_themes::table
+    let mut themes_by_who: BTreeMap<String, Vec<Vec<u64>>> =
+        registry.themes.iter().map(|t| (t.id.clone(), vec![vec![0; MONTHS]; Who::ALL.len()])).collect();
+    let rows: Vec<(String, String, String, NaiveDate, i64)> = response_themes::table
         .inner_join(responses::table)
         .filter(response_themes::confirmed.eq(true))
         .filter(responses::concern.eq(false))
         .filter(responses::submitted_on.ge(from))
-        .group_by((response_themes::theme_id, responses::submitted_on))
-        .select((response_themes::theme_id, responses::submitted_on, count_star()))
+        .group_by((response_themes::theme_id, responses::audience, responses::age_group, responses::submitted_on))
+        .select((
+            response_themes::theme_id,
+            responses::audience,
+            responses::age_group,
+            responses::submitted_on,
+            count_star(),
+        ))
         .load(conn)?;
-    for (theme, day, n) in rows {
-        if let (Some(counts), Some(i)) = (themes.get_mut(&theme), index(day)) {
-            counts[i] += n as u64;
-        }
+    for (theme, audience, age_group, day, n) in rows {
+        let (Some(counts), Some(who), Some(i)) =
+            (themes_by_who.get_mut(&theme), Who::of(&audience, &age_group), index(day))
+        else {
+            continue;
+        };
+        counts[who.index()][i] += n as u64;
     }
 
     let mut surveys: BTreeMap<String, Vec<u64>> =
@@ -141,10 +151,11 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
         }
     }
 
-    Ok(Counts { months, themes, surveys, listened, links, no_link })
+    Ok(Counts { months, themes_by_who, surveys, listened, links, no_link })
 }
 
-fn month_label(month: NaiveDate) -> String {
+/// "Mar 2026"
+pub fn month_label(month: NaiveDate) -> String {
     month.format("%b %Y").to_string()
 }
 
@@ -159,6 +170,12 @@ fn value(shown: Shown) -> Option<f64> {
 }
 
 fn number_table(caption: &str, t: &SuppressedTable) -> Markup {
+    number_table_linked(caption, t, &[])
+}
+
+/// A published table as an HTML table; `row_links[i]`, when given, makes row
+/// `i`'s heading a link.
+fn number_table_linked(caption: &str, t: &SuppressedTable, row_links: &[Option<String>]) -> Markup {
     html! {
         div.chart-table role="region" aria-label=(caption) tabindex="0" {
             table {
@@ -167,7 +184,9 @@ fn number_table(caption: &str, t: &SuppressedTable) -> Markup {
                 tbody {
                     @for (i, row) in t.rows.iter().enumerate() {
                         tr {
-                            th scope="row" { (row) }
+                            th scope="row" {
+                                @if let Some(Some(href)) = row_links.get(i) { a href=(href) { (row) } } @else { (row) }
+                            }
                             @for cell in &t.cells[i] { td.num { (cell.label(t.threshold)) } }
                             td.num { strong { (t.row_totals[i].label(t.threshold)) } }
                         }
@@ -184,15 +203,28 @@ fn number_table(caption: &str, t: &SuppressedTable) -> Markup {
 }
 
 /// Every link and "no link" in one table, so no count can be worked out
-/// from the others and the total.
-fn links_table(counts: &Counts, threshold: u64) -> Markup {
+/// from the others and the total. Its total is every response in the window,
+/// which the survey table also shows, so it is published only when that
+/// total is shown in both (rule 5).
+fn links_table(counts: &Counts, threshold: u64, surveys: &SuppressedTable) -> Markup {
     let mut rows: Vec<(String, Vec<u64>)> = counts.links.iter().map(|(code, n)| (code.clone(), vec![*n])).collect();
     rows.push(("No link".to_owned(), vec![counts.no_link]));
     let (names, cells): (Vec<String>, Vec<Vec<u64>>) = rows.into_iter().unzip();
-    let t = suppress_small_counts(
-        &CountTable { rows: names, columns: vec!["Last 12 months".to_owned()], cells },
-        threshold,
-    );
+    let table = CountTable { rows: names, columns: vec!["Last 12 months".to_owned()], cells };
+    let published = surveys.total.count().and_then(|_| suppress_beside(&table, threshold, Shared::TOTAL));
+    // Withheld: the links are still listed, every number hidden.
+    let t = published.unwrap_or_else(|| {
+        let hidden = |n: usize| vec![Shown::Suppressed; n];
+        SuppressedTable {
+            cells: table.rows.iter().map(|_| hidden(1)).collect(),
+            row_totals: hidden(table.rows.len()),
+            column_totals: hidden(1),
+            total: Shown::Suppressed,
+            rows: table.rows,
+            columns: table.columns,
+            threshold,
+        }
+    });
     html! {
         table {
             caption { "Responses by distribution link, last 12 months" }
@@ -205,26 +237,21 @@ fn links_table(counts: &Counts, threshold: u64) -> Markup {
     }
 }
 
+/// Where a theme's own page is.
+pub fn theme_href(id: &str) -> String {
+    format!("/staff/dashboard/themes/{id}")
+}
+
 /// The suppressed total per theme (in `registry.themes` order), exactly as
 /// the dashboard's theme table shows them.
 pub fn theme_totals(registry: &Registry, counts: &Counts, threshold: u64) -> Vec<Shown> {
-    theme_table(registry, counts, threshold).row_totals
-}
-
-/// The theme × month table as published: every view and export of theme
-/// counts goes through this one function.
-pub fn theme_table(registry: &Registry, counts: &Counts, threshold: u64) -> SuppressedTable {
-    let rows: Vec<(String, Vec<u64>)> = registry
-        .themes
-        .iter()
-        .map(|t| (t.name.clone(), counts.themes.get(&t.id).cloned().unwrap_or_else(|| vec![0; MONTHS])))
-        .collect();
-    table(rows, &counts.months, threshold)
+    breakdown::publish(registry, counts, threshold).by_month.row_totals
 }
 
 /// The dashboard page.
 pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64, retention_days: u32) -> Markup {
-    let themes = theme_table(registry, counts, threshold);
+    let tables = breakdown::publish(registry, counts, threshold);
+    let themes = &tables.by_month;
     let survey_rows: Vec<(String, Vec<u64>)> = registry
         .surveys()
         .iter()
@@ -247,6 +274,10 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
         })
         .collect();
     let months: Vec<String> = counts.months.iter().map(|m| month_label(*m)).collect();
+    let theme_links: Vec<Option<String>> = tables.ids.iter().map(|id| Some(theme_href(id))).collect();
+    let who_links: Vec<Option<String>> = tables.by_who_ids.iter().map(|id| Some(theme_href(id))).collect();
+    let left_out: Vec<&str> =
+        registry.themes.iter().filter(|t| tables.who_row(&t.id).is_none()).map(|t| t.name.as_str()).collect();
     let hidden = crate::anonymise::suppress::HIDDEN;
     page(
         "Dashboard",
@@ -256,9 +287,18 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
             p { "The last " (MONTHS) " months. To protect people, numbers below " (threshold) " are hidden, and so is any number they could be worked out from. " (hidden_note(threshold)) }
             p.small { "Written answers are deleted after " (retention_days) " days; the themes and the answers people chose stay." }
             h2 { "What people wrote about" }
-            p { "Responses whose written words a Youth Council reviewer grouped under each theme. One response can be about several themes." }
+            p { "Responses whose written words a Youth Council reviewer grouped under each theme. One response can be about several themes. Choose a theme to see it by age group and month." }
             (bar_chart("themes", "Responses about each theme, last 12 months", &themes.rows, &themes.row_totals.iter().map(|s| value(*s)).collect::<Vec<_>>(), hidden, "responses"))
-            details.chart-numbers { summary { "Themes month by month" } (number_table("Responses about each theme, by month", &themes)) }
+            details.chart-numbers { summary { "Themes month by month" } (number_table_linked("Responses about each theme, by month", themes, &theme_links)) }
+            h2 { "Who wrote about each theme" }
+            @if tables.by_who_ids.is_empty() {
+                p { "Too few responses yet to show the themes by who answered without risking someone being recognised." }
+            } @else {
+                (number_table_linked("Responses about each theme, by who answered, last 12 months", &tables.by_who, &who_links))
+            }
+            @if !left_out.is_empty() && !tables.by_who_ids.is_empty() {
+                p.small { "Left out of this table, because too few people wrote about them to break them down safely: " (left_out.join(", ")) "." }
+            }
             h2 { "Do people feel listened to?" }
             (line_chart("listened", "Share who feel listened to", &months, &[Series { label: "Feel listened to".into(), points: share }], Some(100.0), "%", hidden))
             details.chart-numbers { summary { "The numbers behind it" } (number_table("Answers to \u{201c}Do you feel listened to?\u{201d}, by month", &listened)) }
@@ -266,8 +306,58 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
             (number_table("Responses to each survey, by month", &surveys))
             h2 { "By distribution link" }
             @if counts.links.is_empty() { p { "No responses have come through a distribution link yet." } } @else {
-                (links_table(counts, threshold))
+                (links_table(counts, threshold, &surveys))
             }
         },
     )
+}
+
+/// One theme's page: who wrote about it, month by month, when every number
+/// it shares with the dashboard's tables is shown (rule 5); otherwise the
+/// theme's rows from those tables, which are already published.
+pub fn theme_view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64, id: &str) -> Option<Markup> {
+    let theme = registry.themes.iter().find(|t| t.id == id)?;
+    let tables = breakdown::publish(registry, counts, threshold);
+    let row = tables.month_row(id)?;
+    let months: Vec<String> = counts.months.iter().map(|m| month_label(*m)).collect();
+    let hidden = crate::anonymise::suppress::HIDDEN;
+    let by_month = &tables.by_month;
+    let total = by_month.row_totals[row].label(threshold);
+    Some(page(
+        &theme.name,
+        Some(who),
+        html! {
+            p { a href="/staff/dashboard" { "Back to the dashboard" } }
+            h1 { (theme.name) }
+            p { (theme.description) }
+            p { "Responses about this theme in the last " (MONTHS) " months: " strong { (total) } ". " (hidden_note(threshold)) }
+            @if let Some(detail) = tables.details.get(id) {
+                @let series: Vec<Series> = detail.rows.iter().zip(&detail.cells).filter(|(_, cells)| cells.iter().any(|c| c.count() != Some(0))).map(|(label, cells)| Series { label: label.clone(), points: cells.iter().map(|c| value(*c)).collect() }).collect();
+                (line_chart("theme-who", "Responses about this theme, by who answered", &months, &series, None, "", hidden))
+                (number_table("Responses about this theme, by who answered and month", detail))
+            } @else {
+                p { "Too few people wrote about this theme to show it by who answered and month together without risking someone being recognised. Here it is by month, and by who answered." }
+                (line_chart("theme-months", "Responses about this theme, by month", &months, &[Series { label: theme.name.clone(), points: by_month.cells[row].iter().map(|c| value(*c)).collect() }], None, "", hidden))
+                (number_table("Responses about this theme, by month", &one_row(by_month, row)))
+                @if let Some(at) = tables.who_row(id) {
+                    (number_table("Responses about this theme, by who answered", &one_row(&tables.by_who, at)))
+                } @else {
+                    p { "Too few people wrote about this theme to show it by who answered." }
+                }
+            }
+        },
+    ))
+}
+
+/// One row of a published table with its total, and nothing else from it.
+fn one_row(t: &SuppressedTable, row: usize) -> SuppressedTable {
+    SuppressedTable {
+        rows: vec![t.rows[row].clone()],
+        columns: t.columns.clone(),
+        cells: vec![t.cells[row].clone()],
+        row_totals: vec![t.row_totals[row]],
+        column_totals: t.cells[row].clone(),
+        total: t.row_totals[row],
+        threshold: t.threshold,
+    }
 }

@@ -1,8 +1,10 @@
 //! Exports for the partnership's report, for admins only, every one audited.
 //!
-//! - `themes.csv`: the theme × month counts exactly as the dashboard
-//!   publishes them, through the same [`suppress_small_counts`](crate::anonymise::suppress::suppress_small_counts) rule; a
-//!   hidden number reads `hidden`, totals included.
+//! - `themes.csv`, `themes-by-who.csv`, `themes-by-who-and-month.csv`: the
+//!   theme tables exactly as the dashboard publishes them, from the same
+//!   [`breakdown::publish`](super::breakdown::publish) (so suppressed together, rule 5 of
+//!   [`crate::anonymise::suppress`]); a hidden number reads `hidden`, totals
+//!   included.
 //! - `responses/{survey}.csv`: one row per response, one column per question
 //!   (one per house for the three houses). Free text is as stored, so it was
 //!   scrubbed before it reached the disk. The date is coarsened to the month.
@@ -43,6 +45,7 @@ use crate::staff::views::page;
 use crate::surveys::{HOUSES, QuestionKind, Registry, Survey};
 use crate::web::AppError;
 
+use super::breakdown::{self, ThemeTables};
 use super::dashboard;
 
 type State = web::Data<AppState>;
@@ -92,9 +95,14 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
         html! {
             h1 { "Exports" }
             p { "Spreadsheet files (CSV) for the partnership's report. Every export is written in the audit log with your name." }
-            h2 { "Themes month by month" }
-            p { a href="/staff/exports/themes.csv" download { "Download theme counts (CSV)" } }
-            p { "How many responses the Youth Council grouped under each theme, for each of the last " (dashboard::MONTHS) " months, with totals: the same numbers as the dashboard. Flagged responses are in no number." }
+            h2 { "Theme counts" }
+            p { "How many responses the Youth Council grouped under each theme over the last " (dashboard::MONTHS) " months: the same numbers as the dashboard. Flagged responses are in no number." }
+            ul.choices-list {
+                li { a.big-link href="/staff/exports/themes.csv" download { "Themes by month (CSV)" } }
+                li { a.big-link href="/staff/exports/themes-by-who.csv" download { "Themes by who answered (CSV)" } }
+                li { a.big-link href="/staff/exports/themes-by-who-and-month.csv" download { "Each theme by who answered and month (CSV)" } }
+            }
+            p { "The three files are protected together: a number that appears in two of them is shown in both or left out of the second, so one file can never be used to work out what another hides. Themes too small to break down are left out of the second and third files." }
             p { "To protect people, numbers below " (threshold) " are hidden, and so is any number they could be worked out from, including totals. " (hidden_note(u64::from(threshold))) }
             h2 { "Every response to a survey" }
             p { "One row per response and one column per question. Each response has a random id, so rows say nothing about who answered first. The date is the month only. Written answers are as stored: names of places, phone numbers, emails and links were removed when the person sent them, and written answers older than " (state.settings.retention_days) " days have been deleted." }
@@ -113,12 +121,16 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
     Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(markup.into_string()))
 }
 
-/// The theme × month table exactly as the dashboard publishes it (the same
+/// The theme tables exactly as the dashboard publishes them (the same
 /// function builds both), with months written `YYYY-MM` for spreadsheets.
-fn theme_table(registry: &Registry, counts: &dashboard::Counts, threshold: u64) -> SuppressedTable {
-    let mut table = dashboard::theme_table(registry, counts, threshold);
-    table.columns = counts.months.iter().map(|m| m.format("%Y-%m").to_string()).collect();
-    table
+fn theme_tables(registry: &Registry, counts: &dashboard::Counts, threshold: u64) -> ThemeTables {
+    let mut tables = breakdown::publish(registry, counts, threshold);
+    let months: Vec<String> = counts.months.iter().map(|m| m.format("%Y-%m").to_string()).collect();
+    tables.by_month.columns.clone_from(&months);
+    for detail in tables.details.values_mut() {
+        detail.columns.clone_from(&months);
+    }
+    tables
 }
 
 /// The published table as CSV: a header, a row per theme with its total, a
@@ -144,8 +156,32 @@ pub fn theme_csv(t: &SuppressedTable) -> String {
     out
 }
 
-/// `GET /staff/exports/themes.csv`
-pub async fn themes_csv(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// Every theme's who × month table (those the dashboard shows) as one long
+/// table: theme, who answered, month, count; each theme's totals are in the
+/// other two files.
+pub fn details_csv(registry: &Registry, tables: &ThemeTables) -> String {
+    let mut out = String::new();
+    push_record(&mut out, &["Theme", "Who answered", "Month", "Responses"]);
+    for theme in &registry.themes {
+        let Some(t) = tables.details.get(&theme.id) else { continue };
+        for (row, who) in t.rows.iter().enumerate() {
+            for (column, month) in t.columns.iter().enumerate() {
+                push_record(&mut out, &[&theme.name, who, month, &t.cells[row][column].label(t.threshold)]);
+            }
+        }
+    }
+    out
+}
+
+/// Reads the counts, records the export in the audit log, and sends `csv`
+/// of the published theme tables as a download.
+async fn theme_download(
+    state: State,
+    req: HttpRequest,
+    what: &'static str,
+    file: &'static str,
+    csv: impl FnOnce(&Registry, &ThemeTables) -> String,
+) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = Utc::now().date_naive();
@@ -155,18 +191,41 @@ pub async fn themes_csv(state: State, req: HttpRequest) -> Result<HttpResponse, 
         crate::db::write_transaction(&mut conn, |conn| {
             let counts = dashboard::counts(conn, &registry, today)?;
             let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
-            audit::record(conn, &actor, "exported theme counts", None, None)?;
+            audit::record(conn, &actor, what, None, None)?;
             Ok(counts)
         })
         .map_err(|e| DbError::from(e).into())
     })
     .await??;
-    let table = theme_table(&state.registry, &counts, u64::from(state.settings.suppress_below));
+    let tables = theme_tables(&state.registry, &counts, u64::from(state.settings.suppress_below));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(attachment(&format!("themes-{}.csv", today.format("%Y-%m-%d"))))
+        .insert_header(attachment(&format!("{file}-{}.csv", today.format("%Y-%m-%d"))))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(theme_csv(&table)))
+        .body(csv(&state.registry, &tables)))
+}
+
+/// `GET /staff/exports/themes.csv`
+pub async fn themes_csv(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    theme_download(state, req, "exported theme counts", "themes", |_, t| theme_csv(&t.by_month)).await
+}
+
+/// `GET /staff/exports/themes-by-who.csv`
+pub async fn themes_by_who_csv(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    theme_download(state, req, "exported theme counts by who answered", "themes-by-who", |_, t| theme_csv(&t.by_who))
+        .await
+}
+
+/// `GET /staff/exports/themes-by-who-and-month.csv`
+pub async fn themes_by_who_and_month_csv(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    theme_download(
+        state,
+        req,
+        "exported theme counts by who answered and month",
+        "themes-by-who-and-month",
+        details_csv,
+    )
+    .await
 }
 
 /// Where a stored answer goes: the question's column, or a house's.

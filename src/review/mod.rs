@@ -1,6 +1,7 @@
 //! Review: what young people said, grouped into themes by the Youth Council;
 //! the safeguarding queue; the theme dashboard.
 
+pub mod breakdown;
 pub mod charts;
 pub mod dashboard;
 pub mod export;

@@ -182,3 +182,14 @@ pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, A
     let view = super::dashboard::view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
     Ok(html(StatusCode::OK, view))
 }
+
+/// `GET /staff/dashboard/themes/{id}`
+pub async fn dashboard_theme(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let registry = state.registry.clone();
+    let today = chrono::Utc::now().date_naive();
+    let counts = in_transaction(&state.db, move |conn| super::dashboard::counts(conn, &registry, today)).await?;
+    let threshold = u64::from(state.settings.suppress_below);
+    let view = super::dashboard::theme_view(&me, &state.registry, &counts, threshold, &id).ok_or(AppError::NotFound)?;
+    Ok(html(StatusCode::OK, view))
+}

@@ -38,11 +38,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit", web::get().to(pages::audit_log))
             .route("/outbox", web::get().to(pages::outbox))
             .route("/dashboard", web::get().to(crate::review::pages::dashboard))
+            .route("/dashboard/themes/{id}", web::get().to(crate::review::pages::dashboard_theme))
             .route("/links", web::get().to(crate::review::links::list))
             .route("/links", web::post().to(crate::review::links::create))
             .route("/links/{code}/close", web::post().to(crate::review::links::close))
             .route("/exports", web::get().to(crate::review::export::list))
             .route("/exports/themes.csv", web::get().to(crate::review::export::themes_csv))
+            .route("/exports/themes-by-who.csv", web::get().to(crate::review::export::themes_by_who_csv))
+            .route(
+                "/exports/themes-by-who-and-month.csv",
+                web::get().to(crate::review::export::themes_by_who_and_month_csv),
+            )
             .route("/exports/responses/{survey}.csv", web::get().to(crate::review::export::responses_csv))
             .route("/you-said", web::get().to(crate::review::you_said::list))
             .route("/you-said", web::post().to(crate::review::you_said::save))

@@ -18,7 +18,12 @@ pub fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
 
 /// A young person (16–17) who writes `text` in every box and says yes to sharing it.
 pub async fn answer_with(app: &TestApp, text: &str) {
-    let mut page = app.post("/s/young-people/start", &[("age", "16-17")]).await;
+    answer_as(app, "16-17", text).await;
+}
+
+/// A young person of `age` ("12-15") who writes `text` in every box and says yes to sharing it.
+pub async fn answer_as(app: &TestApp, age: &str, text: &str) {
+    let mut page = app.post("/s/young-people/start", &[("age", age)]).await;
     for _ in 0..40 {
         let buttons = page.buttons();
         let mut form = vec![("state".to_owned(), page.state())];
@@ -90,16 +95,22 @@ pub fn csrf(page: &Page) -> String {
 
 /// The rows of the theme × month table on a dashboard page, as text cells.
 pub fn theme_rows(dashboard: &Page) -> Vec<Vec<String>> {
-    let html = dashboard.html();
+    table_rows(dashboard, "Responses about each theme, by month").expect("the theme table")
+}
+
+/// The body rows of the table whose caption contains `caption`, as text.
+pub fn table_rows(page: &Page, caption: &str) -> Option<Vec<Vec<String>>> {
+    let html = page.html();
     let caption = html
         .select(&scraper::Selector::parse("caption").unwrap())
-        .find(|c| c.text().collect::<String>().contains("Responses about each theme, by month"))
-        .expect("the theme table");
+        .find(|c| c.text().collect::<String>().contains(caption))?;
     let table = scraper::ElementRef::wrap(caption.parent().unwrap()).unwrap();
-    table
-        .select(&scraper::Selector::parse("tbody tr").unwrap())
-        .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
-        .collect()
+    Some(
+        table
+            .select(&scraper::Selector::parse("tbody tr").unwrap())
+            .map(|tr| tr.text().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect())
+            .collect(),
+    )
 }
 
 pub async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
