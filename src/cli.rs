@@ -32,6 +32,8 @@ enum Command {
     },
     /// Delete free text older than RETENTION_DAYS now (the service also does it daily).
     Purge,
+    /// Count the stored responses again for the dashboard (after restoring a backup, say).
+    Recount,
     /// Staff accounts.
     User {
         #[command(subcommand)]
@@ -75,6 +77,7 @@ impl Cli {
             Command::Serve => serve(),
             Command::Migrate => migrate(),
             Command::Purge => purge(),
+            Command::Recount => recount(),
             Command::Surveys { command: SurveysCommand::Check { files, dir } } => check_surveys(&dir, files),
             Command::User { command: UserCommand::Add { email, roles, name } } => add_user(&email, &roles, name),
         }
@@ -118,6 +121,36 @@ fn serve() -> ExitCode {
             }
         }
     })
+}
+
+fn recount() -> ExitCode {
+    let settings = match settings() {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let registry = match crate::surveys::Registry::load(&settings.surveys_dir) {
+        Ok(registry) => registry,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("listening-loop: {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = crate::db::Database::connect(&settings.database_url)
+        .and_then(|db| db.open_dedicated())
+        .map_err(|e| e.to_string())
+        .and_then(|mut conn| crate::db::daily::recount(&mut conn, &registry).map_err(|e| e.to_string()));
+    match result {
+        Ok(()) => {
+            println!("Counted the stored responses again for the dashboard.");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("listening-loop: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn purge() -> ExitCode {

@@ -57,9 +57,21 @@ impl Application {
         let registry = Arc::new(Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
+        {
+            let mut conn = db.get().map_err(|e| StartError::Database(e.to_string()))?;
+            if db::daily::recount_if_pending(&mut conn, &registry).map_err(|e| StartError::Database(e.to_string()))? {
+                tracing::info!("counted the stored responses for the dashboard");
+            }
+        }
         let keys = db::writer::WriterKeys {
             receipt_key: settings.secret.derive("receipt codes"),
             safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
+            measured: db::daily::measured_questions(&registry),
+            shard: {
+                let mut byte = [0u8];
+                random_bytes(&mut byte);
+                i32::from(byte[0]) % db::daily::SHARDS
+            },
         };
         let writer = Writer::start(db.clone(), keys, settings.writer_max_batch);
         let transport = mail::transport::Transport::new(settings.smtp_url.as_deref(), settings.data_dir.join("outbox"))

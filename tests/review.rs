@@ -4,11 +4,14 @@
 mod support;
 
 use diesel::prelude::*;
+use listening_loop::db::daily;
 use listening_loop::db::schema::{response_themes, responses, shared_quotes};
+use listening_loop::review::dashboard;
 use listening_loop::staff::roles::Role;
+use listening_loop::surveys::Registry;
 use support::smtp::SmtpListener;
 use support::spawn_app_configured;
-use support::staff::{Staff, answer_with, csrf, make_staff, review_next, theme_rows};
+use support::staff::{Staff, answer_as, answer_with, csrf, make_staff, review_next, theme_rows};
 
 const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
 const ORDINARY: &str = "we need more food at lunch, I am always hungry";
@@ -371,6 +374,67 @@ async fn the_youth_council_writes_you_said_with_counts_and_shared_quotes() {
             .post("/staff/you-said", &[("csrf", &csrf(&read)), ("theme", "food-and-drink"), ("statement", "no")])
             .await;
         assert_eq!(refused.status, 403);
+    })
+    .await;
+}
+
+/// The dashboard reads counts kept by day as responses arrive and reviews
+/// change; after submissions, a flagged response, reviews and a change of
+/// mind, they are exactly what counting the stored rows again gives.
+#[tokio::test]
+async fn the_daily_counts_agree_with_a_recount_of_the_stored_rows() {
+    support::on_each_database(|app| async move {
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        for (age, text) in [("12-15", ORDINARY), ("16-17", ORDINARY), ("16-17", "homework help please")] {
+            for _ in 0..3 {
+                answer_as(&app, age, text).await;
+            }
+        }
+        answer_with(&app, FLAGGED).await;
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        let mut page = youth.get("/staff/review").await;
+        let mut first = None;
+        while !page.body.contains("Nothing is waiting") {
+            let action: String = page
+                .html()
+                .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
+                .next()
+                .and_then(|f| f.value().attr("action"))
+                .unwrap()
+                .to_owned();
+            let theme =
+                if page.body.contains("homework help please") { "school-and-learning" } else { "food-and-drink" };
+            first.get_or_insert((action, theme));
+            page = review_next(&youth, &page, theme).await;
+        }
+        // A reviewer changes their mind about the first one: two themes, then one other.
+        let (first, first_theme) = first.expect("something was reviewed");
+        let token = support::staff::csrf(&youth.get("/staff/review").await);
+        for themes in [&["food-and-drink", "kept-safe", "kept-safe"][..], &["loved-and-cared-for"][..]] {
+            let mut fields = vec![("csrf", token.as_str())];
+            fields.extend(themes.iter().map(|t| ("theme", *t)));
+            let saved = youth.post(&first, &fields).await;
+            assert!(saved.status == 200 && !saved.body.contains("doesn&#39;t exist"), "{}", saved.status);
+        }
+
+        let registry = Registry::load(&support::shipped_surveys()).unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let mut conn = app.db.get().unwrap();
+        let kept = dashboard::counts(&mut conn, &registry, today).unwrap();
+        daily::recount(&mut conn, &registry).unwrap();
+        let recounted = dashboard::counts(&mut conn, &registry, today).unwrap();
+        assert_eq!(kept, recounted);
+        let month = kept.months.len() - 1;
+        assert_eq!(kept.surveys["what-we-need"][month], 9, "nine responses, the flagged one in no number");
+        let themes = |id: &str| kept.themes_by_who[id].iter().map(|w| w[month]).sum::<u64>();
+        let (food, school) = if first_theme == "food-and-drink" { (5, 3) } else { (6, 2) };
+        assert_eq!((themes("food-and-drink"), themes("school-and-learning")), (food, school));
+        assert_eq!((themes("kept-safe"), themes("loved-and-cared-for")), (0, 1));
+        assert_eq!(
+            kept.listened[0][month] + kept.listened[1][month],
+            9,
+            "each answered \u{201c}feel listened to\u{201d}"
+        );
     })
     .await;
 }

@@ -6,7 +6,12 @@ mod support;
 use listening_loop::db::writer::{NewAnswer, NewSubmission, Outcome, Writer, WriterKeys, write_batch};
 
 fn keys(receipt_key: [u8; 32]) -> WriterKeys {
-    WriterKeys { receipt_key, safeguarding_url: "http://127.0.0.1/staff/safeguarding".into() }
+    WriterKeys {
+        receipt_key,
+        safeguarding_url: "http://127.0.0.1/staff/safeguarding".into(),
+        measured: Default::default(),
+        shard: 0,
+    }
 }
 use support::on_each_database;
 

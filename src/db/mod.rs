@@ -1,6 +1,7 @@
 //! The database: one connection type over SQLite and PostgreSQL, chosen from
 //! the URL, with migrations embedded in the binary and run on start.
 
+pub mod daily;
 pub mod schema;
 pub mod seed;
 pub mod writer;

@@ -165,3 +165,43 @@ diesel::allow_columns_to_appear_in_same_group_by_clause!(
     response_themes::theme_id,
     answers::choice,
 );
+
+diesel::table! {
+    daily_responses (day, survey_id, audience, age_group, via, shard) {
+        day -> Date,
+        survey_id -> Text,
+        audience -> Text,
+        age_group -> Text,
+        via -> Text,
+        shard -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_themes (day, theme_id, audience, age_group, shard) {
+        day -> Date,
+        theme_id -> Text,
+        audience -> Text,
+        age_group -> Text,
+        shard -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    daily_choices (day, survey_id, question_id, choice, shard) {
+        day -> Date,
+        survey_id -> Text,
+        question_id -> Text,
+        choice -> Text,
+        shard -> Integer,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    pending_tasks (task) {
+        task -> Text,
+    }
+}

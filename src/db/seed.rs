@@ -9,12 +9,15 @@
 //! and submission hashes are marked `seed-` so no real code can match them.
 //! For benchmark databases only: on SQLite it turns the journal off while it
 //! runs, so it must be the only connection, and a crash mid-seed leaves a
-//! file to throw away.
+//! file to throw away. The dashboard's daily counts are left for
+//! [`super::daily::recount`], which the service runs at its next start.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::DbConnection;
+use super::daily::RECOUNT;
+use super::schema::pending_tasks;
 
 /// What to make.
 #[derive(Debug, Clone)]
@@ -24,6 +27,9 @@ pub struct SeedPlan {
     pub answers_each: u32,
     pub survey_id: String,
     pub survey_version: String,
+    /// Theme ids to spread over the responses (not flagged) as if a reviewer
+    /// had confirmed them: one each, by the last hex digit of the id.
+    pub themes: Vec<String>,
 }
 
 /// Inserts `plan.responses` responses (audience children and young people,
@@ -95,5 +101,20 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
             ))?;
         }
     }
+    if !plan.themes.is_empty() {
+        for digit in 0..16usize {
+            let theme = plan.themes[digit % plan.themes.len()].replace('\'', "''");
+            diesel::sql_query(format!(
+                "INSERT INTO response_themes (response_id, theme_id, origin, confirmed) \
+                 SELECT id, '{theme}', 'reviewer', TRUE FROM responses \
+                 WHERE survey_version = '{version}' AND concern = FALSE AND substr(id, 32, 1) = '{digit:x}'"
+            ))
+            .execute(conn)?;
+        }
+    }
+    // The dashboard's daily counts are made from these rows at the next start
+    // (or by `daily::recount`).
+    diesel::delete(pending_tasks::table.filter(pending_tasks::task.eq(RECOUNT))).execute(conn)?;
+    diesel::insert_into(pending_tasks::table).values(pending_tasks::task.eq(RECOUNT)).execute(conn)?;
     Ok(())
 }

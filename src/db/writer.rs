@@ -5,13 +5,16 @@
 //! batch committed; each submission has its own savepoint, so one that fails
 //! does not take the others in its batch down with it.
 
+use std::collections::HashMap;
 use std::thread;
 
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
+use super::daily::Tally;
 use super::schema::{answers, response_themes, responses};
 use super::{Database, DbConnection};
 use crate::anonymise::scrub::ScrubbedText;
@@ -81,6 +84,11 @@ pub struct WriterKeys {
     pub receipt_key: [u8; 32],
     /// The safeguarding queue's address, for the alert email to leads.
     pub safeguarding_url: String,
+    /// Survey id → the question whose answers the dashboard counts by day
+    /// ([`super::daily::measured_questions`]).
+    pub measured: HashMap<String, String>,
+    /// Which of the [`super::daily::SHARDS`] rows this writer adds its counts to.
+    pub shard: i32,
 }
 
 /// Hands submissions to the writer thread. Cheap to clone.
@@ -166,20 +174,36 @@ pub fn write_batch(
     keys: &WriterKeys,
     submissions: &[NewSubmission],
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
+    let today = chrono::Utc::now().date_naive();
     super::write_transaction(conn, |conn| {
-        Ok(submissions
+        let outcomes: Vec<Result<Outcome, WriteError>> = submissions
             .iter()
             .map(|submission| {
                 // Nested transaction = savepoint: a failure here undoes this
                 // submission only.
-                conn.transaction(|conn| write_one(conn, keys, submission))
+                conn.transaction(|conn| write_one(conn, keys, submission, today))
                     .map_err(|e| WriteError::Failed(e.to_string()))
             })
-            .collect())
+            .collect();
+        // The dashboard's counts, in the same transaction as what they count.
+        let mut tally = Tally::default();
+        for (s, outcome) in submissions.iter().zip(&outcomes) {
+            if s.concern || !matches!(outcome, Ok(Outcome::Stored(_))) {
+                continue;
+            }
+            tally.response(today, &s.survey_id, &s.audience, &s.age_group, s.via.as_deref());
+            let Some(question) = keys.measured.get(&s.survey_id) else { continue };
+            let answer = s.answers.iter().find(|a| &a.question_id == question && a.part.is_empty());
+            if let Some(choice) = answer.and_then(|a| a.choice.as_deref()) {
+                tally.choice(today, &s.survey_id, question, choice);
+            }
+        }
+        tally.write(conn, keys.shard)?;
+        Ok(outcomes)
     })
 }
 
-fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission) -> QueryResult<Outcome> {
+fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
     let key = &keys.receipt_key;
     let submission_hash = submission_hash(&s.token);
     let earlier: Option<String> = responses::table
@@ -208,7 +232,7 @@ fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission) -> Q
                 responses::audience.eq(&s.audience),
                 responses::age_group.eq(&s.age_group),
                 responses::language.eq(&s.language),
-                responses::submitted_on.eq(chrono::Utc::now().date_naive()),
+                responses::submitted_on.eq(today),
                 responses::concern.eq(s.concern),
                 responses::receipt_hash.eq(&receipt_hash),
                 responses::submission_hash.eq(&submission_hash),

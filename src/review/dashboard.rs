@@ -12,7 +12,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use maud::{Markup, html};
 
@@ -22,7 +21,7 @@ use crate::anonymise::suppress::{
     CountTable, Shared, Shown, SuppressedTable, hidden_note, suppress_beside, suppress_small_counts,
 };
 use crate::db::DbConnection;
-use crate::db::schema::{answers, response_themes, responses};
+use crate::db::schema::{daily_choices, daily_responses, daily_themes};
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::{Measure, QuestionKind, Registry};
@@ -31,6 +30,7 @@ use crate::surveys::{Measure, QuestionKind, Registry};
 pub const MONTHS: usize = 12;
 
 /// The raw counts, before suppression.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
     pub months: Vec<NaiveDate>,
     /// theme id → [who answered, as [`Who::index`]] → count per month
@@ -60,7 +60,8 @@ pub fn months_to(today: NaiveDate) -> Vec<NaiveDate> {
     months
 }
 
-/// Reads every count the dashboard shows, grouped by day in SQL and by month here.
+/// Reads every count the dashboard shows from the daily counts
+/// ([`crate::db::daily`]), grouped by month here.
 pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) -> QueryResult<Counts> {
     let months = months_to(today);
     let from = months[0];
@@ -68,18 +69,14 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
 
     let mut themes_by_who: BTreeMap<String, Vec<Vec<u64>>> =
         registry.themes.iter().map(|t| (t.id.clone(), vec![vec![0; MONTHS]; Who::ALL.len()])).collect();
-    let rows: Vec<(String, String, String, NaiveDate, i64)> = response_themes::table
-        .inner_join(responses::table)
-        .filter(response_themes::confirmed.eq(true))
-        .filter(responses::concern.eq(false))
-        .filter(responses::submitted_on.ge(from))
-        .group_by((response_themes::theme_id, responses::audience, responses::age_group, responses::submitted_on))
+    let rows: Vec<(String, String, String, NaiveDate, i64)> = daily_themes::table
+        .filter(daily_themes::day.ge(from))
         .select((
-            response_themes::theme_id,
-            responses::audience,
-            responses::age_group,
-            responses::submitted_on,
-            count_star(),
+            daily_themes::theme_id,
+            daily_themes::audience,
+            daily_themes::age_group,
+            daily_themes::day,
+            daily_themes::n,
         ))
         .load(conn)?;
     for (theme, audience, age_group, day, n) in rows {
@@ -88,20 +85,24 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
         else {
             continue;
         };
-        counts[who.index()][i] += n as u64;
+        counts[who.index()][i] = counts[who.index()][i].saturating_add_signed(n);
     }
 
     let mut surveys: BTreeMap<String, Vec<u64>> =
         registry.surveys().iter().map(|s| (s.id.clone(), vec![0; MONTHS])).collect();
-    let rows: Vec<(String, NaiveDate, i64)> = responses::table
-        .filter(responses::concern.eq(false))
-        .filter(responses::submitted_on.ge(from))
-        .group_by((responses::survey_id, responses::submitted_on))
-        .select((responses::survey_id, responses::submitted_on, count_star()))
+    let mut links: BTreeMap<String, u64> = BTreeMap::new();
+    let mut no_link = 0;
+    let rows: Vec<(String, String, NaiveDate, i64)> = daily_responses::table
+        .filter(daily_responses::day.ge(from))
+        .select((daily_responses::survey_id, daily_responses::via, daily_responses::day, daily_responses::n))
         .load(conn)?;
-    for (survey, day, n) in rows {
+    for (survey, via, day, n) in rows {
+        let n = u64::try_from(n).unwrap_or(0);
         if let (Some(counts), Some(i)) = (surveys.get_mut(&survey), index(day)) {
-            counts[i] += n as u64;
+            counts[i] += n;
+        }
+        if index(day).is_some() {
+            if via.is_empty() { no_link += n } else { *links.entry(via).or_default() += n }
         }
     }
 
@@ -116,38 +117,18 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
             QuestionKind::Single { options } => options.first().map(|o| vec![o.id.clone()]).unwrap_or_default(),
             _ => continue,
         };
-        let rows: Vec<(Option<String>, NaiveDate, i64)> = answers::table
-            .inner_join(responses::table)
-            .filter(responses::survey_id.eq(&survey.id))
-            .filter(responses::concern.eq(false))
-            .filter(answers::question_id.eq(&question.id))
-            .filter(answers::choice.ne(crate::surveys::RATHER_NOT_SAY))
-            .filter(responses::submitted_on.ge(from))
-            .group_by((answers::choice, responses::submitted_on))
-            .select((answers::choice, responses::submitted_on, count_star()))
+        let rows: Vec<(String, NaiveDate, i64)> = daily_choices::table
+            .filter(daily_choices::survey_id.eq(&survey.id))
+            .filter(daily_choices::question_id.eq(&question.id))
+            .filter(daily_choices::choice.ne(crate::surveys::RATHER_NOT_SAY))
+            .filter(daily_choices::day.ge(from))
+            .select((daily_choices::choice, daily_choices::day, daily_choices::n))
             .load(conn)?;
         for (choice, day, n) in rows {
             if let Some(i) = index(day) {
-                let side = if choice.is_some_and(|c| yes.contains(&c)) { 0 } else { 1 };
-                listened[side][i] += n as u64;
+                let side = if yes.contains(&choice) { 0 } else { 1 };
+                listened[side][i] += u64::try_from(n).unwrap_or(0);
             }
-        }
-    }
-
-    let rows: Vec<(Option<String>, i64)> = responses::table
-        .filter(responses::concern.eq(false))
-        .filter(responses::submitted_on.ge(from))
-        .group_by(responses::via)
-        .select((responses::via, count_star()))
-        .load(conn)?;
-    let mut links = BTreeMap::new();
-    let mut no_link = 0;
-    for (code, n) in rows {
-        match code {
-            Some(code) => {
-                links.insert(code, n as u64);
-            }
-            None => no_link = n as u64,
         }
     }
 

@@ -46,7 +46,9 @@ pub async fn save_review(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (me, form) = SignedIn::with_form(&req, payload).await?;
-    let themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
+    let mut themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
+    themes.sort();
+    themes.dedup();
     if themes.iter().any(|t| state.registry.theme(t).is_none()) {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));
     }

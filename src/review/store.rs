@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{answers, response_themes, responses, safeguarding_notes, shared_quotes};
+use crate::db::{DbConnection, daily};
 
 /// A response as a reviewer or lead sees it: no receipt, no hashes.
 #[derive(Debug, Clone, Queryable)]
@@ -93,10 +93,22 @@ pub fn record_review(
     quotes: &[(String, String)],
 ) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
-    let suggested: Vec<String> = response_themes::table
-        .filter(response_themes::response_id.eq(id))
-        .select(response_themes::theme_id)
-        .load(conn)?;
+    let before: Vec<(String, bool)> = themes_of(conn, id)?;
+    let suggested: Vec<String> = before.iter().map(|(theme, _)| theme.clone()).collect();
+    // The dashboard's daily counts follow the confirmed themes.
+    let (day, audience, age_group, concern): (chrono::NaiveDate, String, String, bool) = responses::table
+        .filter(responses::id.eq(id))
+        .select((responses::submitted_on, responses::audience, responses::age_group, responses::concern))
+        .first(conn)?;
+    if !concern {
+        let was_confirmed = |theme: &String| before.iter().any(|(t, confirmed)| t == theme && *confirmed);
+        for theme in themes.iter().filter(|t| !was_confirmed(t)) {
+            daily::add_theme(conn, day, theme, &audience, &age_group, 1)?;
+        }
+        for (theme, _) in before.iter().filter(|(t, confirmed)| *confirmed && !themes.contains(t)) {
+            daily::add_theme(conn, day, theme, &audience, &age_group, -1)?;
+        }
+    }
     diesel::delete(response_themes::table.filter(response_themes::response_id.eq(id))).execute(conn)?;
     for theme in themes {
         let origin = if suggested.contains(theme) { "keyword" } else { "reviewer" };

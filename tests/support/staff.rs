@@ -21,7 +21,8 @@ pub async fn answer_with(app: &TestApp, text: &str) {
     answer_as(app, "16-17", text).await;
 }
 
-/// A young person of `age` ("12-15") who writes `text` in every box and says yes to sharing it.
+/// A young person of `age` ("12-15") who writes `text` in every box, says yes to sharing it and
+/// gives the first answer to "Do you feel listened to?".
 pub async fn answer_as(app: &TestApp, age: &str, text: &str) {
     let mut page = app.post("/s/young-people/start", &[("age", age)]).await;
     for _ in 0..40 {
@@ -38,8 +39,12 @@ pub async fn answer_as(app: &TestApp, age: &str, text: &str) {
         for (kind, name, value, _) in page.inputs() {
             if kind == "textarea" {
                 form.push((name, text.to_owned()));
-            } else if kind == "radio" && name == "answer.share-words" && value == "yes" {
-                form.push((name, value));
+            } else if kind == "radio" {
+                let share = name == "answer.share-words" && value == "yes";
+                let first_listened = name == "answer.feel-listened-to" && !form.iter().any(|(n, _)| *n == name);
+                if share || first_listened {
+                    form.push((name, value));
+                }
             }
         }
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
