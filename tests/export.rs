@@ -16,15 +16,21 @@ const ORDINARY: &str = "we need more food at lunch, I am always hungry";
 const WITH_PHONE: &str = "we need more food, text me on 07700 900123";
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/x\",\"more food please\")";
 
-/// A CSV download: checks the headers, then parses it.
+/// A CSV download: checks the headers and the byte order mark, then parses it.
 async fn csv(staff: &Staff, path: &str) -> (String, Vec<Vec<String>>) {
-    let page = staff.get(path).await;
-    assert_eq!(page.status, 200, "{path}: {}", page.body);
-    assert_eq!(page.headers["content-type"], "text/csv; charset=utf-8");
-    let disposition = page.headers["content-disposition"].to_str().unwrap();
+    // The bytes, not reqwest's text(), which drops a byte order mark.
+    let response = staff.client.get(format!("{}{path}", staff.base)).send().await.unwrap();
+    let headers = response.headers().clone();
+    let status = response.status().as_u16();
+    let raw = response.bytes().await.unwrap();
+    let text = String::from_utf8(raw.to_vec()).expect("UTF-8");
+    assert_eq!(status, 200, "{path}: {text}");
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = headers["content-disposition"].to_str().unwrap();
     assert!(disposition.starts_with("attachment; filename=") && disposition.ends_with(".csv\""), "{disposition}");
-    let records = parse_csv(&page.body);
-    (page.body, records)
+    let body = text.strip_prefix('\u{feff}').expect("a byte order mark, for Excel").to_owned();
+    let records = parse_csv(&body);
+    (body, records)
 }
 
 /// RFC 4180, strictly: every record ends in CRLF, quotes double inside quotes.

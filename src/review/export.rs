@@ -14,6 +14,8 @@
 //!   small bounded channel, so a million rows never sit in memory at once,
 //!   and a slow download slows the reading rather than filling a buffer.
 //!
+//! Every file is UTF-8 with a byte order mark, so Excel reads it as UTF-8.
+//!
 //! # Spreadsheet formulas
 //!
 //! A cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is
@@ -49,6 +51,11 @@ use super::breakdown::{self, ThemeTables};
 use super::dashboard;
 
 type State = web::Data<AppState>;
+
+/// Every file starts with a byte order mark: without it Excel, which most
+/// partnerships open these files in, reads UTF-8 as the Windows code page
+/// and garbles every "é", "ł" and Urdu letter. Other tools skip it.
+pub const BOM: &str = "\u{feff}";
 
 /// Responses read per query: big enough to be quick, small enough that a
 /// page and its answers stay a few megabytes at most.
@@ -138,7 +145,7 @@ fn theme_tables(registry: &Registry, counts: &dashboard::Counts, threshold: u64)
 /// tools read as it is; the exports page and the dashboard carry it, and
 /// `hidden` says what it means.
 pub fn theme_csv(t: &SuppressedTable) -> String {
-    let mut out = String::new();
+    let mut out = String::from(BOM);
     let mut header = vec!["Theme".to_owned()];
     header.extend(t.columns.iter().cloned());
     header.push("Total".to_owned());
@@ -160,7 +167,7 @@ pub fn theme_csv(t: &SuppressedTable) -> String {
 /// table: theme, who answered, month, count; each theme's totals are in the
 /// other two files.
 pub fn details_csv(registry: &Registry, tables: &ThemeTables) -> String {
-    let mut out = String::new();
+    let mut out = String::from(BOM);
     push_record(&mut out, &["Theme", "Who answered", "Month", "Responses"]);
     for theme in &registry.themes {
         let Some(t) = tables.details.get(&theme.id) else { continue };
@@ -387,7 +394,7 @@ pub async fn responses_csv(
 
     let columns = Columns::of(&survey, with_flagged);
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(PAGES_IN_FLIGHT);
-    let mut head = String::new();
+    let mut head = String::from(BOM);
     push_record(&mut head, &columns.header);
     tokio::task::spawn_blocking(move || {
         if tx.blocking_send(Ok(Bytes::from(head))).is_err() {
