@@ -2,13 +2,14 @@
 //! what changed because they spoke.
 //!
 //! The folders follow the loop the data goes round: [`respond`] →
-//! [`anonymise`] → (review, publish), served by [`surveys`], [`db`] and [`web`].
+//! [`anonymise`] → (review, [`publish`]), served by [`surveys`], [`db`] and [`web`].
 
 pub mod anonymise;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod publish;
 pub mod respond;
 pub mod review;
 pub mod staff;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub signin_throttle: web::throttle::Throttle,
     /// Respondent form posts per client address; `None` when turned off.
     pub respond_throttle: Option<web::throttle::Throttle>,
+    /// Receipt code lookups at `/track` and email sign-ups, per client address.
+    pub lookup_throttle: web::throttle::Throttle,
 }
 
 /// A built, bound, not yet running service.
@@ -58,7 +61,7 @@ impl Application {
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
         let keys = db::writer::WriterKeys {
-            receipt_key: settings.secret.derive("receipt codes"),
+            receipt_key: settings.secret.receipt_key(),
             safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
         };
         let writer = Writer::start(db.clone(), keys, settings.writer_max_batch);
@@ -93,6 +96,7 @@ impl Application {
                 let per_minute = settings.respondent_posts_per_minute;
                 web::throttle::Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
             }),
+            lookup_throttle: publish::track::lookup_throttle(),
             settings,
         });
         let server = HttpServer::new(move || {
@@ -106,6 +110,7 @@ impl Application {
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
                 .configure(staff::routes)
+                .configure(publish::routes)
         })
         // Without it, every compressed response after the first on a
         // keep-alive connection waits ~40 ms for Nagle's algorithm.

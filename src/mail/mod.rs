@@ -27,8 +27,18 @@ pub struct Email {
 impl Email {
     /// A simple message: paragraphs of text, and at most one button-like link.
     pub fn new(to: EmailAddress, subject: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> Email {
-        let mut text = paragraphs.join("\n\n");
-        if let Some((label, url)) = link {
+        Email::with_links(to, subject, paragraphs, link.as_slice())
+    }
+
+    /// Paragraphs of text, then each (label, URL) link on its own line.
+    pub fn with_links<P: AsRef<str>>(
+        to: EmailAddress,
+        subject: &str,
+        paragraphs: &[P],
+        links: &[(&str, &str)],
+    ) -> Email {
+        let mut text = paragraphs.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("\n\n");
+        for (label, url) in links {
             text.push_str(&format!("\n\n{label}:\n{url}"));
         }
         text.push_str("\n\n-- \nListening Loop\n");
@@ -37,8 +47,8 @@ impl Email {
             html lang="en" {
                 head { meta charset="utf-8"; title { (subject) } }
                 body {
-                    @for p in paragraphs { p { (p) } }
-                    @if let Some((label, url)) = link { p { a href=(url) { (label) } } }
+                    @for p in paragraphs { p { (p.as_ref()) } }
+                    @for (label, url) in links { p { a href=(url) { (label) } } }
                     p { "Listening Loop" }
                 }
             }
