@@ -256,6 +256,17 @@ async fn the_whole_loop_from_answer_to_we_did() {
             assert_eq!(mentions(&app, table, column, "fan@"), 0, "{table}.{column}");
         }
         assert_eq!(mentions(&app, "subscribers", "email", "school@"), 1, "others stay");
+        // Mail programs' one-click unsubscribe (RFC 8058) posts straight to the same link.
+        let text = told.text();
+        assert!(text.contains(&format!("List-Unsubscribe: <{link}>")), "{text}");
+        assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+        let school = smtp.wait_for("school@example.org", 1).await.expect("its confirmation email");
+        let school_link = school.link(&format!("{BASE}/unsubscribe/")).unwrap();
+        assert!(school.text().contains(&format!("List-Unsubscribe: <{school_link}>")));
+        let one_click = app.post_raw(&path_of(&school_link), b"List-Unsubscribe=One-Click".to_vec()).await;
+        assert_eq!(one_click.status, 200);
+        assert_eq!(mentions(&app, "subscribers", "email", "school@"), 0);
+        assert_eq!(mentions(&app, "outbox", "to_address", "school@"), 0);
 
         // Only an admin can unpublish, and it is audited.
         let token = csrf(&publisher.get(&format!("/staff/actions/{action_id}")).await);

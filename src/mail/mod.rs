@@ -22,6 +22,9 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: Markup,
+    /// Where a one-click unsubscribe posts (RFC 8058): sent as the
+    /// `List-Unsubscribe` and `List-Unsubscribe-Post` headers.
+    pub list_unsubscribe: Option<String>,
 }
 
 impl Email {
@@ -53,7 +56,7 @@ impl Email {
                 }
             }
         };
-        Email { to, subject: subject.to_owned(), text, html }
+        Email { to, subject: subject.to_owned(), text, html, list_unsubscribe: None }
     }
 }
 
@@ -79,6 +82,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
             outbox::created_at.eq(now),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
+            outbox::list_unsubscribe.eq(&email.list_unsubscribe),
         ))
         .execute(conn)?;
     Ok(())

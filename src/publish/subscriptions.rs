@@ -66,7 +66,14 @@ impl Links {
 
 /// An email with a main link and, always, the link that stops them.
 fn email(to: EmailAddress, subject: &str, paragraphs: &[String], main: (&str, &str), stop: &str) -> Email {
-    Email::with_links(to, subject, paragraphs, &[main, ("Stop these emails (this deletes your email address)", stop)])
+    let mut email = Email::with_links(
+        to,
+        subject,
+        paragraphs,
+        &[main, ("Stop these emails (this deletes your email address)", stop)],
+    );
+    email.list_unsubscribe = Some(stop.to_owned());
+    email
 }
 
 /// One subscriber, as notifications need them.

@@ -52,3 +52,7 @@ CREATE TABLE subscribers (
     created_at TIMESTAMP NOT NULL,
     confirmed_at TIMESTAMP
 );
+
+-- RFC 8058 one-click unsubscribe: the URL for a message's List-Unsubscribe
+-- header (subscriber mail only).
+ALTER TABLE outbox ADD COLUMN list_unsubscribe TEXT;
