@@ -61,14 +61,15 @@ fn view(registry: &Registry, entries: &[FullAction], theme: Option<&str>, detail
         html! {
             h1 { "You said, We did" }
             p.lead { "Young people told us what matters to them. Here is what the partnership did about it." }
-            nav.board-filter aria-label="Choose a theme" {
-                p { strong { "Show:" } }
-                ul {
-                    li { @if theme.is_none() { strong aria-current="page" { "Everything" } } @else { a href=(link(None, detailed)) { "Everything" } } }
-                    @for t in &registry.themes {
-                        li { @if theme == Some(t.id.as_str()) { strong aria-current="page" { (t.name) } } @else { a href=(link(Some(&t.id), detailed)) { (t.name) } } }
-                    }
+            form.board-filter method="get" action="/you-said-we-did" {
+                label.question-label for="theme" { strong { "Show answers about" } }
+                select #theme name="theme" {
+                    option value="" selected[theme.is_none()] { "Everything" }
+                    @for t in &registry.themes { option value=(t.id) selected[theme == Some(t.id.as_str())] { (t.name) } }
                 }
+                @if detailed { input type="hidden" name="view" value="detailed"; }
+                " "
+                button.button.secondary type="submit" { "Show" }
             }
             p.board-view {
                 @if detailed { a href=(link(theme, false)) { "Show the short versions" } }
@@ -105,7 +106,7 @@ pub fn entry(registry: &Registry, a: &FullAction, detailed: bool) -> Markup {
                 dt { "Who is doing it" } dd { (row.agency) }
                 @if let Some(d) = row.due_on { dt { "By" } dd { (long_date(d)) } }
                 @if let Some(d) = row.done_on { dt { "Done" } dd { (long_date(d)) } }
-                @if let Some(first) = row.first_published_at { dt { "First told" } dd { (long_date(first.date())) } }
+                @if let Some(first) = row.first_published_at { dt { "First shared" } dd { (long_date(first.date())) } }
                 @if let (true, Some(latest)) = (a.history.len() > 1, a.history.first()) { dt { "Last changed" } dd { (long_date(latest.published_at.date())) } }
             }
             details.entry-detail open[detailed] {
@@ -117,7 +118,7 @@ pub fn entry(registry: &Registry, a: &FullAction, detailed: bool) -> Markup {
                         @for h in &a.history {
                             li {
                                 strong { (long_date(h.published_at.date())) } ": "
-                                @if h.kind == "updated" { "updated – " } @else { "first told – " }
+                                @if h.kind == "updated" { "updated – " } @else { "first shared – " }
                                 (Status::parse(&h.status).map(Status::label).unwrap_or_default())
                                 ". " (h.child_text)
                             }
