@@ -158,7 +158,8 @@ fn result_view(registry: &Registry, themes: &[String], actions: &[FullAction]) -
             } @else {
                 p { "Your answers were grouped with other people's answers about:" }
                 ul.plain.tracked-themes { @for t in themes { li { strong { (name(t)) } } } }
-                h2 { "What the partnership did" }
+                // No heading here: each answer below starts with its own h2.
+                p.lead { "What the partnership did about them:" }
                 @if actions.is_empty() {
                     p { "Nothing has been published about these yet. The partnership answers every theme young people raise, so please come back later." }
                 } @else {
