@@ -136,8 +136,8 @@ impl Application {
     }
 }
 
-/// Deletes old free text at start and then once a day. Several instances
-/// may each do it: the purge is idempotent.
+/// Deletes old free text, and email sign-ups never confirmed, at start and
+/// then once a day. Several instances may each do it: both are idempotent.
 fn spawn_daily_purge(db: Database, retention_days: u32) {
     tokio::spawn(async move {
         loop {
@@ -145,7 +145,9 @@ fn spawn_daily_purge(db: Database, retention_days: u32) {
             let done = tokio::task::spawn_blocking(move || -> Result<_, String> {
                 let mut conn = db.get().map_err(|e| e.to_string())?;
                 let today = chrono::Utc::now().date_naive();
-                anonymise::retention::purge_free_text(&mut conn, today, retention_days).map_err(|e| e.to_string())
+                let purged = anonymise::retention::purge_free_text(&mut conn, today, retention_days);
+                publish::subscriptions::forget_unconfirmed(&mut conn).map_err(|e| e.to_string())?;
+                purged.map_err(|e| e.to_string())
             })
             .await;
             match done {

@@ -6,7 +6,7 @@
 mod support;
 
 use diesel::prelude::*;
-use listening_loop::db::schema::{action_history, actions, audit_log, you_said};
+use listening_loop::db::schema::{action_history, actions, audit_log, subscribers, you_said};
 use listening_loop::staff::roles::Role;
 use support::smtp::SmtpListener;
 use support::staff::{Staff, answer_with, csrf, make_staff, review_next};
@@ -320,6 +320,26 @@ async fn receipt_code_lookups_are_rate_limited_per_client() {
         let page = track(&app, "APPLE-APPLE-APPLE-99").await;
         assert_eq!(page.status, 429);
         assert!(page.body.contains("Please wait a few minutes"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_ups_never_confirmed_are_forgotten_after_seven_days() {
+    support::on_each_database(|app| async move {
+        for email in ["old@example.org", "new@example.org"] {
+            assert_eq!(app.post("/subscribe", &[("email", email), ("theme", "")]).await.status, 200);
+        }
+        // One sign-up's link ran out a day ago.
+        let eight_days_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(8);
+        diesel::update(subscribers::table.filter(subscribers::email.eq("old@example.org")))
+            .set(subscribers::created_at.eq(eight_days_ago))
+            .execute(&mut app.db.get().unwrap())
+            .unwrap();
+        // The next sign-up (or the daily purge) forgets it; the recent one stays.
+        assert_eq!(app.post("/subscribe", &[("email", "third@example.org"), ("theme", "")]).await.status, 200);
+        assert_eq!(mentions(&app, "subscribers", "email", "old@"), 0);
+        assert_eq!(mentions(&app, "subscribers", "email", "new@"), 1);
     })
     .await;
 }

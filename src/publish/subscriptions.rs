@@ -175,18 +175,22 @@ pub async fn subscribe(state: State, req: HttpRequest, payload: web::Payload) ->
     }
 }
 
+/// Deletes addresses whose confirmation link ran out unused: nobody said
+/// yes, so we keep nothing. Run daily and on every sign-up.
+pub fn forget_unconfirmed(conn: &mut DbConnection) -> QueryResult<usize> {
+    let cutoff = Utc::now().naive_utc() - CONFIRM_FOR;
+    diesel::delete(
+        subscribers::table.filter(subscribers::confirmed_at.is_null()).filter(subscribers::created_at.lt(cutoff)),
+    )
+    .execute(conn)
+}
+
 /// Stores an unconfirmed address (or renews its link) and queues the one
 /// confirmation email. An address already confirmed gets nothing: nobody can
 /// change someone else's sign-up, nor mail them over and over.
 fn sign_up(conn: &mut DbConnection, links: &Links, address: &EmailAddress, theme: Option<&str>) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
-    // Unconfirmed sign-ups whose link has run out are forgotten.
-    diesel::delete(
-        subscribers::table
-            .filter(subscribers::confirmed_at.is_null())
-            .filter(subscribers::created_at.lt(now - CONFIRM_FOR)),
-    )
-    .execute(conn)?;
+    forget_unconfirmed(conn)?;
     let existing: Option<(String, Option<NaiveDateTime>)> = subscribers::table
         .filter(subscribers::email.eq(address.as_str()))
         .select((subscribers::id, subscribers::confirmed_at))
