@@ -136,6 +136,12 @@ impl SecretKey {
         }
     }
 
+    /// The key receipt codes are derived with (by the writer) and looked up
+    /// with (by `/track`): one function, so the two can never drift apart.
+    pub fn receipt_key(&self) -> [u8; 32] {
+        self.derive("receipt codes")
+    }
+
     /// A key for one purpose, so that no two uses share key material.
     pub fn derive(&self, purpose: &str) -> [u8; 32] {
         let mut hasher = Sha256::new();

@@ -2,13 +2,14 @@
 //! what changed because they spoke.
 //!
 //! The folders follow the loop the data goes round: [`respond`] →
-//! [`anonymise`] → (review, publish), served by [`surveys`], [`db`] and [`web`].
+//! [`anonymise`] → (review, [`publish`]), served by [`surveys`], [`db`] and [`web`].
 
 pub mod anonymise;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod publish;
 pub mod respond;
 pub mod review;
 pub mod staff;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub signin_throttle: web::throttle::Throttle,
     /// Respondent form posts per client address; `None` when turned off.
     pub respond_throttle: Option<web::throttle::Throttle>,
+    /// Receipt code lookups at `/track` and email sign-ups, per client address.
+    pub lookup_throttle: web::throttle::Throttle,
 }
 
 /// A built, bound, not yet running service.
@@ -64,7 +67,7 @@ impl Application {
             }
         }
         let keys = db::writer::WriterKeys {
-            receipt_key: settings.secret.derive("receipt codes"),
+            receipt_key: settings.secret.receipt_key(),
             safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
             measured: db::daily::measured_questions(&registry),
             shard: {
@@ -105,6 +108,7 @@ impl Application {
                 let per_minute = settings.respondent_posts_per_minute;
                 web::throttle::Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
             }),
+            lookup_throttle: publish::track::lookup_throttle(),
             settings,
         });
         let server = HttpServer::new(move || {
@@ -118,6 +122,7 @@ impl Application {
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
                 .configure(staff::routes)
+                .configure(publish::routes)
         })
         // Without it, every compressed response after the first on a
         // keep-alive connection waits ~40 ms for Nagle's algorithm.
@@ -143,8 +148,8 @@ impl Application {
     }
 }
 
-/// Deletes old free text at start and then once a day. Several instances
-/// may each do it: the purge is idempotent.
+/// Deletes old free text, and email sign-ups never confirmed, at start and
+/// then once a day. Several instances may each do it: both are idempotent.
 fn spawn_daily_purge(db: Database, retention_days: u32) {
     tokio::spawn(async move {
         loop {
@@ -152,7 +157,9 @@ fn spawn_daily_purge(db: Database, retention_days: u32) {
             let done = tokio::task::spawn_blocking(move || -> Result<_, String> {
                 let mut conn = db.get().map_err(|e| e.to_string())?;
                 let today = chrono::Utc::now().date_naive();
-                anonymise::retention::purge_free_text(&mut conn, today, retention_days).map_err(|e| e.to_string())
+                let purged = anonymise::retention::purge_free_text(&mut conn, today, retention_days);
+                publish::subscriptions::forget_unconfirmed(&mut conn).map_err(|e| e.to_string())?;
+                purged.map_err(|e| e.to_string())
             })
             .await;
             match done {

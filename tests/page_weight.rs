@@ -137,6 +137,16 @@ async fn every_respondent_page(app: &TestApp, registry: &Registry) -> Vec<Reques
         get("stopped", "/s/young-people/stopped"),
         get("not-found", "/no-such-page"),
         Request { name: "landing-error".into(), path: "/s/young-people/start".into(), form: Some(vec![]) },
+        // "You said, We did": the public board, tracking and email sign-up.
+        get("board", "/you-said-we-did"),
+        get("track", "/track"),
+        Request {
+            name: "track-error".into(),
+            path: "/track".into(),
+            form: Some(vec![("code".into(), "hello".into())]),
+        },
+        get("subscribe", "/subscribe"),
+        Request { name: "subscribe-error".into(), path: "/subscribe".into(), form: Some(vec![]) },
     ];
     let mut seen: Vec<String> = Vec::new();
     for (age, words) in [

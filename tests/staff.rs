@@ -48,6 +48,12 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("GET", "/staff/exports/responses/{survey}.csv", "admin"),
     ("GET", "/staff/you-said", "reviewer-publisher-admin"),
     ("POST", "/staff/you-said", "youth_reviewer"),
+    ("GET", "/staff/actions", "publisher-admin"),
+    ("POST", "/staff/actions", "publisher-admin"),
+    ("GET", "/staff/actions/new", "publisher-admin"),
+    ("GET", "/staff/actions/{id}", "publisher-admin"),
+    ("POST", "/staff/actions/{id}", "publisher-admin"),
+    ("POST", "/staff/actions/{id}/unpublish", "admin"),
     ("GET", "/staff/review", "youth_reviewer"),
     ("POST", "/staff/review/{id}", "youth_reviewer"),
     ("GET", "/staff/safeguarding", "safeguarding_lead"),
@@ -65,6 +71,7 @@ fn allowed(who: &str, roles: &[Role]) -> bool {
             roles.iter().any(|r| [Role::YouthReviewer, Role::Publisher, Role::Admin].contains(r))
         }
         "safeguarding_lead" => roles.contains(&Role::SafeguardingLead),
+        "publisher-admin" => roles.iter().any(|r| [Role::Publisher, Role::Admin].contains(r)),
         other => panic!("unknown access {other}"),
     }
 }
@@ -164,6 +171,7 @@ fn every_staff_route_is_in_the_matrix() {
                     "any-role"
                 }
                 Access::Roles(&[Role::SafeguardingLead]) => "safeguarding_lead",
+                Access::Roles(&[Role::Publisher, Role::Admin]) => "publisher-admin",
                 Access::Roles(other) => panic!("add {other:?} to this test"),
             };
             (r.method.to_string(), r.path.to_owned(), access.to_owned())

@@ -87,6 +87,7 @@ diesel::table! {
         claimed_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 
@@ -205,3 +206,58 @@ diesel::table! {
         task -> Text,
     }
 }
+
+diesel::table! {
+    actions (id) {
+        id -> Text,
+        you_said_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        child_text -> Text,
+        detailed_text -> Text,
+        agency -> Text,
+        due_on -> Nullable<Date>,
+        done_on -> Nullable<Date>,
+        state -> Text,
+        first_published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_themes (action_id, theme_id) {
+        action_id -> Text,
+        theme_id -> Text,
+    }
+}
+
+diesel::table! {
+    action_history (id) {
+        id -> Text,
+        action_id -> Text,
+        published_at -> Timestamp,
+        kind -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        child_text -> Text,
+        detailed_text -> Text,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> Text,
+        email -> Text,
+        theme_id -> Nullable<Text>,
+        confirm_hash -> Nullable<Text>,
+        unsubscribe_hash -> Text,
+        created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(actions -> you_said (you_said_id));
+diesel::joinable!(action_themes -> actions (action_id));
+diesel::joinable!(action_history -> actions (action_id));
+diesel::allow_tables_to_appear_in_same_query!(actions, action_themes, action_history, you_said);

@@ -102,15 +102,18 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
         }
     }
     if !plan.themes.is_empty() {
-        for digit in 0..16usize {
-            let theme = plan.themes[digit % plan.themes.len()].replace('\'', "''");
-            diesel::sql_query(format!(
-                "INSERT INTO response_themes (response_id, theme_id, origin, confirmed) \
-                 SELECT id, '{theme}', 'reviewer', TRUE FROM responses \
-                 WHERE survey_version = '{version}' AND concern = FALSE AND substr(id, 32, 1) = '{digit:x}'"
-            ))
-            .execute(conn)?;
-        }
+        // One pass in id order, so the index only ever grows at its end.
+        let cases: String = (0..16usize)
+            .map(|digit| {
+                format!(" WHEN '{digit:x}' THEN '{}'", plan.themes[digit % plan.themes.len()].replace('\'', "''"))
+            })
+            .collect();
+        diesel::sql_query(format!(
+            "INSERT INTO response_themes (response_id, theme_id, origin, confirmed) \
+             SELECT id, CASE substr(id, 32, 1){cases} END, 'reviewer', TRUE FROM responses \
+             WHERE survey_version = '{version}' AND concern = FALSE ORDER BY id"
+        ))
+        .execute(conn)?;
     }
     // The dashboard's daily counts are made from these rows at the next start
     // (or by `daily::recount`).

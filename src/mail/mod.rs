@@ -22,13 +22,26 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: Markup,
+    /// Where a one-click unsubscribe posts (RFC 8058): sent as the
+    /// `List-Unsubscribe` and `List-Unsubscribe-Post` headers.
+    pub list_unsubscribe: Option<String>,
 }
 
 impl Email {
     /// A simple message: paragraphs of text, and at most one button-like link.
     pub fn new(to: EmailAddress, subject: &str, paragraphs: &[&str], link: Option<(&str, &str)>) -> Email {
-        let mut text = paragraphs.join("\n\n");
-        if let Some((label, url)) = link {
+        Email::with_links(to, subject, paragraphs, link.as_slice())
+    }
+
+    /// Paragraphs of text, then each (label, URL) link on its own line.
+    pub fn with_links<P: AsRef<str>>(
+        to: EmailAddress,
+        subject: &str,
+        paragraphs: &[P],
+        links: &[(&str, &str)],
+    ) -> Email {
+        let mut text = paragraphs.iter().map(AsRef::as_ref).collect::<Vec<_>>().join("\n\n");
+        for (label, url) in links {
             text.push_str(&format!("\n\n{label}:\n{url}"));
         }
         text.push_str("\n\n-- \nListening Loop\n");
@@ -37,13 +50,13 @@ impl Email {
             html lang="en" {
                 head { meta charset="utf-8"; title { (subject) } }
                 body {
-                    @for p in paragraphs { p { (p) } }
-                    @if let Some((label, url)) = link { p { a href=(url) { (label) } } }
+                    @for p in paragraphs { p { (p.as_ref()) } }
+                    @for (label, url) in links { p { a href=(url) { (label) } } }
                     p { "Listening Loop" }
                 }
             }
         };
-        Email { to, subject: subject.to_owned(), text, html }
+        Email { to, subject: subject.to_owned(), text, html, list_unsubscribe: None }
     }
 }
 
@@ -69,6 +82,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
             outbox::created_at.eq(now),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
+            outbox::list_unsubscribe.eq(&email.list_unsubscribe),
         ))
         .execute(conn)?;
     Ok(())

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -28,13 +29,23 @@ impl Transport {
         }
     }
 
-    /// Sends one message. The error is for the log and the admin's outbox page.
-    pub async fn send(&self, from: &Mailbox, to: &str, subject: &str, text: &str, html: &str) -> Result<(), String> {
+    /// Sends one message; with `list_unsubscribe`, a one-click unsubscribe
+    /// URL (RFC 8058). The error is for the log and the admin's outbox page.
+    pub async fn send(
+        &self,
+        from: &Mailbox,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+        list_unsubscribe: Option<&str>,
+    ) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
-        let message = Message::builder()
-            .from(from.clone())
-            .to(to)
-            .subject(subject)
+        let mut builder = Message::builder().from(from.clone()).to(to).subject(subject);
+        if let Some(url) = list_unsubscribe {
+            builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(text.to_owned(), html.to_owned()))
             .map_err(|e| format!("cannot build the message: {e}"))?;
         match self {
@@ -45,5 +56,42 @@ impl Transport {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         }
+    }
+}
+
+/// `List-Unsubscribe: <https://…>`: where mail programs offer "unsubscribe".
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`: the link may be
+/// posted to without opening a page (RFC 8058).
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
     }
 }

@@ -41,6 +41,7 @@ struct Due {
     text_body: String,
     html_body: String,
     attempts: i32,
+    list_unsubscribe: Option<String>,
 }
 
 impl MailWorker {
@@ -85,7 +86,14 @@ impl MailWorker {
             tried += 1;
             let result = self
                 .transport
-                .send(&self.from, &message.to_address, &message.subject, &message.text_body, &message.html_body)
+                .send(
+                    &self.from,
+                    &message.to_address,
+                    &message.subject,
+                    &message.text_body,
+                    &message.html_body,
+                    message.list_unsubscribe.as_deref(),
+                )
                 .await
                 .map_err(|e| redact_addresses(&e));
             let attempts = message.attempts + 1;
@@ -152,6 +160,7 @@ fn claim_one(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<Option<
                     outbox::text_body,
                     outbox::html_body,
                     outbox::attempts,
+                    outbox::list_unsubscribe,
                 ))
                 .first(conn)?;
             return Ok(Some((due, claim)));

@@ -43,6 +43,8 @@ pub struct Counts {
     pub links: BTreeMap<String, u64>,
     /// responses in the window that came through no link
     pub no_link: u64,
+    /// Filled in by the dashboard page only (see `publish::measures`).
+    pub loop_measures: crate::publish::measures::LoopMeasures,
 }
 
 fn month_start(date: NaiveDate) -> NaiveDate {
@@ -132,7 +134,7 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
         }
     }
 
-    Ok(Counts { months, themes_by_who, surveys, listened, links, no_link })
+    Ok(Counts { months, themes_by_who, surveys, listened, links, no_link, loop_measures: Default::default() })
 }
 
 /// "Mar 2026"
@@ -283,6 +285,7 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
             h2 { "Do people feel listened to?" }
             (line_chart("listened", "Share who feel listened to", &months, &[Series { label: "Feel listened to".into(), points: share }], Some(100.0), "%", hidden))
             details.chart-numbers { summary { "The numbers behind it" } (number_table("Answers to \u{201c}Do you feel listened to?\u{201d}, by month", &listened)) }
+            (crate::publish::measures::fragment(&counts.loop_measures))
             h2 { "How many answered" }
             (number_table("Responses to each survey, by month", &surveys))
             h2 { "By distribution link" }

@@ -179,8 +179,13 @@ pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, A
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = chrono::Utc::now().date_naive();
-    let counts = in_transaction(&state.db, move |conn| super::dashboard::counts(conn, &registry, today)).await?;
     let threshold = u64::from(state.settings.suppress_below);
+    let counts = in_transaction(&state.db, move |conn| {
+        let mut counts = super::dashboard::counts(conn, &registry, today)?;
+        counts.loop_measures = crate::publish::measures::compute(conn, &registry, threshold)?;
+        Ok(counts)
+    })
+    .await?;
     let view = super::dashboard::view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
     Ok(html(StatusCode::OK, view))
 }

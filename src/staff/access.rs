@@ -52,6 +52,7 @@ const ADMIN: Access = Access::Roles(&[Role::Admin]);
 const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
 const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
 const READS_YOU_SAID: Access = Access::Roles(&[Role::YouthReviewer, Role::Publisher, Role::Admin]);
+const PUBLISHES: Access = Access::Roles(&[Role::Publisher, Role::Admin]);
 const ANY_ROLE: Access = Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]);
 
 /// Every staff route. Add a route here, with its access, or it answers 404.
@@ -87,6 +88,12 @@ pub const ROUTES: &[Declared] = &[
     route(Method::GET, "/staff/exports/responses/{survey}.csv", ADMIN),
     route(Method::GET, "/staff/you-said", READS_YOU_SAID),
     route(Method::POST, "/staff/you-said", REVIEWER),
+    route(Method::GET, "/staff/actions", PUBLISHES),
+    route(Method::POST, "/staff/actions", PUBLISHES),
+    route(Method::GET, "/staff/actions/new", PUBLISHES),
+    route(Method::GET, "/staff/actions/{id}", PUBLISHES),
+    route(Method::POST, "/staff/actions/{id}", PUBLISHES),
+    route(Method::POST, "/staff/actions/{id}/unpublish", ADMIN),
     route(Method::GET, "/staff/review", REVIEWER),
     route(Method::POST, "/staff/review/{id}", REVIEWER),
     route(Method::GET, "/staff/safeguarding", LEAD),

@@ -116,6 +116,7 @@ fn link_name(path: &str) -> Option<&'static str> {
         "/staff/dashboard" => Some("Dashboard: what people are telling us"),
         "/staff/review" => Some("Read what people wrote"),
         "/staff/you-said" => Some("You said: what young people told us"),
+        "/staff/actions" => Some("We did: answer and publish"),
         "/staff/links" => Some("Distribution links"),
         "/staff/exports" => Some("Exports"),
         "/staff/safeguarding" => Some("Safeguarding queue"),

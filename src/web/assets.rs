@@ -14,8 +14,10 @@ struct Asset {
     body: &'static str,
 }
 
-const ASSETS: [Asset; 2] = [
+const ASSETS: [Asset; 3] = [
     Asset { name: "app.css", content_type: "text/css; charset=utf-8", body: include_str!("../../static/app.css") },
+    // Only the "You said, We did" pages link it (with its print poster).
+    Asset { name: "board.css", content_type: "text/css; charset=utf-8", body: include_str!("../../static/board.css") },
     Asset { name: "app.js", content_type: "text/javascript; charset=utf-8", body: include_str!("../../static/app.js") },
 ];
 

@@ -234,13 +234,18 @@ impl TestApp {
 
     /// Number of rows in a table.
     pub fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "1 = 1")
+    }
+
+    /// Number of rows in a table that meet an SQL condition.
+    pub fn count_where(&self, table: &str, condition: &str) -> i64 {
         #[derive(QueryableByName)]
         struct Count {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
         let mut conn = self.db.get().expect("a connection");
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}"))
             .get_result::<Count>(&mut conn)
             .expect("count rows")
             .n

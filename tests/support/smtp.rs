@@ -27,7 +27,7 @@ impl Received {
         let text = self.text();
         let start = text.find(prefix)?;
         let rest = &text[start..];
-        let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
+        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>')).unwrap_or(rest.len());
         Some(rest[..end].to_owned())
     }
 }

@@ -16,14 +16,15 @@ pub fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
     store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
 }
 
-/// A young person (16–17) who writes `text` in every box and says yes to sharing it.
-pub async fn answer_with(app: &TestApp, text: &str) {
-    answer_as(app, "16-17", text).await;
+/// A young person (16–17) who writes `text` in every box and says yes to
+/// sharing it. Returns the receipt code from the thank-you page.
+pub async fn answer_with(app: &TestApp, text: &str) -> String {
+    answer_as(app, "16-17", text).await
 }
 
 /// A young person of `age` ("12-15") who writes `text` in every box, says yes to sharing it and
-/// gives the first answer to "Do you feel listened to?".
-pub async fn answer_as(app: &TestApp, age: &str, text: &str) {
+/// gives the first answer to "Do you feel listened to?". Returns the receipt code.
+pub async fn answer_as(app: &TestApp, age: &str, text: &str) -> String {
     let mut page = app.post("/s/young-people/start", &[("age", age)]).await;
     for _ in 0..40 {
         let buttons = page.buttons();
@@ -32,8 +33,7 @@ pub async fn answer_as(app: &TestApp, age: &str, text: &str) {
             form.push(("nav".into(), "submit".into()));
             let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let thanks = app.post("/s/young-people", &pairs).await;
-            assert!(thanks.receipt().is_some(), "{}: {}", thanks.status, thanks.body);
-            return;
+            return thanks.receipt().unwrap_or_else(|| panic!("{}: {}", thanks.status, thanks.body));
         }
         form.push(("nav".into(), if buttons.iter().any(|b| b == "continue") { "continue" } else { "next" }.into()));
         for (kind, name, value, _) in page.inputs() {

@@ -1,0 +1,150 @@
+//! The sub-group's handlers: write, publish, update, and (admins only)
+//! unpublish a "We did". Each change happens in one transaction with its
+//! audit line and the emails to subscribers.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+
+use super::actions::{self, ActionForm, FullAction, Publication};
+use super::subscriptions::{self, Links};
+use super::views;
+use crate::AppState;
+use crate::staff::audit;
+use crate::staff::session::SignedIn;
+use crate::web::{AppError, html, in_transaction};
+
+type State = web::Data<AppState>;
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
+}
+
+/// `GET /staff/actions`
+pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let (statements, all) =
+        in_transaction(&state.db, |conn| Ok((actions::statements(conn)?, actions::all(conn)?))).await?;
+    Ok(html(StatusCode::OK, views::list(&me, &state.registry, &statements, &all)))
+}
+
+/// The form page, with what was typed and any problems.
+async fn form_page(
+    state: &AppState,
+    me: &SignedIn,
+    action: Option<FullAction>,
+    typed: ActionForm,
+    errors: &[(&str, String)],
+) -> Result<HttpResponse, AppError> {
+    let statements = in_transaction(&state.db, actions::statements).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    Ok(html(status, views::form(me, &state.registry, &statements, action.as_ref(), &typed, errors)))
+}
+
+/// `GET /staff/actions/new` (`?you_said=<id>` picks the statement).
+pub async fn new_form(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let you_said = req.query_string().strip_prefix("you_said=").unwrap_or_default().to_owned();
+    form_page(&state, &me, None, ActionForm { you_said, ..ActionForm::default() }, &[]).await
+}
+
+/// `GET /staff/actions/{id}`
+pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let id = id.into_inner();
+    let Some(action) = in_transaction(&state.db, move |conn| actions::find(conn, &id)).await? else {
+        return Err(AppError::NotFound);
+    };
+    let typed = action.row.to_form(&action.themes);
+    form_page(&state, &me, Some(action), typed, &[]).await
+}
+
+/// `POST /staff/actions`
+pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, req, payload, None).await
+}
+
+/// `POST /staff/actions/{id}`
+pub async fn save(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, req, payload, Some(id.into_inner())).await
+}
+
+/// Checks the form; stores it; publishes it when asked (a published action
+/// is always republished: every change to it is a public, dated update).
+async fn save_and_maybe_publish(
+    state: State,
+    req: HttpRequest,
+    payload: web::Payload,
+    id: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let (me, form) = SignedIn::with_form(&req, payload).await?;
+    let typed = ActionForm::from_form(&form);
+    let (statement, lookup) = (typed.you_said.clone(), id.clone());
+    let (theme, existing) = in_transaction(&state.db, move |conn| {
+        let existing = match &lookup {
+            Some(id) => actions::find(conn, id)?,
+            None => None,
+        };
+        Ok((actions::theme_of_statement(conn, &statement)?, existing))
+    })
+    .await?;
+    if id.is_some() && existing.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let valid = match typed.check(&state.registry, theme.as_deref()) {
+        Ok(valid) => valid,
+        Err(errors) => return form_page(&state, &me, existing, typed, &errors).await,
+    };
+    let publish = form.get("intent") == Some("publish") || existing.as_ref().is_some_and(|a| a.row.is_published());
+    let (links, registry) = (Links::of(&state), state.registry.clone());
+    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let id = in_transaction(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        let id = actions::save(conn, id.as_deref(), &valid, now)?;
+        let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
+        if publish {
+            let kind = actions::publish(conn, &id, now)?;
+            let first = kind == Publication::First;
+            let sent = subscriptions::notify(conn, &links, &registry, &valid.themes, &valid.child_text, first)?;
+            let what =
+                if first { "published a \u{201c}We did\u{201d}" } else { "updated a published \u{201c}We did\u{201d}" };
+            let detail = format!("status: {}; emails queued: {sent}", valid.status.as_str());
+            audit::record(conn, &actor, what, Some(("action", &id)), Some(&detail))?;
+        } else {
+            audit::record(conn, &actor, "saved a \u{201c}We did\u{201d} draft", Some(("action", &id)), None)?;
+        }
+        Ok(id)
+    })
+    .await?;
+    Ok(see_other(format!("/staff/actions/{id}")))
+}
+
+/// `POST /staff/actions/{id}/unpublish` — admins only (see `staff::access`), audited.
+pub async fn unpublish(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let (me, _) = SignedIn::with_form(&req, payload).await?;
+    let id = id.into_inner();
+    let (actor_id, actor_email, target) = (me.id.clone(), me.email.clone(), id.clone());
+    let done = in_transaction(&state.db, move |conn| {
+        if !actions::unpublish(conn, &target, Utc::now().naive_utc())? {
+            return Ok(false);
+        }
+        let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
+        audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &target)), None)?;
+        Ok(true)
+    })
+    .await?;
+    if !done {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(format!("/staff/actions/{id}")))
+}
