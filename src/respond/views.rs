@@ -38,7 +38,7 @@ pub fn home(w: Words<'_>, catalogue: &Catalogue, partnership: &Partnership, link
     page(
         &Page::new(&title, partnership).in_words(w),
         html! {
-            (language_picker(&w, catalogue, "/", &[]))
+            (language_picker(&w, &catalogue.languages().iter().collect::<Vec<_>>(), "/", &[]))
             h1 { (w.t(Key::HomeTitle)) }
             p.lead { (w.fill(Key::HomeLead, &[("place", w.english(&partnership.place))])) }
             ul.choices-list {
@@ -94,6 +94,13 @@ pub fn landing(
     let services = html! { (w.english(&partnership.services)) };
     let board = html! { strong { (w.t(Key::BoardName)) } };
     let leave = html! { strong { (w.t(Key::LayoutLeave)) } };
+    // A language is offered once a translator has given the surveys behind
+    // the link their title in it; what else is missing shows in English.
+    let offered: Vec<_> = catalogue
+        .languages()
+        .iter()
+        .filter(|l| surveys.iter().all(|s| s.age_groups.iter().any(|a| s.title.in_lang(&l.code, *a).is_some())))
+        .collect();
     let mut query: Vec<(&str, &str)> = Vec::new();
     if let Some(age) = chosen_age {
         query.push(("age", age.as_str()));
@@ -104,7 +111,7 @@ pub fn landing(
     page(
         &Page::new(&title, partnership).with_error(error).in_words(w),
         html! {
-            (language_picker(&w, catalogue, &format!("/s/{link}"), &query))
+            (language_picker(&w, &offered, &format!("/s/{link}"), &query))
             @if error {
                 (error_summary(&w, &[FieldError { field: "age.0".into(), question: String::new(), problem: Problem::ChooseAge }]))
             }

@@ -254,9 +254,16 @@ impl Catalogue {
 
     /// Reads `dir/lang/*.toml`. Without that folder, the built-in English.
     pub fn load(dir: &Path) -> Result<Catalogue, Vec<SurveyError>> {
+        let (catalogue, errors) = Catalogue::load_checked(dir);
+        if errors.is_empty() { Ok(catalogue) } else { Err(errors) }
+    }
+
+    /// Reads `dir/lang/*.toml` as well as it can, with every mistake found,
+    /// so surveys can still be checked against it in the same run.
+    pub fn load_checked(dir: &Path) -> (Catalogue, Vec<SurveyError>) {
         let folder = dir.join(LANG_DIR);
         if !folder.is_dir() {
-            return Ok(Catalogue::english_only());
+            return (Catalogue::english_only(), Vec::new());
         }
         let mut errors = Vec::new();
         let mut paths: Vec<_> = match std::fs::read_dir(&folder) {
@@ -266,20 +273,24 @@ impl Catalogue {
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
                 .collect(),
             Err(e) => {
-                return Err(vec![SurveyError { path: folder, line: 0, message: format!("cannot read: {e}") }]);
+                errors.push(SurveyError { path: folder, line: 0, message: format!("cannot read: {e}") });
+                return (Catalogue::english_only(), errors);
             }
         };
         paths.sort();
         let english_path = folder.join("en.toml");
-        let Some(english) = read_language(&english_path, ENGLISH, None, &mut errors) else {
-            if !english_path.exists() {
-                errors.push(SurveyError {
-                    path: english_path,
-                    line: 0,
-                    message: "the English catalogue is missing; every other language falls back to it".into(),
-                });
+        let english = match read_language(&english_path, ENGLISH, None, &mut errors) {
+            Some(english) => english,
+            None => {
+                if !english_path.exists() {
+                    errors.push(SurveyError {
+                        path: english_path.clone(),
+                        line: 0,
+                        message: "the English catalogue is missing; every other language falls back to it".into(),
+                    });
+                }
+                BUILT_IN.languages[0].clone_language()
             }
-            return Err(errors);
         };
         let mut languages = vec![];
         for path in paths.iter().filter(|p| **p != english_path) {
@@ -297,7 +308,7 @@ impl Catalogue {
             }
         }
         languages.insert(0, english);
-        if errors.is_empty() { Ok(Catalogue { languages, strict: false }) } else { Err(errors) }
+        (Catalogue { languages, strict: false }, errors)
     }
 
     /// The built-in English and nothing else.
@@ -382,9 +393,8 @@ fn read_language(
     };
     let mut report = Report::new(path, &source);
     let language = load_language(&mut report, code, english);
-    let ok = report.errors.is_empty();
     errors.append(&mut report.errors);
-    language.filter(|_| ok)
+    language
 }
 
 /// Reads one catalogue file. `english` is `None` for English itself, which

@@ -54,15 +54,10 @@ impl Registry {
         let themes = read(&dir.join(THEMES), &mut errors, themes::load_themes);
         let lexicon = read(&dir.join(SAFEGUARDING), &mut errors, load_lexicon);
         let theme_ids: HashSet<String> = themes.iter().flatten().map(|t| t.id.clone()).collect();
-        let catalogue = match Catalogue::load(dir) {
-            Ok(catalogue) => catalogue,
-            Err(mut found) => {
-                // Surveys are still checked against the built-in English, so
-                // one run shows every mistake.
-                errors.append(&mut found);
-                Catalogue::english_only()
-            }
-        };
+        // Surveys are checked against the catalogue even when it has
+        // mistakes, so one run shows every mistake.
+        let (catalogue, mut found) = Catalogue::load_checked(dir);
+        errors.append(&mut found);
         let cx = load::Context { themes: &theme_ids, catalogue: &catalogue };
 
         let mut surveys: Vec<Arc<Survey>> = Vec::new();

@@ -150,7 +150,7 @@ pub async fn error_pages(
                     ErrorMessage::English(message) => (w.english(message)),
                 }
             }
-            p { a href=(w.href("/")) { (w.t(Key::ErrorGoToStart)) } }
+            p { a.start-link href=(w.href("/")) { (w.t(Key::ErrorGoToStart)) } }
         },
     );
     let (req, _) = res.into_parts();

@@ -4,6 +4,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use super::assets;
+use crate::surveys::catalogue::Language;
 use crate::surveys::{Catalogue, Key, Partnership, Words};
 
 /// What the layout needs to know about a page.
@@ -100,10 +101,10 @@ pub fn support_list_in(w: &Words<'_>, partnership: &Partnership, heading: &str) 
     }
 }
 
-/// Links to the same page in each language, each written in its own
+/// Links to the same page in each of `languages`, each written in its own
 /// language and marked with it. `query` is the rest of the page's query.
-pub fn language_picker(w: &Words<'_>, catalogue: &Catalogue, path: &str, query: &[(&str, &str)]) -> Markup {
-    let languages = catalogue.languages();
+/// Plain links: no script, no cookie; the choice rides in the address.
+pub fn language_picker(w: &Words<'_>, languages: &[&Language], path: &str, query: &[(&str, &str)]) -> Markup {
     if languages.len() < 2 {
         return html! {};
     }
@@ -127,12 +128,10 @@ pub fn language_picker(w: &Words<'_>, catalogue: &Catalogue, path: &str, query: 
 }
 
 fn encode_query(pairs: &[(&str, &str)]) -> String {
-    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            format!("{}={}", utf8_percent_encode(k, NON_ALPHANUMERIC), utf8_percent_encode(v, NON_ALPHANUMERIC))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    // Everything but the unreserved characters, so `8-11` stays readable.
+    const QUERY: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+    let pairs =
+        pairs.iter().map(|(k, v)| format!("{}={}", utf8_percent_encode(k, QUERY), utf8_percent_encode(v, QUERY)));
+    pairs.collect::<Vec<_>>().join("&")
 }
