@@ -79,6 +79,19 @@ async fn an_urdu_page_is_right_to_left_and_in_urdu() {
             assert!(is_urdu(&page.h1()), "{path}: {}", page.h1());
             assert!(hrefs(&page).contains(&"/help?lang=ur".to_owned()), "{path} links to help in Urdu");
         }
+        // A browser that asks for Urdu gets it on arrival; the picker wins,
+        // and once English is picked its links keep English.
+        let asking = |path: &str| {
+            let request = app.client.get(format!("{}{path}", app.address));
+            request.header("accept-language", "ur-PK,ur;q=0.9,en-GB;q=0.8").send()
+        };
+        let arrival = asking("/s/young-people").await.unwrap().text().await.unwrap();
+        assert!(arrival.contains("<html lang=\"ur\" dir=\"rtl\""), "Accept-Language on arrival");
+        let picked = asking("/s/young-people?lang=en").await.unwrap().text().await.unwrap();
+        assert!(picked.contains("<html lang=\"en\" dir=\"ltr\""), "the picker wins over the browser");
+        assert!(picked.contains("href=\"/help?lang=en\""), "and its links keep English");
+        assert!(picked.contains("action=\"/s/young-people/start?lang=en\""));
+
         // English stays plain, and an unknown language is English.
         for path in ["/s/young-people", "/s/young-people?lang=xx"] {
             let page = app.get(path).await;

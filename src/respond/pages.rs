@@ -30,9 +30,18 @@ pub fn query_lang(query: &str) -> Option<String> {
     query.get("lang").filter(|l| !l.is_empty() && l.len() <= 16).map(str::to_owned)
 }
 
-/// The words for the language the address asks for.
+/// The words for a page: the language the address asks for (the picker
+/// always wins), else the best the browser asks for, else English.
 fn words_for<'a>(state: &'a AppState, req: &HttpRequest) -> Words<'a> {
-    state.registry.catalogue.words(query_lang(req.query_string()).as_deref().unwrap_or("en"))
+    let catalogue = &state.registry.catalogue;
+    if let Some(language) = query_lang(req.query_string()).and_then(|code| catalogue.language(&code)) {
+        return catalogue.words(&language.code).chosen();
+    }
+    let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    match header.and_then(|h| catalogue.from_accept_language(h)) {
+        Some(language) => catalogue.words(&language.code),
+        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
+    }
 }
 
 /// `GET /`
@@ -85,7 +94,7 @@ pub async fn start(
     let registry = &state.registry;
     // The landing page's form names its language; an unknown one is English.
     let lang = form.get("lang").and_then(|l| registry.catalogue.language(l)).map_or("en", |l| l.code.as_str());
-    let w = registry.catalogue.words(lang);
+    let w = registry.catalogue.words(lang).chosen();
     let age = form.get("age").and_then(AgeGroup::parse);
     let Some((survey, age)) = age.and_then(|age| registry.for_age(&link, age).map(|s| (s, age))) else {
         let page = views::landing(w, registry, &surveys, None, &link, form.get("via"), true);
@@ -152,7 +161,7 @@ fn render(
     notice: Option<Key>,
 ) -> HttpResponse {
     let page = StepPage {
-        words: state.registry.catalogue.words(&draft.lang),
+        words: state.registry.catalogue.words(&draft.lang).chosen(),
         partnership: &state.registry.partnership,
         journey,
         draft,
@@ -337,7 +346,7 @@ async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Resul
     let submission = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
     let concern = submission.concern;
     let audience = journey.survey.audience;
-    let w = state.registry.catalogue.words(&draft.lang);
+    let w = state.registry.catalogue.words(&draft.lang).chosen();
     let partnership = &state.registry.partnership;
     match state.writer.submit(submission).await {
         Ok(Outcome::Stored(code)) => {

@@ -329,7 +329,28 @@ impl Catalogue {
     /// The words of one language (English when `code` is unknown).
     pub fn words(&self, code: &str) -> Words<'_> {
         let english = &self.languages[0];
-        Words { lang: self.language(code).unwrap_or(english), english, strict: self.strict }
+        Words { lang: self.language(code).unwrap_or(english), english, strict: self.strict, chosen: false }
+    }
+
+    /// The best language for an `Accept-Language` header, if the service
+    /// has one of those asked for.
+    pub fn from_accept_language(&self, header: &str) -> Option<&Language> {
+        let mut asked: Vec<(f32, usize, String)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let tag = bits.next()?.trim().to_ascii_lowercase().replace('_', "-");
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                (!tag.is_empty() && tag != "*" && q > 0.0).then_some((q, i, tag))
+            })
+            .collect();
+        asked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        asked.iter().find_map(|(_, _, tag)| {
+            self.language(tag).or_else(|| self.language(tag.split('-').next().unwrap_or_default()))
+        })
     }
 
     /// A label with a wording in every language that has one, for the
@@ -509,6 +530,10 @@ pub struct Words<'a> {
     pub lang: &'a Language,
     english: &'a Language,
     strict: bool,
+    /// The person chose this language (in the address or the draft), so
+    /// links carry it even when it is English: a browser asking for Urdu
+    /// must not win over someone who picked English.
+    chosen: bool,
 }
 
 impl<'a> Words<'a> {
@@ -525,9 +550,16 @@ impl<'a> Words<'a> {
         self.lang.code == ENGLISH
     }
 
-    /// `path` in this language: `?lang=` is added for any but English.
+    /// The same words, chosen by the person: links carry the language.
+    pub fn chosen(mut self) -> Words<'a> {
+        self.chosen = true;
+        self
+    }
+
+    /// `path` in this language: `?lang=` is added for any but English, and
+    /// for English too when the person chose it.
     pub fn href(&self, path: &str) -> String {
-        if self.is_english() {
+        if self.is_english() && !self.chosen {
             path.to_owned()
         } else {
             let joiner = if path.contains('?') { '&' } else { '?' };
@@ -663,11 +695,31 @@ mod tests {
     fn a_missing_translation_is_english_marked_and_visible_only_when_strict() {
         let urdu = Language { code: "ur".into(), name: "اردو".into(), rtl: true, messages: HashMap::new() };
         let english = &Catalogue::built_in().languages[0];
-        let strict = Words { lang: &urdu, english, strict: true }.t(Key::LayoutLeave).into_string();
+        let strict = Words { lang: &urdu, english, strict: true, chosen: false }.t(Key::LayoutLeave).into_string();
         assert!(strict.contains("data-missing-translation") && strict.contains(MISSING_MARK), "{strict}");
         assert!(strict.contains("lang=\"en\"") && strict.contains("Leave this page"));
-        let quiet = Words { lang: &urdu, english, strict: false }.t(Key::LayoutLeave).into_string();
+        let quiet = Words { lang: &urdu, english, strict: false, chosen: false }.t(Key::LayoutLeave).into_string();
         assert_eq!(quiet, "<span lang=\"en\" dir=\"ltr\">Leave this page</span>");
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_language_the_service_has() {
+        let mut catalogue = Catalogue::english_only();
+        for code in ["ur", "pl"] {
+            catalogue.languages.push(Language {
+                code: code.into(),
+                name: code.into(),
+                rtl: code == "ur",
+                messages: HashMap::new(),
+            });
+        }
+        let best = |header: &str| catalogue.from_accept_language(header).map(|l| l.code.as_str());
+        assert_eq!(best("ur-PK,ur;q=0.9,en-GB;q=0.8,en;q=0.7"), Some("ur"));
+        assert_eq!(best("en-GB,en;q=0.9,pl;q=0.8"), Some("en"));
+        assert_eq!(best("de-DE;q=1, pl;q=0.5, ur;q=0.7"), Some("ur"));
+        assert_eq!(best("pl_PL"), Some("pl"));
+        assert_eq!(best("fr, *;q=0.1"), None);
+        assert_eq!(best("ur;q=0"), None);
     }
 
     #[test]

@@ -138,7 +138,11 @@ pub async fn error_pages(
         error.words()
     });
     let partnership = &state.registry.partnership;
-    let w = state.registry.catalogue.words(lang.as_deref().unwrap_or("en"));
+    let catalogue = &state.registry.catalogue;
+    let w = match lang.as_deref().and_then(|code| catalogue.language(code)) {
+        Some(language) => catalogue.words(&language.code).chosen(),
+        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
+    };
     let heading = w.s(words.heading);
     let markup = page(
         &Page::new(&heading, partnership).in_words(w),
