@@ -316,6 +316,13 @@ impl Catalogue {
         Catalogue { languages: vec![BUILT_IN.languages[0].clone_language()], strict: false }
     }
 
+    /// Adds an empty language (every message falls back to English).
+    #[cfg(test)]
+    pub(crate) fn add_for_tests(&mut self, code: &str) {
+        let messages = HashMap::new();
+        self.languages.push(Language { code: code.into(), name: code.into(), rtl: false, messages });
+    }
+
     /// Every language, English first.
     pub fn languages(&self) -> &[Language] {
         &self.languages
@@ -441,7 +448,7 @@ fn load_language(report: &mut Report<'_>, code: &str, english: Option<&Language>
         };
         for (name, said) in table {
             let key = format!("{group}.{name}");
-            let line_of = |report: &Report<'_>| report.line_at(find_key(report_source(report), at, name));
+            let line_of = |report: &Report<'_>| report.line_at(find_key(report.source(), at, name));
             if !known.contains_key(key.as_str()) {
                 let line = line_of(report);
                 report.push(line, format!("\"{key}\" is not a message the service uses (a typo?)"));
@@ -489,10 +496,6 @@ fn load_language(report: &mut Report<'_>, code: &str, english: Option<&Language>
         }
     }
     Some(Language { code: code.to_owned(), name: about.name, rtl, messages })
-}
-
-fn report_source<'a>(report: &'a Report<'_>) -> &'a str {
-    report.source()
 }
 
 /// Where `name = ` is written, at or after the table at `from`.
@@ -705,14 +708,8 @@ mod tests {
     #[test]
     fn accept_language_picks_the_best_language_the_service_has() {
         let mut catalogue = Catalogue::english_only();
-        for code in ["ur", "pl"] {
-            catalogue.languages.push(Language {
-                code: code.into(),
-                name: code.into(),
-                rtl: code == "ur",
-                messages: HashMap::new(),
-            });
-        }
+        catalogue.add_for_tests("ur");
+        catalogue.add_for_tests("pl");
         let best = |header: &str| catalogue.from_accept_language(header).map(|l| l.code.as_str());
         assert_eq!(best("ur-PK,ur;q=0.9,en-GB;q=0.8,en;q=0.7"), Some("ur"));
         assert_eq!(best("en-GB,en;q=0.9,pl;q=0.8"), Some("en"));

@@ -782,3 +782,78 @@ fn check_text(r: &mut Report<'_>, raw: &Spanned<RawText>, ages: &[AgeGroup], wha
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SURVEY: &str = r#"
+id = "s"
+link = "s"
+audience = "child_young_person"
+age_groups = ["8-11", "12-15"]
+title = "Title"
+
+[lang.ur]
+title = "عنوان"
+
+[[sections]]
+id = "one"
+title = "One"
+
+[[sections.questions]]
+id = "q"
+kind = "single"
+measure = "feel_listened_to"
+text = { default = "Question", "8-11" = "Simple question" }
+options = [{ id = "yes", label = "Yes" }, { id = "no", label = "No" }]
+
+[sections.questions.lang.ur]
+text = { "8-11" = "آسان سوال" }
+hint = "اشارہ"
+
+[sections.questions.lang.ur.options]
+yes = "ہاں"
+maybe = "شاید"
+"#;
+
+    fn load(source: &str) -> Result<Survey, Vec<SurveyError>> {
+        let mut catalogue = Catalogue::english_only();
+        catalogue.add_for_tests("ur");
+        let themes = HashSet::new();
+        load_survey(Path::new("s.toml"), source, &Context { themes: &themes, catalogue: &catalogue })
+    }
+
+    #[test]
+    fn a_translation_is_checked_like_the_english() {
+        let errors: Vec<String> = load(SURVEY).unwrap_err().iter().map(ToString::to_string).collect();
+        for wanted in [
+            "s.toml:23: question \"q\": text [lang.ur]: no wording for age group 12-15 (add it, or a `default`)",
+            "question \"q\": [lang.ur] has a hint, English has none",
+            "question \"q\": option \"maybe\" [lang.ur] is not one of the options",
+        ] {
+            assert!(errors.iter().any(|e| e.contains(wanted)), "{wanted:?} in {errors:#?}");
+        }
+        let unknown = SURVEY.replace("[lang.ur]", "[lang.xx]");
+        let errors: Vec<String> = load(&unknown).unwrap_err().iter().map(ToString::to_string).collect();
+        assert!(errors.iter().any(|e| e.contains("s.toml:8: language \"xx\" has no file lang/xx.toml")), "{errors:#?}");
+    }
+
+    #[test]
+    fn a_translated_survey_speaks_each_language_and_falls_back_to_english() {
+        let fixed = SURVEY
+            .replace(r#"text = { "8-11" = "آسان سوال" }"#, r#"text = { default = "سوال", "8-11" = "آسان سوال" }"#)
+            .replace("hint = \"اشارہ\"\n", "")
+            .replace("maybe = \"شاید\"\n", "");
+        let survey = load(&fixed).unwrap();
+        let question = survey.question("q").unwrap();
+        assert_eq!(question.text.in_lang("ur", AgeGroup::EightToEleven), Some("آسان سوال"));
+        assert_eq!(question.text.in_lang("ur", AgeGroup::TwelveToFifteen), Some("سوال"));
+        assert_eq!(question.text.in_lang("en", AgeGroup::EightToEleven), Some("Simple question"));
+        let labels: Vec<Option<&str>> =
+            question.kind.choices().iter().map(|(_, l)| l.in_lang("ur", AgeGroup::EightToEleven)).collect();
+        assert_eq!(labels, [Some("ہاں"), None], "\"no\" has no Urdu: it shows in English");
+        assert_eq!(survey.untranslated("ur"), ["section \"one\": title", "question \"q\": option \"no\""]);
+        assert_eq!(survey.untranslated("en"), Vec::<String>::new());
+    }
+}
