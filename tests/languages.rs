@@ -216,6 +216,12 @@ async fn walk_8_to_11(app: &TestApp, expect: &Expect) {
     assert!(links.contains(&format!("/track?lang={lang}")), "{links:?}");
     assert!(links.contains(&format!("/subscribe?lang={lang}")), "{links:?}");
 
+    // A page that can't be read at all (no draft to say the language):
+    // the address still does.
+    let broken = app.post(&action, &[("state", "not-a-sealed-draft"), ("nav", "next")]).await;
+    assert_eq!(broken.status, 400);
+    in_language(&broken, expect, "an unreadable page");
+
     // The language used is kept with the response, as the age group is.
     let mut conn = app.db.get().unwrap();
     let stored: Vec<(String, String)> = responses::table
