@@ -224,6 +224,22 @@ fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
                     questions,
                     survey.version
                 );
+                for language in &registry.catalogue.languages()[1..] {
+                    if let Some(line) = translation_note(survey, &language.code) {
+                        println!("    {line}");
+                    }
+                }
+            }
+            for (code, missing) in registry.catalogue.gaps() {
+                if !missing.is_empty() {
+                    let keys: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+                    println!(
+                        "note  lang/{code}.toml is partly translated: {} of {} messages show in English: {}",
+                        missing.len(),
+                        crate::surveys::Key::ALL.len(),
+                        keys.join(", ")
+                    );
+                }
             }
             println!(
                 "{} surveys, {} themes, {} safeguarding phrases: all fine.",
@@ -239,6 +255,24 @@ fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
             }
             eprintln!("{} mistake{} found.", errors.len(), if errors.len() == 1 { "" } else { "s" });
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// How far a survey is translated into one language, unless fully.
+fn translation_note(survey: &crate::surveys::Survey, code: &str) -> Option<String> {
+    let missing = survey.untranslated(code);
+    let total = survey.untranslated("-").len();
+    match missing.len() {
+        0 => None,
+        n if n == total => Some(format!("{code}: not translated; shows in English")),
+        n => {
+            let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+            let more = if n > 5 { format!(" and {} more", n - 5) } else { String::new() };
+            Some(format!(
+                "{code}: partly translated: {n} of {total} wordings show in English: {}{more}",
+                shown.join("; ")
+            ))
         }
     }
 }

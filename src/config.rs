@@ -38,6 +38,9 @@ pub struct Settings {
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// For the benchmark only: submissions per transaction (1 = no group commit).
     pub writer_max_batch: usize,
+    /// A missing translation shows visibly (`⟦en⟧`) instead of quietly in
+    /// English: `STRICT_TRANSLATIONS`, on by default in debug builds.
+    pub strict_translations: bool,
 }
 
 impl Settings {
@@ -83,6 +86,11 @@ impl Settings {
                 var("WRITER_MAX_BATCH"),
                 crate::db::writer::MAX_BATCH as u32,
             )? as usize,
+            strict_translations: match var("STRICT_TRANSLATIONS").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None => cfg!(debug_assertions),
+                Some("1" | "true" | "on" | "yes") => true,
+                Some(_) => false,
+            },
         })
     }
 }

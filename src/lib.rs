@@ -57,7 +57,9 @@ impl Application {
     /// Loads the surveys, connects to the database (migrating it), starts the
     /// writer and binds the listener. Fails early, with a reason, on any of it.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
-        let registry = Arc::new(Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?);
+        let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
+        registry.catalogue.strict = settings.strict_translations;
+        let registry = Arc::new(registry);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
         {

@@ -24,32 +24,55 @@
     });
   }
   // Read aloud: a "Listen" button by each question, only where the browser
-  // can speak. It reads the question, its hint and its choices, in the
-  // page's language; pressing it again stops.
+  // can speak the page's language (a phone may have no Urdu voice: then no
+  // button, rather than Urdu read badly by an English voice). It reads the
+  // question, its hint and its choices; pressing it again stops. Its words
+  // come from the page, so this one file serves every language.
   if ("speechSynthesis" in window && "SpeechSynthesisUtterance" in window) {
+    var root = document.documentElement;
+    var lang = (root.lang || "en").toLowerCase();
+    var speech = window.speechSynthesis;
     var words = function (el) { return el.textContent.replace(/\s+/g, " ").trim(); };
-    var questions = document.querySelectorAll(".question");
-    for (var i = 0; i < questions.length; i++) {
-      (function (question) {
-        var heading = question.querySelector("legend, .question-label");
-        if (!heading) { return; }
-        var button = document.createElement("button");
-        button.type = "button";
-        button.className = "listen";
-        button.innerHTML = 'Listen<span class="visually-hidden"> to this question</span>';
-        button.addEventListener("click", function () {
-          var speech = window.speechSynthesis;
-          if (speech.speaking) { speech.cancel(); return; }
-          var parts = [words(heading)];
-          var more = question.querySelectorAll(".hint, .option span, .house label");
-          for (var j = 0; j < more.length; j++) { parts.push(words(more[j])); }
-          var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
-          utterance.lang = document.documentElement.lang || "en";
-          speech.speak(utterance);
-        });
-        heading.parentNode.insertBefore(button, heading.nextSibling);
-      })(questions[i]);
-    }
+    var hasVoice = function () {
+      var voices = speech.getVoices() || [];
+      for (var v = 0; v < voices.length; v++) {
+        if ((voices[v].lang || "").toLowerCase().replace("_", "-").split("-")[0] === lang.split("-")[0]) { return true; }
+      }
+      return false;
+    };
+    var added = false;
+    var addButtons = function () {
+      if (added || !hasVoice()) { return; }
+      added = true;
+      var questions = document.querySelectorAll(".question");
+      for (var i = 0; i < questions.length; i++) {
+        (function (question) {
+          var heading = question.querySelector("legend, .question-label");
+          if (!heading) { return; }
+          var button = document.createElement("button");
+          var more = document.createElement("span");
+          button.type = "button";
+          button.className = "listen";
+          button.textContent = root.getAttribute("data-listen") || "Listen";
+          more.className = "visually-hidden";
+          more.textContent = " " + (root.getAttribute("data-listen-more") || "");
+          button.appendChild(more);
+          button.addEventListener("click", function () {
+            if (speech.speaking) { speech.cancel(); return; }
+            var parts = [words(heading)];
+            var rest = question.querySelectorAll(".hint, .option span, .house label");
+            for (var j = 0; j < rest.length; j++) { parts.push(words(rest[j])); }
+            var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
+            utterance.lang = lang;
+            speech.speak(utterance);
+          });
+          heading.parentNode.insertBefore(button, heading.nextSibling);
+        })(questions[i]);
+      }
+    };
+    addButtons();
+    // Voices often arrive a moment after the page.
+    if (!added && speech.addEventListener) { speech.addEventListener("voiceschanged", addButtons); }
   }
   var summary = document.querySelector(".error-summary, .notice");
   if (summary) { summary.setAttribute("tabindex", "-1"); summary.focus(); }

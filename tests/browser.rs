@@ -76,6 +76,14 @@ async fn the_8_to_11_survey_in_a_phone_browser_with_javascript() {
     phone.close().await;
 }
 
+/// Gives the page's speech synthesis one English voice and no other.
+const ENGLISH_VOICE_ONLY: &str = r#"
+    if (window.speechSynthesis) {
+        const voices = [{ lang: "en-GB", name: "English (test)", voiceURI: "test-en", localService: true, default: true }];
+        window.speechSynthesis.getVoices = () => voices;
+    }
+"#;
+
 /// Logs how the page looks the moment it gets the `leaving` class.
 const WATCH_LEAVING: &str = r#"
 new MutationObserver(() => {
@@ -132,7 +140,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
     let mut seen = Vec::new();
     phone.client.goto(&format!("{base}/s/young-people?age=5-7")).await.unwrap();
     phone.click("form.start button[type=submit]").await;
-    walk_and_scan(&phone, &mut scan, &registry, AgeGroup::FiveToSeven, &mut seen, "my stepdad hits me").await;
+    walk_and_scan(&phone, &mut scan, &registry, (AgeGroup::FiveToSeven, "en"), &mut seen, "my stepdad hits me").await;
     phone.click("button[name=nav][value=submit]").await;
     assert!(phone.text("h1").await.contains("Thank you for telling us"));
     scan.page(&phone, "thanks-support").await;
@@ -140,7 +148,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
     // 8–11: scale, single and multiple choice, and a too-long answer.
     phone.client.goto(&format!("{base}/s/young-people?age=8-11")).await.unwrap();
     phone.click("form.start button[type=submit]").await;
-    walk_and_scan(&phone, &mut scan, &registry, AgeGroup::EightToEleven, &mut seen, "More parks").await;
+    walk_and_scan(&phone, &mut scan, &registry, (AgeGroup::EightToEleven, "en"), &mut seen, "More parks").await;
     scan.page(&phone, "check-answers").await;
     phone.click("button[name=nav][value=submit]").await;
     assert_eq!(phone.text("h1").await, "Thank you");
@@ -155,10 +163,33 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
         phone.client.goto(&format!("{base}{path}")).await.unwrap();
         scan.page(&phone, name).await;
     }
+
+    // The same in Urdu, right to left, and the Polish landing page: every
+    // kind of question, the content note, the error summary, the check page.
+    for (name, path) in [("landing-pl", "/s/young-people?lang=pl"), ("landing-ur", "/s/young-people?lang=ur")] {
+        phone.client.goto(&format!("{base}{path}")).await.unwrap();
+        scan.page(&phone, name).await;
+    }
+    let mut seen_ur = Vec::new();
+    for (age, words) in [(AgeGroup::FiveToSeven, "مزید پارک"), (AgeGroup::EightToEleven, "کھیلنے کی جگہیں")]
+    {
+        phone.client.goto(&format!("{base}/s/young-people?lang=ur&age={}", age.as_str())).await.unwrap();
+        phone.click("form.start button[type=submit]").await;
+        assert_eq!(phone.run::<String>("return document.documentElement.dir").await, "rtl");
+        if phone.javascript && phone.run::<bool>("return 'speechSynthesis' in window").await {
+            assert_eq!(phone.count("button.listen").await, 0, "no Listen button without an Urdu voice");
+        }
+        walk_and_scan(&phone, &mut scan, &registry, (age, "ur"), &mut seen_ur, words).await;
+    }
+    scan.page(&phone, "ur-check-answers").await;
+    phone.click("button[name=nav][value=submit]").await;
+    assert_eq!(phone.text("h1").await, "شکریہ");
+    scan.page(&phone, "ur-thanks").await;
     phone.close().await;
 
     for kind in ["faces", "scale", "single", "multiple", "text", "three_houses", "content-note", "error-summary"] {
         assert!(seen.iter().any(|s| s == kind), "the walk never reached a {kind} page: {seen:?}");
+        assert!(seen_ur.iter().any(|s| s == kind), "the Urdu walk never reached a {kind} page: {seen_ur:?}");
     }
     eprintln!("scanned {} pages: {}", scan.pages.len(), scan.pages.join(", "));
     eprintln!("screenshots in {}", scan.shots.display());
@@ -272,17 +303,18 @@ async fn walk_and_scan(
     phone: &Phone,
     scan: &mut Scan,
     registry: &Registry,
-    age: AgeGroup,
+    (age, lang): (AgeGroup, &str),
     seen: &mut Vec<String>,
     words: &str,
 ) {
+    let prefix = if lang == "en" { String::new() } else { format!("{lang}-") };
     for _ in 0..60 {
         if phone.count("button[name=nav][value=submit]").await > 0 {
             return;
         }
         if phone.count("button[name=nav][value=skip-section]").await > 0 {
             if !seen.iter().any(|s| s == "content-note") {
-                scan.page(phone, "content-note").await;
+                scan.page(phone, &format!("{prefix}content-note")).await;
                 seen.push("content-note".to_owned());
             }
             phone.click("button[name=nav][value=continue]").await;
@@ -293,11 +325,11 @@ async fn walk_and_scan(
             .surveys()
             .iter()
             .flat_map(|s| s.questions())
-            .find(|q| q.asked_of(age) && q.text.for_age(age) == h1)
+            .find(|q| q.asked_of(age) && q.text.in_lang(lang, age) == Some(h1.as_str()))
             .map(|q| kind_name(&q.kind))
             .unwrap_or_else(|| panic!("no question reads {h1:?}"));
         if !seen.iter().any(|s| s == kind) {
-            scan.page(phone, &format!("question-{kind}")).await;
+            scan.page(phone, &format!("{prefix}question-{kind}")).await;
             seen.push(kind.to_owned());
         }
         if kind == "text" && !seen.iter().any(|s| s == "error-summary") {
@@ -306,7 +338,7 @@ async fn walk_and_scan(
             phone.run::<Value>("document.querySelector('textarea').value = 'a'.repeat(2001); return null").await;
             phone.click("button[name=nav][value=next]").await;
             assert_eq!(phone.count(".error-summary").await, 1, "a too-long answer shows the error summary");
-            scan.page(phone, "error-summary").await;
+            scan.page(phone, &format!("{prefix}error-summary")).await;
             seen.push("error-summary".to_owned());
             phone.run::<Value>("document.querySelector('textarea').value = ''; return null").await;
         }
@@ -630,7 +662,13 @@ impl Phone {
             .connect(&driver.url)
             .await
             .expect("a chromium session");
-        Phone { client, javascript: how.javascript, _profile: profile }
+        let phone = Phone { client, javascript: how.javascript, _profile: profile };
+        if how.javascript {
+            // A phone with an English voice and no other, whatever this
+            // machine has installed: Listen shows on English pages only.
+            phone.cdp("Page.addScriptToEvaluateOnNewDocument", json!({ "source": ENGLISH_VOICE_ONLY })).await;
+        }
+        phone
     }
 
     async fn close(self) {
@@ -837,6 +875,16 @@ impl Site {
         let surveys = tempfile::tempdir().expect("a surveys folder");
         for entry in std::fs::read_dir(support::shipped_surveys()).unwrap() {
             let path = entry.unwrap().path();
+            if path.is_dir() {
+                // lang/: the catalogue, as shipped.
+                let to = surveys.path().join(path.file_name().unwrap());
+                std::fs::create_dir_all(&to).unwrap();
+                for file in std::fs::read_dir(&path).unwrap() {
+                    let file = file.unwrap().path();
+                    std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
+                }
+                continue;
+            }
             let mut text = std::fs::read_to_string(&path).unwrap();
             if path.file_name().is_some_and(|n| n == "partnership.toml") {
                 let line = text.lines().find(|l| l.starts_with("exit_url")).expect("an exit_url line").to_owned();

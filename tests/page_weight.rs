@@ -134,6 +134,8 @@ async fn every_respondent_page(app: &TestApp, registry: &Registry) -> Vec<Reques
         get("home", "/"),
         get("help", "/help"),
         get("landing", "/s/young-people"),
+        get("landing (ur)", "/s/young-people?lang=ur"),
+        get("landing (pl)", "/s/young-people?lang=pl"),
         get("stopped", "/s/young-people/stopped"),
         get("not-found", "/no-such-page"),
         Request { name: "landing-error".into(), path: "/s/young-people/start".into(), form: Some(vec![]) },
@@ -148,66 +150,73 @@ async fn every_respondent_page(app: &TestApp, registry: &Registry) -> Vec<Reques
         get("subscribe", "/subscribe"),
         Request { name: "subscribe-error".into(), path: "/subscribe".into(), form: Some(vec![]) },
     ];
-    let mut seen: Vec<String> = Vec::new();
-    for (age, words) in [
-        (AgeGroup::FiveToSeven, "my stepdad hits me"),
-        (AgeGroup::EightToEleven, "More parks, and a youth club that is open on Saturdays"),
-        (AgeGroup::TwelveToFifteen, "More parks, and a youth club that is open on Saturdays"),
-    ] {
-        let start = vec![("age".to_owned(), age.as_str().to_owned())];
-        let mut request = Request { name: String::new(), path: "/s/young-people/start".into(), form: Some(start) };
-        for _ in 0..60 {
-            let page = fetch(app, &request).await;
-            assert_eq!(page.status, 200, "{}", page.body);
-            let buttons = page.buttons();
-            let state = page.state();
-            let next = |nav: &str, mut answers: Vec<(String, String)>| {
-                answers.insert(0, ("state".to_owned(), state.clone()));
-                answers.push(("nav".to_owned(), nav.to_owned()));
-                Request { name: String::new(), path: "/s/young-people".into(), form: Some(answers) }
-            };
-            let kind = if buttons.iter().any(|b| b == "submit") {
-                "check-answers".to_owned()
-            } else if buttons.iter().any(|b| b == "skip-section") {
-                "content-note".to_owned()
-            } else {
-                let h1 = page.h1();
-                registry
-                    .surveys()
-                    .iter()
-                    .flat_map(|s| s.questions())
-                    .find(|q| q.asked_of(age) && q.text.for_age(age) == h1)
-                    .map(|q| kind_name(&q.kind).to_owned())
-                    .unwrap_or_else(|| "section".to_owned())
-            };
-            let first_of_its_kind = !seen.contains(&kind) || (kind == "check-answers" && age != AgeGroup::FiveToSeven);
-            if first_of_its_kind {
-                seen.push(kind.clone());
-                pages.push(Request { name: format!("{kind} ({})", age.as_str()), ..request });
-            }
-            if kind == "check-answers" {
-                let thanks = if age == AgeGroup::FiveToSeven { "thanks-support" } else { "thanks" };
-                if !seen.iter().any(|s| s == thanks) {
-                    seen.push(thanks.to_owned());
-                    pages.push(Request { name: format!("{thanks} ({})", age.as_str()), ..next("submit", vec![]) });
+    // English, and Urdu (two bytes a letter) and Polish, each walked whole.
+    for lang in ["en", "ur", "pl"] {
+        let mut seen: Vec<String> = Vec::new();
+        for (age, words) in [
+            (AgeGroup::FiveToSeven, "my stepdad hits me"),
+            (AgeGroup::EightToEleven, "More parks, and a youth club that is open on Saturdays"),
+            (AgeGroup::TwelveToFifteen, "More parks, and a youth club that is open on Saturdays"),
+        ] {
+            let start = vec![("age".to_owned(), age.as_str().to_owned()), ("lang".to_owned(), lang.to_owned())];
+            let mut request = Request { name: String::new(), path: "/s/young-people/start".into(), form: Some(start) };
+            for _ in 0..60 {
+                let page = fetch(app, &request).await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                let buttons = page.buttons();
+                let state = page.state();
+                let next = |nav: &str, mut answers: Vec<(String, String)>| {
+                    answers.insert(0, ("state".to_owned(), state.clone()));
+                    answers.push(("nav".to_owned(), nav.to_owned()));
+                    Request { name: String::new(), path: "/s/young-people".into(), form: Some(answers) }
+                };
+                let kind = if buttons.iter().any(|b| b == "submit") {
+                    "check-answers".to_owned()
+                } else if buttons.iter().any(|b| b == "skip-section") {
+                    "content-note".to_owned()
+                } else {
+                    let h1 = page.h1();
+                    registry
+                        .surveys()
+                        .iter()
+                        .flat_map(|s| s.questions())
+                        .find(|q| q.asked_of(age) && q.text.in_lang(lang, age) == Some(h1.as_str()))
+                        .map(|q| kind_name(&q.kind).to_owned())
+                        .unwrap_or_else(|| "section".to_owned())
+                };
+                let first_of_its_kind =
+                    !seen.contains(&kind) || (kind == "check-answers" && age != AgeGroup::FiveToSeven);
+                if first_of_its_kind {
+                    seen.push(kind.clone());
+                    pages.push(Request { name: format!("{kind} ({}, {lang})", age.as_str()), ..request });
                 }
-                break;
+                if kind == "check-answers" {
+                    let thanks = if age == AgeGroup::FiveToSeven { "thanks-support" } else { "thanks" };
+                    if !seen.iter().any(|s| s == thanks) {
+                        seen.push(thanks.to_owned());
+                        let name = format!("{thanks} ({}, {lang})", age.as_str());
+                        pages.push(Request { name, ..next("submit", vec![]) });
+                    }
+                    break;
+                }
+                if kind == "content-note" {
+                    request = next("continue", vec![]);
+                    continue;
+                }
+                let answers = answer(&page, words);
+                if kind == "text" && !seen.iter().any(|s| s == "error") {
+                    seen.push("error".to_owned());
+                    let long: Vec<(String, String)> =
+                        answers.iter().map(|(k, _)| (k.clone(), "a".repeat(2001))).collect();
+                    pages.push(Request { name: format!("error-summary ({lang})"), ..next("next", long) });
+                }
+                request = next("next", answers);
             }
-            if kind == "content-note" {
-                request = next("continue", vec![]);
-                continue;
-            }
-            let answers = answer(&page, words);
-            if kind == "text" && !seen.iter().any(|s| s == "error") {
-                seen.push("error".to_owned());
-                let long: Vec<(String, String)> = answers.iter().map(|(k, _)| (k.clone(), "a".repeat(2001))).collect();
-                pages.push(Request { name: "error-summary".into(), ..next("next", long) });
-            }
-            request = next("next", answers);
         }
-    }
-    for kind in ["faces", "scale", "single", "multiple", "text", "three_houses", "content-note", "section", "error"] {
-        assert!(seen.iter().any(|s| s == kind), "no {kind} page was weighed: {seen:?}");
+        for kind in ["faces", "scale", "single", "multiple", "text", "three_houses", "content-note", "section", "error"]
+        {
+            assert!(seen.iter().any(|s| s == kind), "no {kind} page was weighed in {lang}: {seen:?}");
+        }
     }
     pages
 }

@@ -23,11 +23,7 @@ impl Form {
     pub async fn read(mut payload: web::Payload) -> Result<Form, AppError> {
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| {
-                AppError::BadRequest(
-                    "The page didn't finish sending. Please check your connection and try again.".into(),
-                )
-            })?;
+            let chunk = chunk.map_err(|_| AppError::Unusable(crate::surveys::Key::ErrorUnfinished))?;
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(AppError::TooLarge);
             }
@@ -38,11 +34,7 @@ impl Form {
 
     /// Parses `application/x-www-form-urlencoded`.
     pub fn parse(body: &[u8]) -> Result<Form, AppError> {
-        let invalid = || {
-            AppError::BadRequest(
-                "Some of what was sent used characters we couldn't read. Please go back and try again.".into(),
-            )
-        };
+        let invalid = || AppError::Unusable(crate::surveys::Key::ErrorBadCharacters);
         let mut pairs = Vec::new();
         for piece in body.split(|b| *b == b'&').filter(|p| !p.is_empty()) {
             let (name, value) = match piece.iter().position(|b| *b == b'=') {

@@ -167,6 +167,10 @@ impl<'a> Journey<'a> {
             survey_version: self.survey.version.clone(),
             audience: self.survey.audience.as_str().to_owned(),
             age_group: self.age.as_str().to_owned(),
+            // The language actually used, a coded fact like the age group.
+            // Kept out of the per-response export (src/review/export.rs):
+            // with age group, link and date it could narrow down who
+            // answered in a small setting.
             language: draft.lang.clone(),
             concern,
             answers: rows,
@@ -187,7 +191,20 @@ pub struct FieldError {
     /// The id of the input the summary links to.
     pub field: String,
     pub question: String,
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with an answer; the views say it in the page's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// No age group was chosen on the landing page.
+    ChooseAge,
+    /// A choice the question does not offer (a stale or altered page).
+    Unrecognised,
+    /// "I'd rather not say" ticked with other answers.
+    RatherNotSayAlone,
+    /// Free text over [`MAX_TEXT`] characters: how many there were.
+    TooLong(usize),
 }
 
 /// What a page's form said.
@@ -206,16 +223,12 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
     let mut expected = vec!["state".to_owned(), "nav".to_owned()];
     for question in questions {
         let name = field_name(question);
-        let error = |message: &str, field: String| FieldError {
-            field,
-            question: question.id.clone(),
-            message: message.to_owned(),
-        };
+        let error = |problem: Problem, field: String| FieldError { field, question: question.id.clone(), problem };
         let answer = match &question.kind {
             QuestionKind::Text => {
                 let text = form.get(&name).unwrap_or_default().trim();
                 if text.chars().count() > MAX_TEXT {
-                    page.errors.push(error(&too_long(text), name.clone()));
+                    page.errors.push(error(Problem::TooLong(text.chars().count()), name.clone()));
                 }
                 (!text.is_empty()).then(|| Answer::Text(scrub(text).into_inner()))
             }
@@ -225,7 +238,7 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
                     let field = format!("{name}.{house}");
                     let text = form.get(&field).unwrap_or_default().trim();
                     if text.chars().count() > MAX_TEXT {
-                        page.errors.push(error(&too_long(text), field.clone()));
+                        page.errors.push(error(Problem::TooLong(text.chars().count()), field.clone()));
                     }
                     houses[i] = scrub(text).into_inner();
                     expected.push(field);
@@ -236,14 +249,10 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
                 let chosen = form.all(&name);
                 let known = |c: &&str| *c == RATHER_NOT_SAY || options.iter().any(|o| o.id == *c);
                 if !chosen.iter().all(known) {
-                    page.errors
-                        .push(error("We didn't recognise that answer. Please choose again.", first_input(&name)));
+                    page.errors.push(error(Problem::Unrecognised, first_input(&name)));
                     None
                 } else if chosen.contains(&RATHER_NOT_SAY) && chosen.len() > 1 {
-                    page.errors.push(error(
-                        "Choose \u{201c}I'd rather not say\u{201d} on its own, or the answers that fit.",
-                        first_input(&name),
-                    ));
+                    page.errors.push(error(Problem::RatherNotSayAlone, first_input(&name)));
                     None
                 } else if chosen.is_empty() {
                     None
@@ -264,8 +273,7 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
                         Some(Answer::Choice((*one).to_owned()))
                     }
                     _ => {
-                        page.errors
-                            .push(error("We didn't recognise that answer. Please choose again.", first_input(&name)));
+                        page.errors.push(error(Problem::Unrecognised, first_input(&name)));
                         None
                     }
                 }
@@ -276,13 +284,6 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
     }
     page.unexpected_field = form.names().iter().any(|n| !expected.iter().any(|e| e == n));
     page
-}
-
-fn too_long(text: &str) -> String {
-    format!(
-        "Your answer is {} characters long. Please make it {MAX_TEXT} characters or fewer – you could shorten it here and keep the rest in your head.",
-        text.chars().count()
-    )
 }
 
 /// The id of a question's first input, for links from the error summary.

@@ -9,32 +9,51 @@ use super::state::{Answer, Draft};
 use super::views::{self, StepPage};
 use crate::AppState;
 use crate::db::writer::Outcome;
-use crate::surveys::{AgeGroup, Survey};
+use crate::surveys::{AgeGroup, Key, Survey, Words};
 use crate::web::{AppError, html};
 
 type State = web::Data<AppState>;
 
-const UNREADABLE_DRAFT: &str = "We couldn't read the answers from that page, so nothing was sent. \
-     This can happen if the page was changed, or saved from a long time ago. Please start again.";
-const EXPIRED_DRAFT: &str = "This page is from a while ago, so we can't use it any more. Nothing was sent from it. \
-     If you want to answer, please start again.";
-const ALREADY_SENT: &str = "These answers were already sent. To keep them private, they can't be shown again.";
+const UNREADABLE_DRAFT: Key = Key::ErrorUnreadableDraft;
+const EXPIRED_DRAFT: Key = Key::ErrorExpiredDraft;
+const ALREADY_SENT: Key = Key::ErrorAlreadySent;
 /// How long a journey's pages can be used: long enough for a lesson with breaks.
 const DRAFT_HOURS: i64 = 12;
-const HELP_NOW: &str = "Thank you for telling us. It sounds like things might be hard right now. You don't have to \
-     wait until the end: you can talk to someone today, for free, without giving your name. The numbers are at the \
-     bottom of this page. If you are in danger now, call 999.";
-const PAGE_MISMATCH: &str = "Something on that page didn't match our questions, so we couldn't save it. \
-     Your other answers are safe. Please answer this page again.";
+const HELP_NOW: Key = Key::NoticeHelpNow;
+const PAGE_MISMATCH: Key = Key::NoticePageMismatch;
+
+/// The language a page's address asks for (`?lang=ur`), if any. Whether the
+/// service has it is for the catalogue to say; unknown ones show English.
+/// The choice lives only in addresses and the sealed draft: no cookie.
+pub fn query_lang(query: &str) -> Option<String> {
+    let query = Form::parse(query.as_bytes()).ok()?;
+    query.get("lang").filter(|l| !l.is_empty() && l.len() <= 16).map(str::to_owned)
+}
+
+/// The words for a page: the language the address asks for (the picker
+/// always wins), else the best the browser asks for, else English.
+fn words_for<'a>(state: &'a AppState, req: &HttpRequest) -> Words<'a> {
+    let catalogue = &state.registry.catalogue;
+    if let Some(language) = query_lang(req.query_string()).and_then(|code| catalogue.language(&code)) {
+        return catalogue.words(&language.code).chosen();
+    }
+    let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    match header.and_then(|h| catalogue.from_accept_language(h)) {
+        Some(language) => catalogue.words(&language.code),
+        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
+    }
+}
 
 /// `GET /`
-pub async fn home(state: State) -> HttpResponse {
-    html(StatusCode::OK, views::home(&state.registry.partnership, &state.registry.links()))
+pub async fn home(state: State, req: HttpRequest) -> HttpResponse {
+    let registry = &state.registry;
+    let w = words_for(&state, &req);
+    html(StatusCode::OK, views::home(w, &registry.catalogue, &registry.partnership, &registry.links()))
 }
 
 /// `GET /help`
-pub async fn help(state: State) -> HttpResponse {
-    html(StatusCode::OK, views::help(&state.registry.partnership))
+pub async fn help(state: State, req: HttpRequest) -> HttpResponse {
+    html(StatusCode::OK, views::help(words_for(&state, &req), &state.registry.partnership))
 }
 
 /// `GET /s/{link}` — the link may carry the age group: `?age=8-11`.
@@ -46,15 +65,17 @@ pub async fn landing(state: State, link: web::Path<String>, req: HttpRequest) ->
     let query = Form::parse(req.query_string().as_bytes()).unwrap_or_default();
     let age = query.get("age").and_then(AgeGroup::parse);
     let via = query.get("via").filter(|v| !v.is_empty() && v.len() <= 64);
-    Ok(html(StatusCode::OK, views::landing(&state.registry.partnership, &surveys, age, &link, via, None)))
+    let registry = &state.registry;
+    let w = words_for(&state, &req);
+    Ok(html(StatusCode::OK, views::landing(w, registry, &surveys, age, &link, via, false)))
 }
 
 /// `GET /s/{link}/stopped`
-pub async fn stopped(state: State, link: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn stopped(state: State, link: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     if state.registry.by_link(&link).is_empty() {
         return Err(AppError::NotFound);
     }
-    Ok(html(StatusCode::OK, views::stopped(&state.registry.partnership, &link)))
+    Ok(html(StatusCode::OK, views::stopped(words_for(&state, &req), &state.registry.partnership, &link)))
 }
 
 /// `POST /s/{link}/start` — the age group chosen; the first page.
@@ -70,10 +91,13 @@ pub async fn start(
         return Err(AppError::NotFound);
     }
     let form = Form::read(payload).await?;
+    let registry = &state.registry;
+    // The landing page's form names its language; an unknown one is English.
+    let lang = form.get("lang").and_then(|l| registry.catalogue.language(l)).map_or("en", |l| l.code.as_str());
+    let w = registry.catalogue.words(lang).chosen();
     let age = form.get("age").and_then(AgeGroup::parse);
-    let Some((survey, age)) = age.and_then(|age| state.registry.for_age(&link, age).map(|s| (s, age))) else {
-        let message = "Choose your age group, so we can ask questions that fit.";
-        let page = views::landing(&state.registry.partnership, &surveys, None, &link, form.get("via"), Some(message));
+    let Some((survey, age)) = age.and_then(|age| registry.for_age(&link, age).map(|s| (s, age))) else {
+        let page = views::landing(w, registry, &surveys, None, &link, form.get("via"), true);
         return Ok(html(StatusCode::BAD_REQUEST, page));
     };
     let via = known_link(&state, &link, form.get("via")).await?;
@@ -83,7 +107,7 @@ pub async fn start(
         survey: survey.id.clone(),
         version: survey.version.clone(),
         age: age.as_str().to_owned(),
-        lang: "en".to_owned(),
+        lang: lang.to_owned(),
         token: hex::encode(token),
         at: 0,
         reviewing: false,
@@ -134,9 +158,10 @@ fn render(
     status: StatusCode,
     errors: Vec<super::journey::FieldError>,
     typed: Option<&Form>,
-    notice: Option<String>,
+    notice: Option<Key>,
 ) -> HttpResponse {
     let page = StepPage {
+        words: state.registry.catalogue.words(&draft.lang).chosen(),
         partnership: &state.registry.partnership,
         journey,
         draft,
@@ -157,27 +182,20 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     throttle(&state, &req)?;
     let form = Form::read(payload).await?;
-    let mut draft = state
-        .seal
-        .open(form.get("state").unwrap_or_default())
-        .map_err(|_| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
-    let survey: &Survey = state
-        .registry
-        .survey(&draft.survey)
-        .filter(|s| s.link == *link)
-        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let mut draft =
+        state.seal.open(form.get("state").unwrap_or_default()).map_err(|_| AppError::Unusable(UNREADABLE_DRAFT))?;
+    let survey: &Survey =
+        state.registry.survey(&draft.survey).filter(|s| s.link == *link).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
     let age = AgeGroup::parse(&draft.age)
         .filter(|a| survey.age_groups.contains(a))
-        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+        .ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
     let journey = Journey::new(survey, age);
     if chrono::Utc::now().timestamp() / 3600 - draft.started_hour > DRAFT_HOURS {
-        return Err(AppError::BadRequest(EXPIRED_DRAFT.into()));
+        return Err(AppError::Unusable(EXPIRED_DRAFT));
     }
     let nav = form.get("nav").unwrap_or("next").to_owned();
-    let token: [u8; 16] = hex::decode(&draft.token)
-        .ok()
-        .and_then(|t| t.try_into().ok())
-        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let token: [u8; 16] =
+        hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
     // A page replayed from history after "Send" (a shared phone, the browser's
     // "resubmit") must not show the answers again. Sending again is fine: it
     // shows the same receipt and stores nothing new.
@@ -189,7 +207,7 @@ pub async fn answer(
         })
         .await??;
         if sent {
-            return Err(AppError::BadRequest(ALREADY_SENT.into()));
+            return Err(AppError::Unusable(ALREADY_SENT));
         }
     }
     if draft.version != survey.version {
@@ -201,11 +219,10 @@ pub async fn answer(
         draft.version = survey.version.clone();
         draft.at = journey.check();
         draft.reviewing = true;
-        let notice = "We've just updated these questions. Please check your answers, then send them.".to_owned();
-        return Ok(render(&state, &journey, &draft, StatusCode::OK, vec![], None, Some(notice)));
+        return Ok(render(&state, &journey, &draft, StatusCode::OK, vec![], None, Some(Key::NoticeUpdated)));
     }
     if draft.at >= journey.steps.len() {
-        return Err(AppError::BadRequest(UNREADABLE_DRAFT.into()));
+        return Err(AppError::Unusable(UNREADABLE_DRAFT));
     }
     let at = draft.at;
     // Words that may mean the person is not safe: help is offered on the
@@ -224,7 +241,7 @@ pub async fn answer(
                     StatusCode::BAD_REQUEST,
                     vec![],
                     None,
-                    Some(PAGE_MISMATCH.into()),
+                    Some(PAGE_MISMATCH),
                 ));
             }
             if !page.errors.is_empty() {
@@ -263,7 +280,7 @@ pub async fn answer(
                     StatusCode::BAD_REQUEST,
                     vec![],
                     None,
-                    Some(PAGE_MISMATCH.into()),
+                    Some(PAGE_MISMATCH),
                 ));
             }
         }
@@ -297,7 +314,7 @@ pub async fn answer(
                     StatusCode::BAD_REQUEST,
                     vec![],
                     None,
-                    Some(PAGE_MISMATCH.into()),
+                    Some(PAGE_MISMATCH),
                 ));
             };
             // "Answer it" on a skipped part walks through the whole part;
@@ -316,42 +333,32 @@ pub async fn answer(
             draft.at = target;
         }
         _ => {
-            return Ok(render(
-                &state,
-                &journey,
-                &draft,
-                StatusCode::BAD_REQUEST,
-                vec![],
-                None,
-                Some(PAGE_MISMATCH.into()),
-            ));
+            return Ok(render(&state, &journey, &draft, StatusCode::BAD_REQUEST, vec![], None, Some(PAGE_MISMATCH)));
         }
     }
-    let notice = needs_help.then(|| HELP_NOW.to_owned());
+    let notice = needs_help.then_some(HELP_NOW);
     Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, notice))
 }
 
 async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
-    let token: [u8; 16] = hex::decode(&draft.token)
-        .ok()
-        .and_then(|t| t.try_into().ok())
-        .ok_or_else(|| AppError::BadRequest(UNREADABLE_DRAFT.into()))?;
+    let token: [u8; 16] =
+        hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
     let submission = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
     let concern = submission.concern;
     let audience = journey.survey.audience;
+    let w = state.registry.catalogue.words(&draft.lang).chosen();
+    let partnership = &state.registry.partnership;
     match state.writer.submit(submission).await {
         Ok(Outcome::Stored(code)) => {
-            Ok(html(StatusCode::OK, views::thanks(&state.registry.partnership, Some(&code), concern, false, audience)))
+            Ok(html(StatusCode::OK, views::thanks(w, partnership, Some(&code), concern, false, audience)))
         }
         Ok(Outcome::AlreadyStored(code)) => {
-            Ok(html(StatusCode::OK, views::thanks(&state.registry.partnership, code.as_ref(), concern, true, audience)))
+            Ok(html(StatusCode::OK, views::thanks(w, partnership, code.as_ref(), concern, true, audience)))
         }
         Err(e) => {
             tracing::error!(error = %e, "a response could not be stored");
-            let notice = "We couldn't send your answers just now. They are still here on this page. \
-                          Please press \u{201c}Send my answers\u{201d} again in a minute."
-                .to_owned();
-            Ok(render(state, journey, draft, StatusCode::SERVICE_UNAVAILABLE, vec![], None, Some(notice)))
+            let notice = Some(Key::NoticeNotSent);
+            Ok(render(state, journey, draft, StatusCode::SERVICE_UNAVAILABLE, vec![], None, notice))
         }
     }
 }

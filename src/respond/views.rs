@@ -3,24 +3,47 @@
 
 use maud::{Markup, html};
 
-use super::journey::{FieldError, Journey, MAX_TEXT, Step, field_name, first_input};
+use super::journey::{FieldError, Journey, MAX_TEXT, Problem, Step, field_name, first_input};
 use super::receipt::ReceiptCode;
 use super::state::{Answer, Draft};
-use crate::surveys::{AgeGroup, Audience, HOUSES, Partnership, Question, QuestionKind, RATHER_NOT_SAY, Survey};
-use crate::web::layout::{Page, page, support_list};
+use crate::surveys::{
+    AgeGroup, Audience, Catalogue, HOUSES, Key, Partnership, Question, QuestionKind, RATHER_NOT_SAY, Registry, Survey,
+    Text, Words,
+};
+use crate::web::layout::{Page, language_picker, page, support_list_in};
 
-const RATHER_NOT_SAY_LABEL: &str = "I'd rather not say";
+/// The catalogue's name for an audience, for links on the home page.
+fn audience_key(audience: Audience) -> Key {
+    match audience {
+        Audience::ChildYoungPerson => Key::AudienceChildren,
+        Audience::ParentCarer => Key::AudienceParents,
+        Audience::Practitioner => Key::AudiencePractitioners,
+    }
+}
+
+/// The catalogue's name for an age group: "8 to 11".
+fn age_key(age: AgeGroup) -> Key {
+    match age {
+        AgeGroup::FiveToSeven => Key::Age5To7,
+        AgeGroup::EightToEleven => Key::Age8To11,
+        AgeGroup::TwelveToFifteen => Key::Age12To15,
+        AgeGroup::SixteenToSeventeen => Key::Age16To17,
+        AgeGroup::Adult => Key::AgeAdult,
+    }
+}
 
 /// `/`: who this is for, and a way in for each.
-pub fn home(partnership: &Partnership, links: &[(&str, Audience)]) -> Markup {
+pub fn home(w: Words<'_>, catalogue: &Catalogue, partnership: &Partnership, links: &[(&str, Audience)]) -> Markup {
+    let title = w.s(Key::HomeTitle);
     page(
-        &Page::new("Have your say", partnership),
+        &Page::new(&title, partnership).in_words(w),
         html! {
-            h1 { "Have your say" }
-            p.lead { "Tell " (partnership.place) " what matters to you. You don't have to give your name, and you can skip any question." }
+            (language_picker(&w, &catalogue.languages().iter().collect::<Vec<_>>(), "/", &[]))
+            h1 { (w.t(Key::HomeTitle)) }
+            p.lead { (w.fill(Key::HomeLead, &[("place", w.english(&partnership.place))])) }
             ul.choices-list {
                 @for (link, audience) in links {
-                    li { a.big-link href={ "/s/" (link) } { (audience.label()) } }
+                    li { a.big-link href=(w.href(&format!("/s/{link}"))) { (w.t(audience_key(*audience))) } }
                 }
             }
         },
@@ -28,17 +51,18 @@ pub fn home(partnership: &Partnership, links: &[(&str, Audience)]) -> Markup {
 }
 
 /// `/help`: every contact, and what each is for.
-pub fn help(partnership: &Partnership) -> Markup {
+pub fn help(w: Words<'_>, partnership: &Partnership) -> Markup {
+    let title = w.s(Key::HelpTitle);
     page(
-        &Page::new("Get help now", partnership),
+        &Page::new(&title, partnership).in_words(w),
         html! {
-            h1 { "Get help now" }
-            p.lead { "You can talk to someone about anything, any time. It's free, and you don't have to give your name." }
-            p { strong { "If you are in danger now, call 999." } }
-            (support_list(partnership, "People you can talk to"))
-            h2 { "Staying safe on this phone or computer" }
-            p { "The " strong { "Leave this page" } " button takes you to the weather straight away. It doesn't delete your browsing history." }
-            p { a href=(partnership.safety_advice_url) { "How to keep what you look at private (Childline)" } }
+            h1 { (w.t(Key::HelpTitle)) }
+            p.lead { (w.t(Key::HelpLead)) }
+            p { strong { (w.t(Key::HelpDanger)) } }
+            (support_list_in(&w, partnership, &w.s(Key::HelpPeople)))
+            h2 { (w.t(Key::HelpStayingSafe)) }
+            p { (w.fill(Key::HelpLeave, &[("leave", html! { strong { (w.t(Key::LayoutLeave)) } })])) }
+            p { a href=(partnership.safety_advice_url) { (w.t(Key::HelpPrivateLink)) } }
         },
     )
 }
@@ -46,12 +70,13 @@ pub fn help(partnership: &Partnership) -> Markup {
 /// The landing page of a link: what this is, what happens to the answers,
 /// and the way in.
 pub fn landing(
-    partnership: &Partnership,
+    w: Words<'_>,
+    registry: &Registry,
     surveys: &[&Survey],
     chosen_age: Option<AgeGroup>,
     link: &str,
     via: Option<&str>,
-    error: Option<&str>,
+    error: bool,
 ) -> Markup {
     let first = surveys[0];
     let ages: Vec<AgeGroup> = surveys.iter().flat_map(|s| s.age_groups.iter().copied()).collect();
@@ -63,46 +88,69 @@ pub fn landing(
     };
     let age_for_words = chosen_age.unwrap_or(survey.age_groups[survey.age_groups.len() / 2]);
     let children = first.audience == Audience::ChildYoungPerson;
+    let (catalogue, partnership) = (&registry.catalogue, &registry.partnership);
+    let title = w.text_plain(&survey.title, age_for_words);
+    let council = html! { (w.english(&capitalise(&partnership.youth_council))) };
+    let services = html! { (w.english(&partnership.services)) };
+    let board = html! { strong { (w.t(Key::BoardName)) } };
+    let leave = html! { strong { (w.t(Key::LayoutLeave)) } };
+    // A language is offered once a translator has given the surveys behind
+    // the link their title in it; what else is missing shows in English.
+    let offered: Vec<_> = catalogue
+        .languages()
+        .iter()
+        .filter(|l| surveys.iter().all(|s| s.age_groups.iter().any(|a| s.title.in_lang(&l.code, *a).is_some())))
+        .collect();
+    let mut query: Vec<(&str, &str)> = Vec::new();
+    if let Some(age) = chosen_age {
+        query.push(("age", age.as_str()));
+    }
+    if let Some(via) = via {
+        query.push(("via", via));
+    }
     page(
-        &Page::new(survey.title.for_age(age_for_words), partnership).with_error(error.is_some()),
+        &Page::new(&title, partnership).with_error(error).in_words(w),
         html! {
-            @if let Some(message) = error {
-                (error_summary(&[FieldError { field: "age.0".into(), question: String::new(), message: message.to_owned() }]))
+            (language_picker(&w, &offered, &format!("/s/{link}"), &query))
+            @if error {
+                (error_summary(&w, &[FieldError { field: "age.0".into(), question: String::new(), problem: Problem::ChooseAge }]))
             }
-            h1 { (survey.title.for_age(age_for_words)) }
-            @if let Some(intro) = &survey.intro { p.lead { (intro.for_age(age_for_words)) } }
-            h2 { "Before you start" }
+            h1 { (w.text(&survey.title, age_for_words)) }
+            @if let Some(intro) = &survey.intro { p.lead { (w.text(intro, age_for_words)) } }
+            h2 { (w.t(Key::LandingBefore)) }
             ul.plain {
-                li { "You don't have to give your name. " strong { "We won't know it was you." } }
-                li { "You can skip any question. You can stop at any time." }
-                li { "It takes about " (minutes(survey, age_for_words)) " minutes." }
+                li { (w.t(Key::LandingNoName)) " " strong { (w.t(Key::LandingWontKnow)) } }
+                li { (w.t(Key::LandingSkipAny)) }
+                li { (w.fill(Key::LandingMinutes, &[("minutes", html! { (minutes(survey, age_for_words)) })])) }
             }
-            h2 { "Who will read your answers" }
+            h2 { (w.t(Key::LandingWhoReads)) }
             p {
-                @if children { (capitalise(&partnership.youth_council)) " – young people like you – and " (partnership.services) " will read them." }
-                @else { (partnership.services) ", and " (partnership.youth_council) ", will read them." }
-                " They will use them to decide what to change, and tell everyone what they did on the "
-                strong { "You said, We did" } " board."
+                @if children {
+                    (w.fill(Key::LandingReadersChildren, &[("council", council), ("services", services)]))
+                } @else {
+                    (w.fill(Key::LandingReadersAdults, &[("council", html! { (w.english(&partnership.youth_council)) }), ("services", html! { (w.english(&capitalise(&partnership.services))) })]))
+                }
+                " " (w.fill(Key::LandingUseThem, &[("board", board)]))
             }
-            p { "Because we won't know who you are, we can't contact you about your answers. "
-                "If you need help now, " a href="/help" { "talk to someone today" } "." }
-            h2 { "Keeping this private" }
-            p { "If someone comes, press " strong { "Leave this page" } " at the top. On a keyboard, you can also press the Shift key 3 times. "
-                "This does not delete your browsing history. "
-                a href=(partnership.safety_advice_url) { "How to keep what you look at private" } "." }
-            form.start method="post" action={ "/s/" (link) "/start" } novalidate {
+            p { (w.t(Key::LandingCantContact)) " "
+                (w.fill(Key::LandingHelpNow, &[("link", html! { a href=(w.href("/help")) { (w.t(Key::LandingHelpNowLink)) } })])) }
+            h2 { (w.t(Key::LandingPrivateHeading)) }
+            p { (w.fill(Key::LandingPrivate, &[("leave", leave)])) " "
+                a href=(partnership.safety_advice_url) { (w.t(Key::LandingPrivateLink)) } }
+            form.start method="post" action=(w.href(&format!("/s/{link}/start"))) novalidate {
+                input type="hidden" name="lang" value=(w.code());
                 @if let Some(via) = via { input type="hidden" name="via" value=(via); }
                 @if ages.len() > 1 {
-                    div.question.has-error[error.is_some()] {
+                    div.question.has-error[error] {
                         fieldset {
-                            legend { h2 { @if children { "How old are you?" } @else { "Which group are you in?" } } }
-                            p.hint { "So we can ask questions that fit. We only keep the group, never your age." }
-                            @if let Some(message) = error { p.error-message id="age-error" { span.visually-hidden { "Error: " } (message) } }
+                            legend { h2 { @if children { (w.t(Key::LandingHowOld)) } @else { (w.t(Key::LandingWhichGroup)) } } }
+                            p.hint { (w.t(Key::LandingAgeHint)) }
+                            @if error { p.error-message id="age-error" { span.visually-hidden { (w.t(Key::ProblemPrefix)) " " } (problem(&w, Problem::ChooseAge)) } }
                             div.options {
                                 @for (i, age) in ages.iter().enumerate() {
                                     label.option for={ "age." (i) } {
                                         input type="radio" name="age" id={ "age." (i) } value=(age.as_str()) checked[chosen_age == Some(*age)];
-                                        span { (age.label()) }
+                                        span { (w.t(age_key(*age))) }
                                     }
                                 }
                             }
@@ -111,10 +159,22 @@ pub fn landing(
                 } @else {
                     input type="hidden" name="age" value=(ages[0].as_str());
                 }
-                button.button type="submit" { "Start" }
+                button.button type="submit" { (w.t(Key::LandingStart)) }
             }
         },
     )
+}
+
+/// What is wrong with an answer, in the page's language.
+fn problem(w: &Words<'_>, problem: Problem) -> Markup {
+    match problem {
+        Problem::ChooseAge => w.t(Key::ProblemChooseAge),
+        Problem::Unrecognised => w.t(Key::ProblemUnrecognised),
+        Problem::RatherNotSayAlone => w.t(Key::ProblemRatherNotSayAlone),
+        Problem::TooLong(count) => {
+            w.fill(Key::ProblemTooLong, &[("count", html! { (count) }), ("max", html! { (MAX_TEXT) })])
+        }
+    }
 }
 
 fn minutes(survey: &Survey, age: AgeGroup) -> usize {
@@ -129,6 +189,7 @@ fn capitalise(text: &str) -> String {
 
 /// Everything a step page needs.
 pub struct StepPage<'a> {
+    pub words: Words<'a>,
     pub partnership: &'a Partnership,
     pub journey: &'a Journey<'a>,
     pub draft: &'a Draft,
@@ -137,85 +198,90 @@ pub struct StepPage<'a> {
     /// What the person typed on a page that had errors, shown back as typed.
     pub typed: Option<&'a super::form::Form>,
     /// A problem with the page as a whole (not one answer).
-    pub notice: Option<String>,
+    pub notice: Option<Key>,
 }
 
 /// The page for the draft's current step.
 pub fn step(p: &StepPage<'_>) -> Markup {
+    let w = &p.words;
     let journey = p.journey;
     let age = journey.age;
     let at = p.draft.at;
     let has_error = !p.errors.is_empty() || p.notice.is_some();
     let (title, body) = match &journey.steps[at] {
         Step::Note(section) => (
-            section.title.for_age(age).to_owned(),
+            w.text_plain(&section.title, age),
             html! {
                 (progress(p))
-                h1 { (section.title.for_age(age)) }
-                @if let Some(note) = &section.content_note { p.content-note { (note.for_age(age)) } }
-                p { "You can answer, or skip this part. Either is fine." }
+                h1 { (w.text(&section.title, age)) }
+                @if let Some(note) = &section.content_note { p.content-note { (w.text(note, age)) } }
+                p { (w.t(Key::StepNoteChoice)) }
                 div.buttons {
-                    button.button type="submit" name="nav" value="continue" { "Answer these questions" }
-                    button.button.secondary type="submit" name="nav" value="skip-section" { "Skip this part" }
+                    button.button type="submit" name="nav" value="continue" { (w.t(Key::StepAnswerThese)) }
+                    button.button.secondary type="submit" name="nav" value="skip-section" { (w.t(Key::StepSkipPart)) }
                 }
             },
         ),
         Step::Questions(section, questions) => {
             let alone = questions.len() == 1;
-            let title =
-                if alone { questions[0].text.for_age(age).to_owned() } else { section.title.for_age(age).to_owned() };
+            let title = if alone { w.text_plain(&questions[0].text, age) } else { w.text_plain(&section.title, age) };
             (
                 title,
                 html! {
                     (progress(p))
-                    @if !alone { h1 { (section.title.for_age(age)) } p.hint { "Every question is optional." } }
+                    @if !alone { h1 { (w.text(&section.title, age)) } p.hint { (w.t(Key::StepAllOptional)) } }
                     @for question in questions {
                         (question_block(p, question, alone))
                     }
                     div.buttons {
                         button.button type="submit" name="nav" value="next" {
-                            @if p.draft.reviewing { "Save and check your answers" } @else { "Continue" }
+                            @if p.draft.reviewing { (w.t(Key::StepSaveAndCheck)) } @else { (w.t(Key::StepContinue)) }
                         }
                     }
                 },
             )
         }
-        Step::Check => ("Check your answers".to_owned(), check_answers(p)),
+        Step::Check => (w.s(Key::CheckTitle), check_answers(p)),
     };
+    let link = &journey.survey.link;
     page(
-        &Page::new(&title, p.partnership).with_error(has_error),
+        &Page::new(&title, p.partnership).with_error(has_error).in_words(*w),
         html! {
-            @if let Some(notice) = &p.notice { div.notice role="alert" { p { (notice) } } }
-            @if !p.errors.is_empty() { (error_summary(&p.errors)) }
-            form.journey method="post" action={ "/s/" (journey.survey.link) } novalidate {
+            @if let Some(notice) = p.notice { div.notice role="alert" { p { (w.t(notice)) } } }
+            @if !p.errors.is_empty() { (error_summary(w, &p.errors)) }
+            // The language rides in the address as well as in the sealed
+            // draft, so an error page drawn before the draft is opened
+            // speaks it too.
+            form.journey method="post" action=(w.href(&format!("/s/{link}"))) novalidate {
                 input type="hidden" name="state" value=(p.sealed);
                 (body)
                 @if journey.previous(p.draft, at).is_some() {
-                    button.link-button type="submit" name="nav" value="back" { "Back" }
+                    button.link-button.back type="submit" name="nav" value="back" { (w.t(Key::StepBack)) }
                 }
             }
-            p.stop { a href={ "/s/" (journey.survey.link) "/stopped" } { "Stop and don't send my answers" } }
+            p.stop { a href=(w.href(&format!("/s/{link}/stopped"))) { (w.t(Key::StepStop)) } }
         },
     )
 }
 
 fn progress(p: &StepPage<'_>) -> Markup {
+    let w = &p.words;
     let Some((here, total)) = p.journey.progress(p.draft, p.draft.at) else { return html! {} };
-    let word = if p.journey.age.one_question_per_page() { "Question" } else { "Page" };
+    let key = if p.journey.age.one_question_per_page() { Key::StepQuestionOf } else { Key::StepPageOf };
     html! {
         p.progress {
-            span { (word) " " (here) " of " (total) }
+            span { (w.fill(key, &[("here", html! { (here) }), ("total", html! { (total) })])) }
             progress max=(total) value=(here) aria-hidden="true" { }
         }
     }
 }
 
-fn error_summary(errors: &[FieldError]) -> Markup {
+fn error_summary(w: &Words<'_>, errors: &[FieldError]) -> Markup {
     html! {
         div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-            h2 #error-summary-title { "There is a problem" }
+            h2 #error-summary-title { (w.t(Key::ProblemSummary)) }
             ul {
-                @for e in errors { li { a href={ "#" (e.field) } { (e.message) } } }
+                @for e in errors { li { a href={ "#" (e.field) } { (problem(w, e.problem)) } } }
             }
         }
     }
@@ -224,6 +290,7 @@ fn error_summary(errors: &[FieldError]) -> Markup {
 /// One question: a fieldset whose legend is the question (the page's `h1`
 /// when it stands alone).
 fn question_block(p: &StepPage<'_>, question: &Question, alone: bool) -> Markup {
+    let w = &p.words;
     let age = p.journey.age;
     let name = field_name(question);
     let errors: Vec<&FieldError> = p.errors.iter().filter(|e| e.question == question.id).collect();
@@ -248,13 +315,13 @@ fn question_block(p: &StepPage<'_>, question: &Question, alone: bool) -> Markup 
         .join(" ");
     let described = (!described.is_empty()).then_some(described);
     let legend = html! {
-        @if alone { h1 { (question.text.for_age(age)) } } @else { h2 { (question.text.for_age(age)) } }
+        @if alone { h1 { (w.text(&question.text, age)) } } @else { h2 { (w.text(&question.text, age)) } }
     };
     let messages = html! {
-        @if let Some(hint) = &question.hint { p.hint id=(hint_id) { (hint.for_age(age)) } }
+        @if let Some(hint) = &question.hint { p.hint id=(hint_id) { (w.text(hint, age)) } }
         @if !errors.is_empty() {
             p.error-message id=(error_id) {
-                @for e in &errors { span.visually-hidden { "Error: " } (e.message) " " }
+                @for e in &errors { span.visually-hidden { (w.t(Key::ProblemPrefix)) " " } (problem(w, e.problem)) " " }
             }
         }
     };
@@ -269,7 +336,7 @@ fn question_block(p: &StepPage<'_>, question: &Question, alone: bool) -> Markup 
                     label.question-label for=(name) { (legend) }
                     (messages)
                     textarea id=(name) name=(name) rows="5" maxlength=(MAX_TEXT) aria-describedby=[described.as_deref()] { (value) }
-                    p.hint { "Please don't write your name, or anyone else's." }
+                    p.hint { (w.t(Key::StepNoNames)) }
                 }
             }
         }
@@ -283,7 +350,7 @@ fn question_block(p: &StepPage<'_>, question: &Question, alone: bool) -> Markup 
                             @let field = format!("{name}.{house}");
                             @let value = typed_one(&field).unwrap_or_else(|| match saved { Some(Answer::Houses(h)) => h[i].clone(), _ => String::new() });
                             div.house class={ "house-" (house) } {
-                                label for=(field) { (houses[i].for_age(age)) }
+                                label for=(field) { (w.text(&houses[i], age)) }
                                 textarea id=(field) name=(field) rows="3" maxlength=(MAX_TEXT) { (value) }
                             }
                         }
@@ -295,21 +362,21 @@ fn question_block(p: &StepPage<'_>, question: &Question, alone: bool) -> Markup 
             let multiple = matches!(kind, QuestionKind::Multiple { .. });
             let faces = matches!(kind, QuestionKind::Faces { .. });
             let input_type = if multiple { "checkbox" } else { "radio" };
-            let mut choices: Vec<(String, String)> =
-                kind.choices().into_iter().map(|(id, label)| (id, label.for_age(age).to_owned())).collect();
+            let mut choices: Vec<(String, Markup)> =
+                kind.choices().into_iter().map(|(id, label)| (id, w.text(label, age))).collect();
             if kind.offers_rather_not_say() {
-                choices.push((RATHER_NOT_SAY.to_owned(), RATHER_NOT_SAY_LABEL.to_owned()));
+                choices.push((RATHER_NOT_SAY.to_owned(), w.t(Key::StepRatherNotSay)));
             }
             html! {
                 div.question.has-error[!errors.is_empty()] {
                     fieldset aria-describedby=[described.as_deref()] {
                         legend { (legend) }
                         (messages)
-                        @if multiple { p.hint { "Choose all that fit." } }
+                        @if multiple { p.hint { (w.t(Key::StepChooseAll)) } }
                         div.options.faces[faces] {
                             @for (i, (value, label)) in choices.iter().enumerate() {
                                 @let id = if i == 0 { first_input(&name) } else { format!("{name}.{i}") };
-                                @if value == RATHER_NOT_SAY && !faces { p.or { "or" } }
+                                @if value == RATHER_NOT_SAY && !faces { p.or { (w.t(Key::StepOr)) } }
                                 label.option.rather-not-say[value == RATHER_NOT_SAY] for=(id) {
                                     input type=(input_type) name=(name) id=(id) value=(value) checked[is_chosen(value)];
                                     @if faces && value != RATHER_NOT_SAY { (face(i)) }
@@ -338,23 +405,24 @@ fn face(index: usize) -> Markup {
 }
 
 fn check_answers(p: &StepPage<'_>) -> Markup {
+    let w = &p.words;
     let journey = p.journey;
     let age = journey.age;
     html! {
-        h1 { "Check your answers" }
-        p { "You can change anything before you send it. Once it's sent, we can't find it again to change it – because we don't know which answers are yours." }
+        h1 { (w.t(Key::CheckTitle)) }
+        p { (w.t(Key::CheckLead)) }
         @for section in &journey.survey.sections {
             @let questions: Vec<&Question> = section.questions_for(age).collect();
             @if !questions.is_empty() {
-                h2 { (section.title.for_age(age)) }
+                h2 { (w.text(&section.title, age)) }
                 @if p.draft.skipped.contains(&section.id) {
                     dl.summary {
                         div {
-                            dt { "You skipped this part" }
+                            dt { (w.t(Key::CheckSkipped)) }
                             dd {}
                             dd.change {
                                 @if let Some(step) = journey.step_of_section(&section.id) {
-                                    button.link-button type="submit" name="nav" value={ "change:" (step) } { "Answer it" }
+                                    button.link-button type="submit" name="nav" value={ "change:" (step) } { (w.t(Key::CheckAnswerIt)) }
                                 }
                             }
                         }
@@ -363,12 +431,12 @@ fn check_answers(p: &StepPage<'_>) -> Markup {
                     dl.summary {
                         @for question in questions {
                             div {
-                                dt { (question.text.for_age(age)) }
-                                dd { (answer_words(question, p.draft.answers.get(&question.id), age)) }
+                                dt { (w.text(&question.text, age)) }
+                                dd { (answer_words(w, question, p.draft.answers.get(&question.id), age)) }
                                 dd.change {
                                     @if let Some(step) = journey.step_of(&question.id) {
                                         button.link-button type="submit" name="nav" value={ "change:" (step) } {
-                                            "Change" span.visually-hidden { " your answer to: " (question.text.for_age(age)) }
+                                            (w.t(Key::CheckChange)) span.visually-hidden { " " (w.t(Key::CheckChangeHidden)) " " (w.text(&question.text, age)) }
                                         }
                                     }
                                 }
@@ -378,28 +446,24 @@ fn check_answers(p: &StepPage<'_>) -> Markup {
                 }
             }
         }
-        p { "Anything that could tell someone who you are, like a phone number or an email address, has been taken out and shows as [removed]." }
+        p { (w.t(Key::CheckRemoved)) }
         div.buttons {
-            button.button type="submit" name="nav" value="submit" { "Send my answers" }
+            button.button type="submit" name="nav" value="submit" { (w.t(Key::CheckSend)) }
         }
     }
 }
 
-fn answer_words(question: &Question, answer: Option<&Answer>, age: AgeGroup) -> Markup {
-    let label = |id: &str| -> String {
+fn answer_words(w: &Words<'_>, question: &Question, answer: Option<&Answer>, age: AgeGroup) -> Markup {
+    let label = |id: &str| -> Markup {
         if id == RATHER_NOT_SAY {
-            return RATHER_NOT_SAY_LABEL.to_owned();
+            return w.t(Key::StepRatherNotSay);
         }
-        question
-            .kind
-            .choices()
-            .into_iter()
-            .find(|(c, _)| c == id)
-            .map(|(_, l)| l.for_age(age).to_owned())
-            .unwrap_or_default()
+        let choices = question.kind.choices();
+        let found: Option<&Text> = choices.iter().find(|(c, _)| c == id).map(|(_, l)| *l);
+        found.map(|l| w.text(l, age)).unwrap_or_default()
     };
     match answer {
-        None => html! { span.muted { "Not answered" } },
+        None => html! { span.muted { (w.t(Key::CheckNotAnswered)) } },
         Some(Answer::Choice(id)) => html! { (label(id)) },
         Some(Answer::Choices(ids)) => html! { ul.plain { @for id in ids { li { (label(id)) } } } },
         Some(Answer::Text(text)) => html! { p.written { (text) } },
@@ -407,7 +471,7 @@ fn answer_words(question: &Question, answer: Option<&Answer>, age: AgeGroup) -> 
             let QuestionKind::ThreeHouses { houses: names } = &question.kind else { return html! {} };
             html! {
                 @for (i, text) in houses.iter().enumerate() {
-                    @if !text.is_empty() { p.written { strong { (names[i].for_age(age)) ": " } (text) } }
+                    @if !text.is_empty() { p.written { strong { (w.text(&names[i], age)) ": " } (text) } }
                 }
             }
         }
@@ -417,6 +481,7 @@ fn answer_words(question: &Question, answer: Option<&Answer>, age: AgeGroup) -> 
 /// After sending: the receipt code, what happens next, and help. When the
 /// answers suggest the person may not be safe, help comes first.
 pub fn thanks(
+    w: Words<'_>,
     partnership: &Partnership,
     receipt: Option<&ReceiptCode>,
     concern: bool,
@@ -424,52 +489,63 @@ pub fn thanks(
     audience: Audience,
 ) -> Markup {
     let children = audience == Audience::ChildYoungPerson;
+    let title = w.s(Key::ThanksTitle);
+    let council = html! { (w.english(&capitalise(&partnership.youth_council))) };
     page(
-        &Page::new("Thank you", partnership),
+        &Page::new(&title, partnership).in_words(w),
         html! {
             @if concern {
-                h1 { "Thank you for telling us" }
+                h1 { (w.t(Key::ThanksToldTitle)) }
                 div.panel.gentle {
-                    p.lead { "Some of what you wrote sounds like things might be hard, or not safe, for you right now. You don't have to cope with that on your own." }
-                    p { "We won't know it was you, so we can't contact you. But you can talk to someone today. It's free, and you don't have to give your name." }
-                    p { strong { "If you are in danger now, call 999." } }
+                    p.lead { (w.t(Key::ThanksHard)) }
+                    p { (w.t(Key::ThanksCantContact)) }
+                    p { strong { (w.t(Key::HelpDanger)) } }
                 }
-                (support_list(partnership, "People you can talk to now"))
+                (support_list_in(&w, partnership, &w.s(Key::ThanksPeopleNow)))
             } @else {
-                h1 { "Thank you" }
-                p.lead { @if repeated { "Your answers were already sent. " } "We've got your answers." }
+                h1 { (w.t(Key::ThanksTitle)) }
+                p.lead { @if repeated { (w.t(Key::ThanksAlready)) " " } (w.t(Key::ThanksGot)) }
             }
             @if let Some(code) = receipt {
                 div.panel.receipt {
-                    p { "Your receipt code is" }
+                    p { (w.t(Key::ThanksReceiptIs)) }
                     p.code { (code) }
-                    p { "Write it down or take a photo. Later, you can type it in to see what changed because of what you said. It won't show your answers." }
+                    p { (w.t(Key::ThanksReceiptKeep)) }
+                    p { a href=(w.href("/track")) { (w.t(Key::ThanksTrack)) } }
                 }
             }
-            h2 { "What happens next" }
+            h2 { (w.t(Key::ThanksNext)) }
             ol.plain {
                 @if children {
-                    li { (capitalise(&partnership.youth_council)) " will read what young people said and pick out what matters most." }
+                    li { (w.fill(Key::ThanksNextChildren, &[("council", council)])) }
                 } @else {
-                    li { (capitalise(&partnership.youth_council)) " and the partnership will read what people said and pick out what matters most." }
+                    li { (w.fill(Key::ThanksNextAdults, &[("council", council)])) }
                 }
-                li { (capitalise(&partnership.services)) " will decide what to do about it." }
-                li { "They will tell everyone what they did, or why they couldn't, on the " strong { "You said, We did" } " board." }
+                li { (w.fill(Key::ThanksDecide, &[("services", html! { (w.english(&capitalise(&partnership.services))) })])) }
+                li { (w.fill(Key::ThanksTell, &[("board", html! { strong { (w.t(Key::BoardName)) } })])) }
             }
-            @if !concern { (support_list(partnership, "If you need to talk to someone")) }
+            // Signing up is its own form on its own page, never tied to
+            // these answers: nothing from this page goes with the link.
+            section.hear {
+                h2 { (w.t(Key::ThanksHearHeading)) }
+                p { (w.t(Key::ThanksHearText)) }
+                p { a href=(w.href("/subscribe")) { (w.t(Key::ThanksHearLink)) } }
+            }
+            @if !concern { (support_list_in(&w, partnership, &w.s(Key::ThanksTalk))) }
         },
     )
 }
 
 /// After "Stop": nothing was sent.
-pub fn stopped(partnership: &Partnership, link: &str) -> Markup {
+pub fn stopped(w: Words<'_>, partnership: &Partnership, link: &str) -> Markup {
+    let title = w.s(Key::StoppedTitle);
     page(
-        &Page::new("You stopped", partnership),
+        &Page::new(&title, partnership).in_words(w),
         html! {
-            h1 { "You stopped" }
-            p.lead { "That's fine. Nothing you wrote was sent or kept." }
-            p { a href={ "/s/" (link) } { "Start again" } " if you want to, at any time." }
-            (support_list(partnership, "If you need to talk to someone"))
+            h1 { (w.t(Key::StoppedTitle)) }
+            p.lead { (w.t(Key::StoppedLead)) }
+            p { (w.fill(Key::StoppedAgain, &[("link", html! { a href=(w.href(&format!("/s/{link}"))) { (w.t(Key::StoppedAgainLink)) } })])) }
+            (support_list_in(&w, partnership, &w.s(Key::ThanksTalk)))
         },
     )
 }

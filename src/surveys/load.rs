@@ -12,6 +12,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use super::catalogue::{Catalogue, Key};
 use super::model::*;
 
 /// One mistake in one file.
@@ -38,6 +39,15 @@ pub(crate) struct Report<'a> {
 impl<'a> Report<'a> {
     pub(crate) fn new(path: &'a Path, source: &'a str) -> Report<'a> {
         Report { path, source, errors: Vec::new() }
+    }
+
+    pub(crate) fn source(&self) -> &str {
+        self.source
+    }
+
+    /// An error on a line already worked out.
+    pub(crate) fn push(&mut self, line: usize, message: impl Into<String>) {
+        self.errors.push(SurveyError { path: self.path.to_path_buf(), line, message: message.into() });
     }
 
     pub(crate) fn line_at(&self, offset: usize) -> usize {
@@ -108,7 +118,37 @@ struct RawSurvey {
     age_groups: Spanned<Vec<String>>,
     title: Spanned<RawText>,
     intro: Option<Spanned<RawText>>,
+    lang: Option<Translations<RawSurveyWords>>,
     sections: Spanned<Vec<Spanned<RawSection>>>,
+}
+
+/// `[lang.ur]`, `[sections.lang.ur]`, `[sections.questions.lang.ur]`: the
+/// words of one survey, section or question in another language.
+type Translations<T> = BTreeMap<String, Spanned<T>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSurveyWords {
+    title: Option<Spanned<RawText>>,
+    intro: Option<Spanned<RawText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSectionWords {
+    title: Option<Spanned<RawText>>,
+    content_note: Option<Spanned<RawText>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawQuestionWords {
+    text: Option<Spanned<RawText>>,
+    hint: Option<Spanned<RawText>>,
+    labels: Option<Spanned<Vec<RawText>>>,
+    /// Option id → label.
+    options: Option<Spanned<BTreeMap<String, RawText>>>,
+    houses: Option<Spanned<RawHouses>>,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +157,7 @@ struct RawSection {
     id: Spanned<String>,
     title: Spanned<RawText>,
     content_note: Option<Spanned<RawText>>,
+    lang: Option<Translations<RawSectionWords>>,
     questions: Spanned<Vec<Spanned<RawQuestion>>>,
 }
 
@@ -134,6 +175,7 @@ struct RawQuestion {
     scale: Option<Spanned<String>>,
     labels: Option<Spanned<Vec<RawText>>>,
     houses: Option<Spanned<RawHouses>>,
+    lang: Option<Translations<RawQuestionWords>>,
 }
 
 #[derive(Deserialize)]
@@ -158,25 +200,32 @@ pub(crate) fn valid_id(id: &str) -> bool {
     id.len() <= 64 && ID.is_match(id)
 }
 
-const NAMED_SCALES: [(&str, [&str; 5]); 5] = [
-    ("agree", ["Strongly disagree", "Disagree", "Not sure", "Agree", "Strongly agree"]),
-    ("often", ["Never", "Not often", "Sometimes", "Most of the time", "Always"]),
-    ("confident", ["Not at all confident", "Not very confident", "Quite confident", "Confident", "Very confident"]),
-    ("helpful", ["Not at all helpful", "Not very helpful", "Quite helpful", "Helpful", "Very helpful"]),
-    ("true", ["Not true at all", "Not really true", "A bit true", "Mostly true", "Completely true"]),
+const NAMED_SCALES: [(&str, [Key; 5]); 5] = [
+    ("agree", [Key::Agree1, Key::Agree2, Key::Agree3, Key::Agree4, Key::Agree5]),
+    ("often", [Key::Often1, Key::Often2, Key::Often3, Key::Often4, Key::Often5]),
+    ("confident", [Key::Confident1, Key::Confident2, Key::Confident3, Key::Confident4, Key::Confident5]),
+    ("helpful", [Key::Helpful1, Key::Helpful2, Key::Helpful3, Key::Helpful4, Key::Helpful5]),
+    ("true", [Key::True1, Key::True2, Key::True3, Key::True4, Key::True5]),
 ];
 
-const FACES: [&str; 3] = ["Not good", "Okay", "Good"];
-const HOUSE_WORDS: [&str; 3] =
-    ["Worries: what's not going so well", "Good things: what's going well", "Wishes: what you'd like to be different"];
+const FACES: [Key; 3] = [Key::Faces1, Key::Faces2, Key::Faces3];
+const HOUSE_WORDS: [Key; 3] = [Key::HouseWorries, Key::HouseGood, Key::HouseWishes];
+
+/// What a survey is checked against besides itself.
+pub struct Context<'a> {
+    /// The ids from `themes.toml`.
+    pub themes: &'a HashSet<String>,
+    /// The languages of `lang/`, for built-in labels and translations.
+    pub catalogue: &'a Catalogue,
+}
 
 /// Reads and checks one survey file. `themes` are the ids from `themes.toml`.
-pub fn load_survey(path: &Path, source: &str, themes: &HashSet<String>) -> Result<Survey, Vec<SurveyError>> {
+pub fn load_survey(path: &Path, source: &str, cx: &Context<'_>) -> Result<Survey, Vec<SurveyError>> {
     let mut report = Report::new(path, source);
     let Some(raw) = parse_toml::<RawSurvey>(&mut report) else {
         return Err(report.errors);
     };
-    let survey = check_survey(&mut report, raw, themes);
+    let survey = check_survey(&mut report, raw, cx);
     match survey {
         Some(mut survey) if report.errors.is_empty() => {
             survey.version = hex::encode(&Sha256::digest(source.as_bytes())[..6]);
@@ -187,7 +236,7 @@ pub fn load_survey(path: &Path, source: &str, themes: &HashSet<String>) -> Resul
     }
 }
 
-fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) -> Option<Survey> {
+fn check_survey(r: &mut Report<'_>, raw: RawSurvey, cx: &Context<'_>) -> Option<Survey> {
     check_id(r, &raw.id, "survey id");
     check_id(r, &raw.link, "link");
     let audience = Audience::parse(raw.audience.get_ref());
@@ -212,8 +261,17 @@ fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) ->
         r.error(raw.age_groups.span().start, "age_groups must name at least one age group");
     }
 
-    let title = check_text(r, &raw.title, &ages, "title");
-    let intro = raw.intro.as_ref().map(|t| check_text(r, t, &ages, "intro"));
+    let mut title = check_text(r, &raw.title, &ages, "title");
+    let mut intro = raw.intro.as_ref().map(|t| check_text(r, t, &ages, "intro"));
+    for (code, words) in languages(r, raw.lang.as_ref(), cx.catalogue, "") {
+        let words = words.get_ref();
+        translate(r, &mut title, code, words.title.as_ref(), &ages, "title");
+        match (&mut intro, &words.intro) {
+            (Some(intro), given) => translate(r, intro, code, given.as_ref(), &ages, "intro"),
+            (None, Some(given)) => r.error(given.span().start, format!("[lang.{code}] has an intro, English has none")),
+            (None, None) => {}
+        }
+    }
 
     let mut section_ids = HashSet::new();
     let mut question_ids = HashSet::new();
@@ -232,8 +290,22 @@ fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) ->
         if !section_ids.insert(id.clone()) {
             r.error(raw_section.id.span().start, format!("section id \"{id}\" is used twice"));
         }
-        let title = check_text(r, &raw_section.title, &ages, "section title");
-        let content_note = raw_section.content_note.as_ref().map(|t| check_text(r, t, &ages, "content_note"));
+        let mut title = check_text(r, &raw_section.title, &ages, "section title");
+        let mut content_note = raw_section.content_note.as_ref().map(|t| check_text(r, t, &ages, "content_note"));
+        let where_ = format!("section \"{id}\": ");
+        for (code, words) in languages(r, raw_section.lang.as_ref(), cx.catalogue, &where_) {
+            let words = words.get_ref();
+            translate(r, &mut title, code, words.title.as_ref(), &ages, &format!("{where_}title"));
+            match (&mut content_note, &words.content_note) {
+                (Some(note), given) => {
+                    translate(r, note, code, given.as_ref(), &ages, &format!("{where_}content_note"))
+                }
+                (None, Some(given)) => {
+                    r.error(given.span().start, format!("{where_}[lang.{code}] has a content_note, English has none"))
+                }
+                (None, None) => {}
+            }
+        }
         if raw_section.questions.get_ref().is_empty() {
             r.error(at, format!("section \"{id}\" has no questions"));
         }
@@ -245,7 +317,7 @@ fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) ->
             if !question_ids.insert(qid.clone()) {
                 r.error(raw_question.id.span().start, format!("question id \"{qid}\" is used twice"));
             }
-            if let Some(question) = check_question(r, raw_question, &ages, themes) {
+            if let Some(question) = check_question(r, raw_question, &ages, cx) {
                 match question.measure {
                     Some(Measure::FeelListenedTo) => listened.push((q_at, index)),
                     Some(Measure::ShareWords) => share.push(q_at),
@@ -287,10 +359,12 @@ fn check_survey(r: &mut Report<'_>, raw: RawSurvey, themes: &HashSet<String>) ->
 
 fn check_question(
     r: &mut Report<'_>,
-    raw: RawQuestion,
+    mut raw: RawQuestion,
     survey_ages: &[AgeGroup],
-    themes: &HashSet<String>,
+    cx: &Context<'_>,
 ) -> Option<Question> {
+    let themes = cx.themes;
+    let lang = raw.lang.take();
     let qid = raw.id.get_ref().clone();
     let at = raw.id.span().start;
     check_id(r, &raw.id, "question id");
@@ -332,7 +406,7 @@ fn check_question(
             unexpected(r, "options", raw.options.is_some());
             unexpected(r, "scale", raw.scale.is_some());
             unexpected(r, "houses", raw.houses.is_some());
-            let labels = fixed_labels::<3>(r, &raw.labels, &FACES, &ages, &name)?;
+            let labels = fixed_labels::<3>(r, &raw.labels, &FACES, &ages, &name, cx.catalogue)?;
             QuestionKind::Faces { labels }
         }
         "scale" => {
@@ -365,7 +439,7 @@ fn check_question(
                     return None;
                 }
             };
-            let labels = fixed_labels::<5>(r, &raw.labels, defaults, &ages, &name)?;
+            let labels = fixed_labels::<5>(r, &raw.labels, defaults, &ages, &name, cx.catalogue)?;
             QuestionKind::Scale { labels }
         }
         "single" | "multiple" => {
@@ -405,7 +479,7 @@ fn check_question(
                 Some(raw_text) => {
                     check_text(r, &Spanned::new(houses_at..houses_at, raw_text), &ages, &format!("{name}: house"))
                 }
-                None => Text::plain(HOUSE_WORDS[i]),
+                None => cx.catalogue.text(HOUSE_WORDS[i]),
             });
             QuestionKind::ThreeHouses { houses }
         }
@@ -441,18 +515,160 @@ fn check_question(
             None
         }
     };
-    Some(Question { id: qid, kind, text, hint, themes: theme_ids, age_groups: raw.age_groups.map(|_| ages), measure })
+    let mut question = Question {
+        id: qid,
+        kind,
+        text,
+        hint,
+        themes: theme_ids,
+        age_groups: raw.age_groups.map(|_| ages.clone()),
+        measure,
+    };
+    let where_ = format!("{name}: ");
+    for (code, words) in languages(r, lang.as_ref(), cx.catalogue, &where_) {
+        translate_question(r, &mut question, code, words, &ages, &name);
+    }
+    Some(question)
+}
+
+/// The languages a `lang` table names, each checked against `lang/`.
+fn languages<'t, T>(
+    r: &mut Report<'_>,
+    given: Option<&'t Translations<T>>,
+    catalogue: &Catalogue,
+    where_: &str,
+) -> Vec<(&'t str, &'t Spanned<T>)> {
+    let mut found = Vec::new();
+    for (code, words) in given.into_iter().flatten() {
+        if code == super::catalogue::ENGLISH {
+            r.error(words.span().start, format!("{where_}[lang.en]: English is the main text, not a translation"));
+        } else if catalogue.language(code).is_none() {
+            r.error(words.span().start, format!("{where_}language \"{code}\" has no file lang/{code}.toml"));
+        } else {
+            found.push((code.as_str(), words));
+        }
+    }
+    found
+}
+
+/// Checks one wording in another language and adds it to `text`.
+fn translate(
+    r: &mut Report<'_>,
+    text: &mut Text,
+    code: &str,
+    given: Option<&Spanned<RawText>>,
+    ages: &[AgeGroup],
+    what: &str,
+) {
+    if let Some(given) = given {
+        let translated = check_text(r, given, ages, &format!("{what} [lang.{code}]"));
+        set_translation(text, code, translated);
+    }
+}
+
+fn set_translation(text: &mut Text, code: &str, translated: Text) {
+    text.translations.retain(|(c, _)| c != code);
+    text.translations.push((code.to_owned(), translated));
+}
+
+fn translate_question(
+    r: &mut Report<'_>,
+    question: &mut Question,
+    code: &str,
+    words: &Spanned<RawQuestionWords>,
+    ages: &[AgeGroup],
+    name: &str,
+) {
+    let at = words.span().start;
+    let words = words.get_ref();
+    translate(r, &mut question.text, code, words.text.as_ref(), ages, &format!("{name}: text"));
+    match (&mut question.hint, &words.hint) {
+        (Some(hint), given) => translate(r, hint, code, given.as_ref(), ages, &format!("{name}: hint")),
+        (None, Some(given)) => {
+            r.error(given.span().start, format!("{name}: [lang.{code}] has a hint, English has none"))
+        }
+        (None, None) => {}
+    }
+    let not_for = |r: &mut Report<'_>, key: &str, present: bool| {
+        if present {
+            r.error(at, format!("{name}: [lang.{code}] `{key}` does not go with this kind of question"));
+        }
+    };
+    match &mut question.kind {
+        QuestionKind::Faces { labels } => {
+            not_for(r, "options", words.options.is_some());
+            not_for(r, "houses", words.houses.is_some());
+            translate_labels(r, labels, code, words.labels.as_ref(), ages, name);
+        }
+        QuestionKind::Scale { labels } => {
+            not_for(r, "options", words.options.is_some());
+            not_for(r, "houses", words.houses.is_some());
+            translate_labels(r, labels, code, words.labels.as_ref(), ages, name);
+        }
+        QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
+            not_for(r, "labels", words.labels.is_some());
+            not_for(r, "houses", words.houses.is_some());
+            let Some(given) = &words.options else { return };
+            for (id, label) in given.get_ref() {
+                let what = format!("{name}: option \"{id}\"");
+                match options.iter_mut().find(|o| o.id == *id) {
+                    Some(option) => {
+                        let spanned = Spanned::new(given.span(), label.clone());
+                        translate(r, &mut option.label, code, Some(&spanned), ages, &what);
+                    }
+                    None => r.error(given.span().start, format!("{what} [lang.{code}] is not one of the options")),
+                }
+            }
+        }
+        QuestionKind::Text => {
+            not_for(r, "options", words.options.is_some());
+            not_for(r, "labels", words.labels.is_some());
+            not_for(r, "houses", words.houses.is_some());
+        }
+        QuestionKind::ThreeHouses { houses } => {
+            not_for(r, "options", words.options.is_some());
+            not_for(r, "labels", words.labels.is_some());
+            let Some(given) = &words.houses else { return };
+            let h = given.get_ref();
+            for (i, raw) in [&h.worries, &h.good, &h.wishes].into_iter().enumerate() {
+                if let Some(raw) = raw {
+                    let spanned = Spanned::new(given.span(), raw.clone());
+                    translate(r, &mut houses[i], code, Some(&spanned), ages, &format!("{name}: house"));
+                }
+            }
+        }
+    }
+}
+
+fn translate_labels<const N: usize>(
+    r: &mut Report<'_>,
+    labels: &mut [Text; N],
+    code: &str,
+    given: Option<&Spanned<Vec<RawText>>>,
+    ages: &[AgeGroup],
+    name: &str,
+) {
+    let Some(given) = given else { return };
+    if given.get_ref().len() != N {
+        r.error(given.span().start, format!("{name}: [lang.{code}] `labels` needs exactly {N}, lowest first"));
+        return;
+    }
+    for (label, raw) in labels.iter_mut().zip(given.get_ref()) {
+        let spanned = Spanned::new(given.span(), raw.clone());
+        translate(r, label, code, Some(&spanned), ages, &format!("{name}: label"));
+    }
 }
 
 fn fixed_labels<const N: usize>(
     r: &mut Report<'_>,
     given: &Option<Spanned<Vec<RawText>>>,
-    defaults: &[&str; N],
+    defaults: &[Key; N],
     ages: &[AgeGroup],
     name: &str,
+    catalogue: &Catalogue,
 ) -> Option<[Text; N]> {
     match given {
-        None => Some(defaults.map(Text::plain)),
+        None => Some(defaults.map(|key| catalogue.text(key))),
         Some(labels) if labels.get_ref().len() != N => {
             r.error(labels.span().start, format!("{name}: `labels` needs exactly {N}, lowest first"));
             None
@@ -542,7 +758,7 @@ fn check_text(r: &mut Report<'_>, raw: &Spanned<RawText>, ages: &[AgeGroup], wha
             Text::plain(text.trim())
         }
         RawText::ByAge(table) => {
-            let mut text = Text { default: None, by_age: Vec::new() };
+            let mut text = Text { default: None, by_age: Vec::new(), translations: Vec::new() };
             for (key, value) in table {
                 if value.trim().is_empty() {
                     r.error(at, format!("{what}: the wording for \"{key}\" is empty"));
@@ -564,5 +780,80 @@ fn check_text(r: &mut Report<'_>, raw: &Spanned<RawText>, ages: &[AgeGroup], wha
             }
             text
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SURVEY: &str = r#"
+id = "s"
+link = "s"
+audience = "child_young_person"
+age_groups = ["8-11", "12-15"]
+title = "Title"
+
+[lang.ur]
+title = "عنوان"
+
+[[sections]]
+id = "one"
+title = "One"
+
+[[sections.questions]]
+id = "q"
+kind = "single"
+measure = "feel_listened_to"
+text = { default = "Question", "8-11" = "Simple question" }
+options = [{ id = "yes", label = "Yes" }, { id = "no", label = "No" }]
+
+[sections.questions.lang.ur]
+text = { "8-11" = "آسان سوال" }
+hint = "اشارہ"
+
+[sections.questions.lang.ur.options]
+yes = "ہاں"
+maybe = "شاید"
+"#;
+
+    fn load(source: &str) -> Result<Survey, Vec<SurveyError>> {
+        let mut catalogue = Catalogue::english_only();
+        catalogue.add_for_tests("ur");
+        let themes = HashSet::new();
+        load_survey(Path::new("s.toml"), source, &Context { themes: &themes, catalogue: &catalogue })
+    }
+
+    #[test]
+    fn a_translation_is_checked_like_the_english() {
+        let errors: Vec<String> = load(SURVEY).unwrap_err().iter().map(ToString::to_string).collect();
+        for wanted in [
+            "s.toml:23: question \"q\": text [lang.ur]: no wording for age group 12-15 (add it, or a `default`)",
+            "question \"q\": [lang.ur] has a hint, English has none",
+            "question \"q\": option \"maybe\" [lang.ur] is not one of the options",
+        ] {
+            assert!(errors.iter().any(|e| e.contains(wanted)), "{wanted:?} in {errors:#?}");
+        }
+        let unknown = SURVEY.replace("[lang.ur]", "[lang.xx]");
+        let errors: Vec<String> = load(&unknown).unwrap_err().iter().map(ToString::to_string).collect();
+        assert!(errors.iter().any(|e| e.contains("s.toml:8: language \"xx\" has no file lang/xx.toml")), "{errors:#?}");
+    }
+
+    #[test]
+    fn a_translated_survey_speaks_each_language_and_falls_back_to_english() {
+        let fixed = SURVEY
+            .replace(r#"text = { "8-11" = "آسان سوال" }"#, r#"text = { default = "سوال", "8-11" = "آسان سوال" }"#)
+            .replace("hint = \"اشارہ\"\n", "")
+            .replace("maybe = \"شاید\"\n", "");
+        let survey = load(&fixed).unwrap();
+        let question = survey.question("q").unwrap();
+        assert_eq!(question.text.in_lang("ur", AgeGroup::EightToEleven), Some("آسان سوال"));
+        assert_eq!(question.text.in_lang("ur", AgeGroup::TwelveToFifteen), Some("سوال"));
+        assert_eq!(question.text.in_lang("en", AgeGroup::EightToEleven), Some("Simple question"));
+        let labels: Vec<Option<&str>> =
+            question.kind.choices().iter().map(|(_, l)| l.in_lang("ur", AgeGroup::EightToEleven)).collect();
+        assert_eq!(labels, [Some("ہاں"), None], "\"no\" has no Urdu: it shows in English");
+        assert_eq!(survey.untranslated("ur"), ["section \"one\": title", "question \"q\": option \"no\""]);
+        assert_eq!(survey.untranslated("en"), Vec::<String>::new());
     }
 }

@@ -1,6 +1,7 @@
 //! Survey definitions: files in `surveys/`, loaded and checked at start, held
 //! in memory for the life of the process.
 
+pub mod catalogue;
 pub mod load;
 pub mod model;
 pub mod partnership;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::anonymise::flag::Lexicon;
+pub use catalogue::{Catalogue, Key, Words};
 pub use load::SurveyError;
 use load::{Report, parse_toml};
 pub use model::*;
@@ -31,6 +33,8 @@ pub struct Registry {
     pub lexicon: Lexicon,
     /// Suggests themes for free text from the themes' keywords.
     pub suggester: crate::review::suggest::ThemeSuggester,
+    /// The interface's words in every language, from `lang/`.
+    pub catalogue: Catalogue,
     surveys: Vec<Arc<Survey>>,
 }
 
@@ -50,11 +54,16 @@ impl Registry {
         let themes = read(&dir.join(THEMES), &mut errors, themes::load_themes);
         let lexicon = read(&dir.join(SAFEGUARDING), &mut errors, load_lexicon);
         let theme_ids: HashSet<String> = themes.iter().flatten().map(|t| t.id.clone()).collect();
+        // Surveys are checked against the catalogue even when it has
+        // mistakes, so one run shows every mistake.
+        let (catalogue, mut found) = Catalogue::load_checked(dir);
+        errors.append(&mut found);
+        let cx = load::Context { themes: &theme_ids, catalogue: &catalogue };
 
         let mut surveys: Vec<Arc<Survey>> = Vec::new();
         for path in files {
             match std::fs::read_to_string(path) {
-                Ok(source) => match load::load_survey(path, &source, &theme_ids) {
+                Ok(source) => match load::load_survey(path, &source, &cx) {
                     Ok(survey) => surveys.push(Arc::new(survey)),
                     Err(mut found) => errors.append(&mut found),
                 },
@@ -74,7 +83,7 @@ impl Registry {
                         message: format!("keywords could not be compiled: {e}"),
                     }]
                 })?;
-                Ok(Registry { partnership, themes, lexicon, suggester, surveys })
+                Ok(Registry { partnership, themes, lexicon, suggester, catalogue, surveys })
             }
             _ => Err(errors),
         }

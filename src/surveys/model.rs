@@ -98,11 +98,24 @@ impl AgeGroup {
 pub struct Text {
     pub(crate) default: Option<String>,
     pub(crate) by_age: Vec<(AgeGroup, String)>,
+    /// Language code → the same words in that language (no deeper nesting).
+    pub(crate) translations: Vec<(String, Text)>,
 }
 
 impl Text {
     pub fn plain(text: impl Into<String>) -> Text {
-        Text { default: Some(text.into()), by_age: Vec::new() }
+        Text { default: Some(text.into()), by_age: Vec::new(), translations: Vec::new() }
+    }
+
+    /// The wording in a language for an age group; `None` when that
+    /// language has none for the group (the page then shows English).
+    /// English (`en`) is always there.
+    pub fn in_lang(&self, lang: &str, age: AgeGroup) -> Option<&str> {
+        if lang == super::catalogue::ENGLISH {
+            return Some(self.for_age(age));
+        }
+        let (_, translated) = self.translations.iter().find(|(code, _)| code == lang)?;
+        translated.covers(age).then(|| translated.for_age(age))
     }
 
     /// The wording for an age group.
@@ -147,6 +160,44 @@ impl Survey {
 
     pub fn section(&self, id: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.id == id)
+    }
+
+    /// What this survey lacks in a language, named for `surveys check`
+    /// (each shows in English instead). Empty when fully translated.
+    pub fn untranslated(&self, lang: &str) -> Vec<String> {
+        let mut missing = Vec::new();
+        let mut look = |text: &Text, ages: &[AgeGroup], what: String| {
+            if ages.iter().any(|age| text.in_lang(lang, *age).is_none()) {
+                missing.push(what);
+            }
+        };
+        look(&self.title, &self.age_groups, "title".into());
+        if let Some(intro) = &self.intro {
+            look(intro, &self.age_groups, "intro".into());
+        }
+        for section in &self.sections {
+            look(&section.title, &self.age_groups, format!("section \"{}\": title", section.id));
+            if let Some(note) = &section.content_note {
+                look(note, &self.age_groups, format!("section \"{}\": content_note", section.id));
+            }
+            for question in &section.questions {
+                let ages: Vec<AgeGroup> = self.age_groups.iter().copied().filter(|a| question.asked_of(*a)).collect();
+                let name = format!("question \"{}\"", question.id);
+                look(&question.text, &ages, format!("{name}: text"));
+                if let Some(hint) = &question.hint {
+                    look(hint, &ages, format!("{name}: hint"));
+                }
+                for (id, label) in question.kind.choices() {
+                    look(label, &ages, format!("{name}: option \"{id}\""));
+                }
+                if let QuestionKind::ThreeHouses { houses } = &question.kind {
+                    for (i, house) in houses.iter().enumerate() {
+                        look(house, &ages, format!("{name}: house \"{}\"", HOUSES[i]));
+                    }
+                }
+            }
+        }
+        missing
     }
 }
 

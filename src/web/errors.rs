@@ -10,15 +10,21 @@ use actix_web::{HttpResponse, ResponseError, web};
 use maud::html;
 
 use super::layout::{Page, page};
+use crate::surveys::Key;
 
 /// Something went wrong; `Display` is the log line, never shown.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
     NotFound,
-    /// The request can't be used; the message is for the person.
+    /// The request can't be used; the message is for the person (staff
+    /// pages, in English).
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request can't be used; the message, from the catalogue, is for
+    /// the person, in the page's language.
+    #[error("bad request: {0:?}")]
+    Unusable(Key),
     #[error("request body too large")]
     TooLarge,
     /// Signed in, but this needs a role the person does not have.
@@ -34,38 +40,33 @@ pub enum AppError {
     Internal(String),
 }
 
-/// What an error page says, carried from the handler to [`error_pages`].
+/// What an error page says, carried from the handler to [`error_pages`]:
+/// catalogue keys, drawn in the page's language.
 #[derive(Clone)]
 pub struct ErrorPage {
-    pub heading: String,
-    pub message: String,
+    pub heading: Key,
+    pub message: ErrorMessage,
+}
+
+/// The body of an error page.
+#[derive(Clone)]
+pub enum ErrorMessage {
+    Key(Key),
+    /// Words written in code for staff, in English.
+    English(String),
 }
 
 impl AppError {
     fn words(&self) -> ErrorPage {
+        use ErrorMessage::Key as K;
         let (heading, message) = match self {
-            AppError::NotFound => (
-                "We can't find that page".to_owned(),
-                "The link may be old or mistyped. You can go back to the start.".to_owned(),
-            ),
-            AppError::BadRequest(message) => ("Something didn't work".to_owned(), message.clone()),
-            AppError::TooLarge => (
-                "That was too much to send at once".to_owned(),
-                "Please make your answer shorter and try again.".to_owned(),
-            ),
-            AppError::Forbidden => (
-                "You can't use this page".to_owned(),
-                "Your account doesn't have the role this page needs. If you think it should, ask an admin.".to_owned(),
-            ),
-            AppError::TooMany => (
-                "Please wait a few minutes".to_owned(),
-                "There have been a lot of tries from here in a short time. Please wait a few minutes, then try again."
-                    .to_owned(),
-            ),
-            AppError::Unavailable(_) | AppError::Internal(_) => (
-                "Sorry, something went wrong on our side".to_owned(),
-                "It's not your fault. Please try again in a few minutes.".to_owned(),
-            ),
+            AppError::NotFound => (Key::ErrorNotFoundHeading, K(Key::ErrorNotFound)),
+            AppError::BadRequest(message) => (Key::ErrorBadRequestHeading, ErrorMessage::English(message.clone())),
+            AppError::Unusable(key) => (Key::ErrorBadRequestHeading, K(*key)),
+            AppError::TooLarge => (Key::ErrorTooLargeHeading, K(Key::ErrorTooLarge)),
+            AppError::Forbidden => (Key::ErrorForbiddenHeading, K(Key::ErrorForbidden)),
+            AppError::TooMany => (Key::ErrorTooManyHeading, K(Key::ErrorTooMany)),
+            AppError::Unavailable(_) | AppError::Internal(_) => (Key::ErrorOurSideHeading, K(Key::ErrorOurSide)),
         };
         ErrorPage { heading, message }
     }
@@ -75,7 +76,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::Unusable(_) => StatusCode::BAD_REQUEST,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::TooMany => StatusCode::TOO_MANY_REQUESTS,
@@ -108,12 +109,14 @@ impl From<actix_web::error::BlockingError> for AppError {
 
 /// Turns any error response that is not already a page (from [`AppError`],
 /// or from actix itself: an unknown route, a wrong method) into a calm page
-/// in the usual layout.
+/// in the usual layout, in the language the page's address asks for
+/// (`?lang=`: respondent forms post to an address that carries it).
 pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = req.app_data::<web::Data<crate::AppState>>().cloned();
+    let lang = crate::respond::pages::query_lang(req.query_string());
     // Middleware inside this one answers errors as responses (never `Err`),
     // so every error passes through here; handlers' errors already do.
     let res = next.call(req).await?;
@@ -129,20 +132,29 @@ pub async fn error_pages(
             StatusCode::PAYLOAD_TOO_LARGE => AppError::TooLarge,
             StatusCode::FORBIDDEN => AppError::Forbidden,
             StatusCode::TOO_MANY_REQUESTS => AppError::TooMany,
-            s if s.is_client_error() => AppError::BadRequest(
-                "We couldn't understand what your browser sent. Please go back and try again.".to_owned(),
-            ),
+            s if s.is_client_error() => AppError::Unusable(Key::ErrorUnreadableRequest),
             _ => AppError::Internal(status.to_string()),
         };
         error.words()
     });
     let partnership = &state.registry.partnership;
+    let catalogue = &state.registry.catalogue;
+    let w = match lang.as_deref().and_then(|code| catalogue.language(code)) {
+        Some(language) => catalogue.words(&language.code).chosen(),
+        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
+    };
+    let heading = w.s(words.heading);
     let markup = page(
-        &Page::new(&words.heading, partnership),
+        &Page::new(&heading, partnership).in_words(w),
         html! {
-            h1 { (words.heading) }
-            p { (words.message) }
-            p { a href="/" { "Go to the start" } }
+            h1 { (w.t(words.heading)) }
+            p {
+                @match &words.message {
+                    ErrorMessage::Key(key) => (w.t(*key)),
+                    ErrorMessage::English(message) => (w.english(message)),
+                }
+            }
+            p { a.start-link href=(w.href("/")) { (w.t(Key::ErrorGoToStart)) } }
         },
     );
     let (req, _) = res.into_parts();

@@ -121,6 +121,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         respondent_posts_per_minute: 6000,
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::db::writer::MAX_BATCH,
+        strict_translations: true,
     };
     configure(&mut settings);
     let surveys_dir = settings.surveys_dir.clone();
