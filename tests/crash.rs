@@ -102,6 +102,14 @@ fn random_pause() -> Duration {
     Duration::from_millis(300 + u64::from(u16::from_le_bytes(byte)) % 1000)
 }
 
+/// Waits until `count` receipts have been shown, or `limit` has passed.
+fn wait_for_acknowledged(seen: &Seen, count: usize, limit: Duration) {
+    let started = Instant::now();
+    while seen.acknowledged.lock().unwrap().len() < count && started.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 fn crash_run(runtime: &tokio::runtime::Runtime, database_url: &str, dir: &std::path::Path, restart_db: bool) {
     let mut server = Server::start(ServerConfig {
         binary: env!("CARGO_BIN_EXE_listening-loop").into(),
@@ -124,6 +132,9 @@ fn crash_run(runtime: &tokio::runtime::Runtime, database_url: &str, dir: &std::p
     let people: Vec<_> =
         (0..CLIENTS).map(|_| runtime.spawn(person(client.clone(), base.clone(), seen.clone(), stop.clone()))).collect();
 
+    // Kills land mid-load: wait until people are getting through (a busy
+    // machine starts slowly), then kill at random moments.
+    wait_for_acknowledged(&seen, 10, Duration::from_secs(60));
     for _ in 0..KILLS {
         std::thread::sleep(random_pause());
         server.crash_and_restart();
@@ -137,6 +148,8 @@ fn crash_run(runtime: &tokio::runtime::Runtime, database_url: &str, dir: &std::p
         std::thread::sleep(Duration::from_secs(2));
     }
     std::thread::sleep(random_pause());
+    // Enough to prove something, however slow the machine is today.
+    wait_for_acknowledged(&seen, 60, Duration::from_secs(120));
     stop.store(true, Ordering::SeqCst);
     runtime.block_on(async {
         for person in people {
