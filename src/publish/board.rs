@@ -111,16 +111,16 @@ fn view(w: Words<'_>, registry: &Registry, entries: &[FullAction], q: &Query, po
 pub fn entry(w: &Words<'_>, registry: &Registry, a: &FullAction, detailed: bool) -> Markup {
     let row = &a.row;
     let status = row.status();
-    let english = (!w.is_english()).then_some("en");
-    let dir = english.map(|_| "ltr");
+    // What staff wrote sits in the page's direction, each run marked as
+    // English (and so isolated, left to right) on a page in another language.
     let names: Vec<&str> = a.themes.iter().filter_map(|t| registry.theme(t)).map(|t| t.name.as_str()).collect();
     html! {
         article.entry {
-            p.entry-themes lang=[english] dir=[dir] { (names.join(" · ")) }
+            p.entry-themes { (w.english(&names.join(" · "))) }
             h2 { (w.t(Key::BoardYouSaid)) }
-            p.you-said lang=[english] dir=[dir] { (a.you_said) }
+            p.you-said { (w.english(&a.you_said)) }
             h3 { (w.t(Key::BoardWeDid)) }
-            p.we-did lang=[english] dir=[dir] { (row.child_text) }
+            p.we-did { (w.english(&row.child_text)) }
             p.status {
                 strong { (status_label(w, status)) }
                 @if status == Status::Cant { @if let Some(r) = &row.reason { " " (w.english(r)) } }
@@ -134,7 +134,7 @@ pub fn entry(w: &Words<'_>, registry: &Registry, a: &FullAction, detailed: bool)
             }
             details.entry-detail open[detailed] {
                 summary { (w.t(Key::BoardReadDetailed)) }
-                p lang=[english] dir=[dir] { (row.detailed_text) }
+                p { (w.english(&row.detailed_text)) }
                 @if a.history.len() > 1 {
                     h4 { (w.t(Key::BoardWhatChanged)) }
                     ul.entry-history {
