@@ -24,6 +24,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use listening_loop::surveys::{AgeGroup, QuestionKind, Registry};
 use serde_json::{Value, json};
+use support::publish::publish_about_food;
 use support::{TestApp, TestDb};
 
 /// One browser at a time: the machine running the tests may have two cores.
@@ -194,6 +195,107 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
     eprintln!("scanned {} pages: {}", scan.pages.len(), scan.pages.join(", "));
     eprintln!("screenshots in {}", scan.shots.display());
     assert!(scan.failures.is_empty(), "{} problems:\n{}", scan.failures.len(), scan.failures.join("\n"));
+}
+
+/// The public loop pages ("You said, We did", `/track`, email sign-up and
+/// the pages its emails open), in English and in Urdu (right to left):
+/// axe-core WCAG 2.2 A and AA, one h1, labels, tap targets, no sideways
+/// scrolling, and nothing hidden under the Leave bar.
+#[tokio::test]
+async fn every_public_loop_page_passes_axe_in_english_and_urdu() {
+    let Some(tools) = Tools::find() else { return };
+    let Some(axe) = axe_source() else { return };
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
+    let site = Site::start().await;
+    let code = publish_about_food(&site.app).await;
+    let driver = Chromedriver::start(&tools);
+    let phone = Phone::open(&driver, &tools, JAVASCRIPT).await;
+    let mut scan = Scan { axe, shots: screenshots_dir(), failures: Vec::new(), pages: Vec::new() };
+    let base = site.app.address.clone();
+
+    for lang in ["en", "ur"] {
+        let q = format!("lang={lang}");
+        let name = |page: &str| format!("{page}-{lang}");
+        for (page, path) in [
+            ("board", format!("/you-said-we-did?{q}")),
+            ("board-detailed", format!("/you-said-we-did?view=detailed&{q}")),
+            ("board-empty", format!("/you-said-we-did?theme=school-and-learning&{q}")),
+            ("track", format!("/track?{q}")),
+            ("subscribe", format!("/subscribe?{q}")),
+            ("dead-link", format!("/subscribe/confirm/0000?{q}")),
+        ] {
+            phone.client.goto(&format!("{base}{path}")).await.unwrap();
+            assert_eq!(phone.run::<String>("return document.documentElement.lang").await, lang, "{path}");
+            scan.page(&phone, &name(page)).await;
+        }
+
+        // Right to left really: the "You said" rule stands on the reading
+        // side, and printed, the poster keeps the entries and says where
+        // to read more, without the controls.
+        phone.client.goto(&format!("{base}/you-said-we-did?{q}")).await.unwrap();
+        let side = if lang == "ur" { "Right" } else { "Left" };
+        let rule: String =
+            phone.run(&format!("return getComputedStyle(document.querySelector('.you-said')).border{side}Width")).await;
+        assert_eq!(rule, "4px", "the You said rule is on the {side} in {lang}");
+        phone.cdp("Emulation.setEmulatedMedia", json!({ "media": "print" })).await;
+        let printed: Value = phone
+            .run(
+                "const d = s => getComputedStyle(document.querySelector(s)).display; \
+                 return [d('.board-poster'), d('.board-filter'), d('nav.languages'), d('article.entry')]",
+            )
+            .await;
+        assert_eq!(printed, json!(["block", "none", "none", "block"]), "the printed poster in {lang}");
+        phone.cdp("Emulation.setEmulatedMedia", json!({ "media": "" })).await;
+
+        // /track: nothing typed, then an unknown code, then a real one.
+        phone.client.goto(&format!("{base}/track?{q}")).await.unwrap();
+        phone.click("form[method=post] button[type=submit]").await;
+        scan.page(&phone, &name("track-error")).await;
+        let field = phone.client.find(Locator::Css("#code")).await.unwrap();
+        field.clear().await.unwrap();
+        phone.type_into(field, "APPLE-ACORN-ATTIC-10").await;
+        phone.click("form[method=post] button[type=submit]").await;
+        scan.page(&phone, &name("track-unknown")).await;
+        phone.client.goto(&format!("{base}/track?{q}")).await.unwrap();
+        let field = phone.client.find(Locator::Css("#code")).await.unwrap();
+        phone.type_into(field, &code).await;
+        phone.click("form[method=post] button[type=submit]").await;
+        assert_eq!(phone.count("article.entry").await, 1, "the result shows the published answer");
+        scan.page(&phone, &name("track-result")).await;
+
+        // Sign up: a mistake, then an address; then the emailed pages.
+        phone.client.goto(&format!("{base}/subscribe?{q}")).await.unwrap();
+        phone.click("form[method=post] button[type=submit]").await;
+        scan.page(&phone, &name("subscribe-error")).await;
+        let email = format!("reader-{lang}@example.org");
+        let field = phone.client.find(Locator::Css("#email")).await.unwrap();
+        phone.type_into(field, &email).await;
+        phone.click("form[method=post] button[type=submit]").await;
+        scan.page(&phone, &name("check-your-email")).await;
+        let body = confirmation_text(&site.app, &email);
+        for (page, prefix) in [("confirm", "/subscribe/confirm/"), ("unsubscribe", "/unsubscribe/")] {
+            let start = body.find(prefix).unwrap_or_else(|| panic!("a {prefix} link in {body}"));
+            let path: String = body[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+            phone.client.goto(&format!("{base}{path}")).await.unwrap();
+            scan.page(&phone, &name(page)).await;
+            phone.click("form[method=post] button[type=submit]").await;
+            scan.page(&phone, &name(&format!("{page}-done"))).await;
+        }
+    }
+    phone.close().await;
+    eprintln!("scanned {} pages: {}", scan.pages.len(), scan.pages.join(", "));
+    assert!(scan.failures.is_empty(), "{} problems:\n{}", scan.failures.len(), scan.failures.join("\n"));
+}
+
+/// The text of the confirmation email queued for `email`.
+fn confirmation_text(app: &TestApp, email: &str) -> String {
+    use diesel::prelude::*;
+    use listening_loop::db::schema::outbox;
+    outbox::table
+        .filter(outbox::to_address.eq(email))
+        .select(outbox::text_body)
+        .first(&mut app.db.get().unwrap())
+        .expect("a confirmation email in the outbox")
 }
 
 // ---------------------------------------------------------------------------

@@ -254,6 +254,7 @@ diesel::table! {
         unsubscribe_hash -> Text,
         created_at -> Timestamp,
         confirmed_at -> Nullable<Timestamp>,
+        language -> Text,
     }
 }
 

@@ -8,9 +8,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
 use super::actions::{self, FullAction, Status};
-use super::long_date;
+use super::{lang_field, picker, status_label, theme_name, words_for};
 use crate::AppState;
-use crate::surveys::Registry;
+use crate::surveys::{Key, Registry, Words};
 use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;
@@ -33,15 +33,17 @@ fn query(req: &HttpRequest, registry: &Registry) -> Query {
     q
 }
 
-/// `GET /you-said-we-did`
+/// `GET /you-said-we-did` (`?lang=` picks the language).
 pub async fn board(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let q = query(&req, &state.registry);
     let filter = q.theme.clone().map(|t| vec![t]);
     let entries = in_transaction(&state.db, move |conn| actions::published(conn, filter.as_deref())).await?;
-    Ok(respond_html(StatusCode::OK, view(&state.registry, &entries, q.theme.as_deref(), q.detailed)))
+    let w = words_for(&state.registry, &req, None);
+    let poster = format!("{}/you-said-we-did", state.settings.base_url);
+    Ok(respond_html(StatusCode::OK, view(w, &state.registry, &entries, &q, &poster)))
 }
 
-// ---- What people read. All the English of the board is below. ----
+// ---- What people read: the words are in the catalogue (`[board]`). ----
 
 fn link(theme: Option<&str>, detailed: bool) -> String {
     match (theme, detailed) {
@@ -52,75 +54,97 @@ fn link(theme: Option<&str>, detailed: bool) -> String {
     }
 }
 
-fn view(registry: &Registry, entries: &[FullAction], theme: Option<&str>, detailed: bool) -> Markup {
-    let theme_name = theme.and_then(|t| registry.theme(t)).map(|t| t.name.as_str());
+fn view(w: Words<'_>, registry: &Registry, entries: &[FullAction], q: &Query, poster: &str) -> Markup {
+    let (theme, detailed) = (q.theme.as_deref(), q.detailed);
+    let mut kept: Vec<(&str, &str)> = theme.map(|t| ("theme", t)).into_iter().collect();
+    if detailed {
+        kept.push(("view", "detailed"));
+    }
+    // Theme names are written by staff in English: marked so on other pages.
+    let english = (!w.is_english()).then_some("en");
     super::public_page(
+        w,
         registry,
-        "You said, We did",
+        &w.s(Key::BoardName),
         false,
         html! {
-            h1 { "You said, We did" }
-            p.lead { "Young people told us what matters to them. Here is what the partnership did about it." }
+            (picker(&w, registry, "/you-said-we-did", &kept))
+            h1 { (w.t(Key::BoardName)) }
+            p.lead { (w.t(Key::BoardLead)) }
+            @if !w.is_english() { p { (w.t(Key::BoardInEnglish)) } }
             form.board-filter method="get" action="/you-said-we-did" {
-                label.question-label for="theme" { strong { "Show answers about" } }
+                label.question-label for="theme" { strong { (w.t(Key::BoardFilter)) } }
                 select #theme name="theme" {
-                    option value="" selected[theme.is_none()] { "Everything" }
-                    @for t in &registry.themes { option value=(t.id) selected[theme == Some(t.id.as_str())] { (t.name) } }
+                    option value="" selected[theme.is_none()] { (w.s(Key::BoardEverything)) }
+                    @for t in &registry.themes { option value=(t.id) lang=[english] selected[theme == Some(t.id.as_str())] { (t.name) } }
                 }
                 @if detailed { input type="hidden" name="view" value="detailed"; }
+                (lang_field(&w))
                 " "
-                button.button.secondary type="submit" { "Show" }
+                button.button.secondary type="submit" { (w.t(Key::BoardShow)) }
             }
             p.board-view {
-                @if detailed { a href=(link(theme, false)) { "Show the short versions" } }
-                @else { a href=(link(theme, true)) { "Show the detailed versions" } }
+                @if detailed { a href=(w.href(&link(theme, false))) { (w.t(Key::BoardShowShort)) } }
+                @else { a href=(w.href(&link(theme, true))) { (w.t(Key::BoardShowDetailed)) } }
             }
             @if entries.is_empty() {
-                p { @if let Some(name) = theme_name { "Nothing has been published about " (name) " yet." } @else { "Nothing has been published yet." } " Please come back soon." }
+                p {
+                    @if let Some(t) = theme { (w.fill(Key::BoardEmptyTheme, &[("theme", theme_name(&w, registry, t))])) }
+                    @else { (w.t(Key::BoardEmpty)) }
+                }
             }
-            @for a in entries { (entry(registry, a, detailed)) }
+            @for a in entries { (entry(&w, registry, a, detailed)) }
             div.board-more {
-                p { a href="/subscribe" { "Email me when something changes" } }
-                p { a href="/track" { "Have a receipt code? See what happened to your answers" } }
-                p { a href="/you-said-we-did/feed.atom" { "Follow in a feed reader (Atom)" } }
+                p { a href=(w.href("/subscribe")) { (w.t(Key::BoardSubscribe)) } }
+                p { a href=(w.href("/track")) { (w.t(Key::BoardTrack)) } }
+                p { a href="/you-said-we-did/feed.atom" { (w.t(Key::BoardFeed)) } }
             }
+            // Printed, the poster says where to read more.
+            p.board-poster { (w.fill(Key::BoardPoster, &[("address", html! { bdi { (poster) } })])) }
         },
     )
 }
 
 /// One published action: You said, We did, status, agency and dates, the
 /// detailed version one tap away, and its dated history. Shared with `/track`.
-pub fn entry(registry: &Registry, a: &FullAction, detailed: bool) -> Markup {
+/// The statements and the agency are as staff wrote them, in English.
+pub fn entry(w: &Words<'_>, registry: &Registry, a: &FullAction, detailed: bool) -> Markup {
     let row = &a.row;
     let status = row.status();
+    // What staff wrote sits in the page's direction, each run marked as
+    // English (and so isolated, left to right) on a page in another language.
     let names: Vec<&str> = a.themes.iter().filter_map(|t| registry.theme(t)).map(|t| t.name.as_str()).collect();
     html! {
         article.entry {
-            p.entry-themes { (names.join(" · ")) }
-            h2 { "You said" }
-            p.you-said { (a.you_said) }
-            h3 { "We did" }
-            p.we-did { (row.child_text) }
-            p.status { strong { (status.label()) } @if status == Status::Cant { @if let Some(r) = &row.reason { " " (r) } } }
+            p.entry-themes { (w.english(&names.join(" · "))) }
+            h2 { (w.t(Key::BoardYouSaid)) }
+            p.you-said { (w.english(&a.you_said)) }
+            h3 { (w.t(Key::BoardWeDid)) }
+            p.we-did { (w.english(&row.child_text)) }
+            p.status {
+                strong { (status_label(w, status)) }
+                @if status == Status::Cant { @if let Some(r) = &row.reason { " " (w.english(r)) } }
+            }
             dl.entry-facts {
-                dt { "Who is doing it" } dd { (row.agency) }
-                @if let Some(d) = row.due_on { dt { "By" } dd { (long_date(d)) } }
-                @if let Some(d) = row.done_on { dt { "Done" } dd { (long_date(d)) } }
-                @if let Some(first) = row.first_published_at { dt { "First shared" } dd { (long_date(first.date())) } }
-                @if let (true, Some(latest)) = (a.history.len() > 1, a.history.first()) { dt { "Last changed" } dd { (long_date(latest.published_at.date())) } }
+                dt { (w.t(Key::BoardWho)) } dd { (w.english(&row.agency)) }
+                @if let Some(d) = row.due_on { dt { (w.t(Key::BoardBy)) } dd { (w.long_date(d)) } }
+                @if let Some(d) = row.done_on { dt { (w.t(Key::BoardDone)) } dd { (w.long_date(d)) } }
+                @if let Some(first) = row.first_published_at { dt { (w.t(Key::BoardFirstShared)) } dd { (w.long_date(first.date())) } }
+                @if let (true, Some(latest)) = (a.history.len() > 1, a.history.first()) { dt { (w.t(Key::BoardLastChanged)) } dd { (w.long_date(latest.published_at.date())) } }
             }
             details.entry-detail open[detailed] {
-                summary { "Read the detailed version" }
-                p { (row.detailed_text) }
+                summary { (w.t(Key::BoardReadDetailed)) }
+                p { (w.english(&row.detailed_text)) }
                 @if a.history.len() > 1 {
-                    h4 { "What changed" }
+                    h4 { (w.t(Key::BoardWhatChanged)) }
                     ul.entry-history {
                         @for h in &a.history {
                             li {
-                                strong { (long_date(h.published_at.date())) } ": "
-                                @if h.kind == "updated" { "updated – " } @else { "first shared – " }
-                                (Status::parse(&h.status).map(Status::label).unwrap_or_default())
-                                ". " (h.child_text)
+                                strong { (w.long_date(h.published_at.date())) } ": "
+                                @if h.kind == "updated" { (w.t(Key::BoardHistoryUpdated)) } @else { (w.t(Key::BoardHistoryFirst)) }
+                                " – "
+                                @if let Some(s) = Status::parse(&h.status) { (status_label(w, s)) }
+                                ". " (w.english(&h.child_text))
                             }
                         }
                     }

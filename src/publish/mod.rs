@@ -3,8 +3,11 @@
 //! [`feed`]), what a receipt code shows ([`track`]), email when something
 //! changes ([`subscriptions`]), and how well the loop is closing ([`measures`]).
 //!
-//! The English a child or parent reads on these public pages is kept in each
-//! module's view functions, so it can move into a message catalogue later.
+//! Every word a child or parent reads on these public pages (and in the
+//! subscriber emails) is in the message catalogue (`surveys/lang/*.toml`),
+//! in the reader's language. What staff write (the "You said" and "We did"
+//! statements, the agency, theme names) is in English, and marked
+//! `lang="en"` on a page in another language.
 
 pub mod actions;
 pub mod board;
@@ -15,11 +18,15 @@ pub mod subscriptions;
 pub mod track;
 pub mod views;
 
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use crate::surveys::Registry;
-use crate::web::layout::{Page, page};
+use self::actions::Status;
+use crate::respond::form::Form;
+use crate::respond::pages::query_lang;
+use crate::surveys::catalogue::ENGLISH;
+use crate::surveys::{Key, Registry, Words};
+use crate::web::layout::{Page, language_picker, page};
 
 /// The public routes. The staff pages (`/staff/actions…`) sit in the staff
 /// scope, behind its access check (see `staff::routes`).
@@ -36,18 +43,89 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/unsubscribe/{token}", web::post().to(subscriptions::unsubscribe));
 }
 
-/// A public page of this stage in the shared layout, with the board's own
-/// small stylesheet (and its print poster). The layout's head is not ours to
-/// change; a stylesheet link in the body is allowed, and applied.
-pub fn public_page(registry: &Registry, title: &str, has_error: bool, content: Markup) -> Markup {
+/// The words of a public page: the language its address asks for
+/// (`?lang=`: the picker, and every link and form here, carry it), else a
+/// form's hidden `lang` field, else the best the browser asks for, else
+/// English. Nothing is kept in a cookie.
+pub fn words_for<'a>(registry: &'a Registry, req: &HttpRequest, form: Option<&Form>) -> Words<'a> {
+    let catalogue = &registry.catalogue;
+    let asked = query_lang(req.query_string()).or_else(|| form.and_then(|f| f.get("lang")).map(str::to_owned));
+    if let Some(language) = asked.and_then(|code| catalogue.language(&code)) {
+        return catalogue.words(&language.code).chosen();
+    }
+    let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    match header.and_then(|h| catalogue.from_accept_language(h)) {
+        Some(language) => catalogue.words(&language.code),
+        None => catalogue.words(ENGLISH),
+    }
+}
+
+/// A public page of this stage in the shared layout and the reader's
+/// language, with the board's own small stylesheet (and its print poster).
+/// The layout's head is not ours to change; a stylesheet link in the body
+/// is allowed, and applied.
+pub fn public_page(w: Words<'_>, registry: &Registry, title: &str, has_error: bool, content: Markup) -> Markup {
     let css = crate::web::assets::url("board.css");
     page(
-        &Page::new(title, &registry.partnership).with_error(has_error),
+        &Page::new(title, &registry.partnership).with_error(has_error).in_words(w),
         html! { link rel="stylesheet" href=(css); (content) },
     )
 }
 
-/// A public date, e.g. "3 December 2026".
+/// The language picker for a public page at `path` (with the rest of its query).
+pub fn picker(w: &Words<'_>, registry: &Registry, path: &str, query: &[(&str, &str)]) -> Markup {
+    language_picker(w, &registry.catalogue.languages().iter().collect::<Vec<_>>(), path, query)
+}
+
+/// The hidden field that carries the page's language through a form.
+pub fn lang_field(w: &Words<'_>) -> Markup {
+    html! { input type="hidden" name="lang" value=(w.code()); }
+}
+
+/// A theme's name (written by staff, in English).
+pub fn theme_name(w: &Words<'_>, registry: &Registry, id: &str) -> Markup {
+    w.english(registry.theme(id).map(|t| t.name.as_str()).unwrap_or(id))
+}
+
+/// Where a "We did" stands, in the reader's words.
+pub fn status_label(w: &Words<'_>, status: Status) -> Markup {
+    w.t(match status {
+        Status::Will => Key::StatusWill,
+        Status::Doing => Key::StatusDoing,
+        Status::Did => Key::StatusDid,
+        Status::Cant => Key::StatusCant,
+    })
+}
+
+/// The problems with a form, each linked to its field, in the page's words.
+pub fn error_summary(w: &Words<'_>, errors: &[(&str, Key)]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 #error-summary-title { (w.t(Key::ProblemSummary)) }
+                ul { @for (field, key) in errors { li { a href={ "#" (field) } { (w.t(*key)) } } } }
+            }
+        }
+    }
+}
+
+/// The problem with one field, under its label (`id` is the field's).
+pub fn error_message(w: &Words<'_>, id: &str, error: Option<Key>) -> Markup {
+    html! {
+        @if let Some(key) = error {
+            p.error-message id={ (id) "-error" } { span.visually-hidden { (w.t(Key::ProblemPrefix)) " " } (w.t(key)) }
+        }
+    }
+}
+
+/// A date for staff pages, in English, e.g. "3 December 2026".
 pub fn long_date(date: chrono::NaiveDate) -> String {
     date.format("%-d %B %Y").to_string()
+}
+
+/// `text` with its first letter a capital, for a name from configuration
+/// that starts a sentence ("the Salford Youth Council").
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

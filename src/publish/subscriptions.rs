@@ -17,8 +17,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
-use maud::{Markup, html};
+use maud::{DOCTYPE, Markup, html};
 use sha2::{Digest, Sha256};
+
+use super::{error_message, error_summary, lang_field, words_for};
 
 use crate::AppState;
 use crate::db::DbConnection;
@@ -26,8 +28,7 @@ use crate::db::schema::{outbox, subscribers};
 use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
 use crate::respond::form::Form;
-use crate::staff::views::error_summary;
-use crate::surveys::Registry;
+use crate::surveys::{Key, Registry, Words};
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html as respond_html, in_transaction};
 
@@ -59,21 +60,59 @@ impl Links {
         Links { base_url: state.settings.base_url.clone(), key: state.settings.secret.derive("subscription links") }
     }
 
-    fn unsubscribe(&self, id: &str) -> String {
-        format!("{}/unsubscribe/{}", self.base_url, unsubscribe_token(&self.key, id))
+    /// The link that stops the emails, opening its page in `w`'s language.
+    fn unsubscribe(&self, w: &Words<'_>, id: &str) -> String {
+        format!("{}{}", self.base_url, w.href(&format!("/unsubscribe/{}", unsubscribe_token(&self.key, id))))
+    }
+
+    /// An address on this site, opening in `w`'s language.
+    fn to(&self, w: &Words<'_>, path: &str) -> String {
+        format!("{}{}", self.base_url, w.href(path))
     }
 }
 
-/// An email with a main link and, always, the link that stops them.
-fn email(to: EmailAddress, subject: &str, paragraphs: &[String], main: (&str, &str), stop: &str) -> Email {
-    let mut email = Email::with_links(
-        to,
-        subject,
-        paragraphs,
-        &[main, ("Stop these emails (this deletes your email address)", stop)],
-    );
-    email.list_unsubscribe = Some(stop.to_owned());
-    email
+/// One paragraph of an email: as plain text, and as HTML where what staff
+/// wrote (in English) is marked so.
+type Paragraph = (String, Markup);
+
+fn paragraph(w: &Words<'_>, key: Key) -> Paragraph {
+    (w.s(key).into_owned(), w.t(key))
+}
+
+/// A paragraph with staff-written English filled in for `{name}`.
+fn paragraph_with(w: &Words<'_>, key: Key, name: &str, english: &str) -> Paragraph {
+    (w.s_with(key, &[(name, english)]).into_owned(), w.fill(key, &[(name, w.english(english))]))
+}
+
+/// An email in `w`'s language, with a main link and, always, the link that
+/// stops them (also sent as `List-Unsubscribe`).
+fn email(
+    w: &Words<'_>,
+    to: EmailAddress,
+    subject: Key,
+    paragraphs: &[Paragraph],
+    main: (Key, &str),
+    stop: &str,
+) -> Email {
+    let subject = w.s(subject).into_owned();
+    let links = [(w.s(main.0), main.1), (w.s(Key::EmailStop), stop)];
+    let mut text = paragraphs.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join("\n\n");
+    for (label, url) in &links {
+        text.push_str(&format!("\n\n{label}:\n{url}"));
+    }
+    text.push_str(&format!("\n\n-- \n{}\n", w.s(Key::LayoutBrand)));
+    let html = html! {
+        (DOCTYPE)
+        html lang=(w.code()) dir=(w.dir()) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body {
+                @for (_, p) in paragraphs { p { (p) } }
+                @for (label, url) in &links { p { a href=(url) { (label) } } }
+                p { (w.t(Key::LayoutBrand)) }
+            }
+        }
+    };
+    Email { to, subject, text, html, list_unsubscribe: Some(stop.to_owned()) }
 }
 
 /// One subscriber, as notifications need them.
@@ -81,6 +120,7 @@ fn email(to: EmailAddress, subject: &str, paragraphs: &[String], main: (&str, &s
 struct Confirmed {
     id: String,
     email: String,
+    language: String,
 }
 
 /// Queues one email per confirmed subscriber whose filter matches `themes`
@@ -97,41 +137,45 @@ pub fn notify(
     let people: Vec<Confirmed> = subscribers::table
         .filter(subscribers::confirmed_at.is_not_null())
         .filter(subscribers::theme_id.is_null().or(subscribers::theme_id.eq_any(themes)))
-        .select((subscribers::id, subscribers::email))
+        .select((subscribers::id, subscribers::email, subscribers::language))
         .load(conn)?;
     let names: Vec<&str> = themes.iter().filter_map(|t| registry.theme(t)).map(|t| t.name.as_str()).collect();
-    let subject = if first { "Something new: You said, We did" } else { "Something changed: You said, We did" };
-    let paragraphs = vec![
-        "Hello,".to_owned(),
-        if first {
-            format!("There is a new answer to what young people told us about: {}.", names.join(", "))
-        } else {
-            format!("An answer about {} has changed.", names.join(", "))
-        },
-        format!("We did: {child_text}"),
-        "Thank you for telling us what matters.".to_owned(),
-    ];
-    let board = format!("{}/you-said-we-did", links.base_url);
+    let names = names.join(", ");
+    let (subject, news) =
+        if first { (Key::EmailNewSubject, Key::EmailNew) } else { (Key::EmailChangedSubject, Key::EmailChanged) };
     let mut queued = 0;
     for person in people {
         let Ok(to) = EmailAddress::parse(&person.email) else { continue };
-        let stop = links.unsubscribe(&person.id);
-        mail::enqueue(conn, &email(to, subject, &paragraphs, ("See what changed", &board), &stop))?;
+        // The words of the language they signed up in (English if that
+        // language has since been taken away).
+        let w = registry.catalogue.words(&person.language);
+        let mut paragraphs = vec![
+            paragraph(&w, Key::EmailHello),
+            paragraph_with(&w, news, "themes", &names),
+            paragraph_with(&w, Key::EmailWeDid, "text", child_text),
+        ];
+        if !w.is_english() {
+            paragraphs.push(paragraph(&w, Key::EmailInEnglish));
+        }
+        paragraphs.push(paragraph(&w, Key::EmailThanks));
+        let (board, stop) = (links.to(&w, "/you-said-we-did"), links.unsubscribe(&w, &person.id));
+        mail::enqueue(conn, &email(&w, to, subject, &paragraphs, (Key::EmailSee, &board), &stop))?;
         queued += 1;
     }
     Ok(queued)
 }
 
-/// `GET /subscribe`
-pub async fn form(state: State) -> Result<HttpResponse, AppError> {
-    Ok(respond_html(StatusCode::OK, form_view(&state.registry, "", "", &[])))
+/// `GET /subscribe` (`?lang=` picks the language, and the emails').
+pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
+    Ok(respond_html(StatusCode::OK, form_view(w, &state.registry, "", "", &[])))
 }
 
 /// What happened to a sign-up. The page says the same in every case, so it
 /// never tells anyone whether an address is already signed up.
 enum SignUp {
     Stored,
-    Invalid(Vec<(&'static str, String)>),
+    Invalid(Vec<(&'static str, Key)>),
 }
 
 /// `POST /subscribe`
@@ -141,36 +185,45 @@ pub async fn subscribe(state: State, req: HttpRequest, payload: web::Payload) ->
     if !state.lookup_throttle.hit(&format!("subscribe {}", client_key(&req))) {
         return Err(AppError::TooMany);
     }
+    let registry = &state.registry;
+    let w = words_for(registry, &req, Some(&form));
     let typed = form.get("email").unwrap_or_default().trim().to_owned();
     let theme = form.get("theme").unwrap_or_default().trim().to_owned();
     let mut errors = Vec::new();
     let address = match EmailAddress::parse(&typed) {
         Ok(a) => Some(a),
         Err(BadEmail::Empty) => {
-            errors.push(("email", "Type your email address.".to_owned()));
+            errors.push(("email", Key::SubscribeEmailEmpty));
             None
         }
-        Err(e) => {
-            errors.push(("email", e.to_string()));
+        Err(BadEmail::Shape) => {
+            errors.push(("email", Key::SubscribeEmailShape));
             None
         }
     };
-    if !theme.is_empty() && state.registry.theme(&theme).is_none() {
-        errors.push(("theme", "Choose a theme from the list, or everything.".to_owned()));
+    if !theme.is_empty() && registry.theme(&theme).is_none() {
+        errors.push(("theme", Key::SubscribeThemeUnknown));
     }
     let outcome = match address {
         Some(address) if errors.is_empty() => {
             let links = Links::of(&state);
             let theme = (!theme.is_empty()).then_some(theme.clone());
-            in_transaction(&state.db, move |conn| sign_up(conn, &links, &address, theme.as_deref())).await?;
+            let words_of = state.registry.clone();
+            // The emails are in the language of the page they signed up on.
+            let language = w.code().to_owned();
+            in_transaction(&state.db, move |conn| {
+                let w = words_of.catalogue.words(&language);
+                sign_up(conn, &w, &links, &address, theme.as_deref())
+            })
+            .await?;
             SignUp::Stored
         }
         _ => SignUp::Invalid(errors),
     };
     match outcome {
-        SignUp::Stored => Ok(respond_html(StatusCode::OK, check_your_email_view(&state.registry))),
+        SignUp::Stored => Ok(respond_html(StatusCode::OK, check_your_email_view(w, registry))),
         SignUp::Invalid(errors) => {
-            Ok(respond_html(StatusCode::BAD_REQUEST, form_view(&state.registry, &typed, &theme, &errors)))
+            Ok(respond_html(StatusCode::BAD_REQUEST, form_view(w, registry, &typed, &theme, &errors)))
         }
     }
 }
@@ -188,7 +241,13 @@ pub fn forget_unconfirmed(conn: &mut DbConnection) -> QueryResult<usize> {
 /// Stores an unconfirmed address (or renews its link) and queues the one
 /// confirmation email. An address already confirmed gets nothing: nobody can
 /// change someone else's sign-up, nor mail them over and over.
-fn sign_up(conn: &mut DbConnection, links: &Links, address: &EmailAddress, theme: Option<&str>) -> QueryResult<()> {
+fn sign_up(
+    conn: &mut DbConnection,
+    w: &Words<'_>,
+    links: &Links,
+    address: &EmailAddress,
+    theme: Option<&str>,
+) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
     forget_unconfirmed(conn)?;
     let existing: Option<(String, Option<NaiveDateTime>)> = subscribers::table
@@ -207,6 +266,7 @@ fn sign_up(conn: &mut DbConnection, links: &Links, address: &EmailAddress, theme
                     subscribers::confirm_hash.eq(token_hash(&raw)),
                     subscribers::theme_id.eq(theme),
                     subscribers::created_at.eq(now),
+                    subscribers::language.eq(w.code()),
                 ))
                 .execute(conn)?;
             id
@@ -221,38 +281,29 @@ fn sign_up(conn: &mut DbConnection, links: &Links, address: &EmailAddress, theme
                     subscribers::confirm_hash.eq(token_hash(&raw)),
                     subscribers::unsubscribe_hash.eq(token_hash(&unsubscribe_token(&links.key, &id))),
                     subscribers::created_at.eq(now),
+                    subscribers::language.eq(w.code()),
                 ))
                 .execute(conn)?;
             id
         }
     };
-    let paragraphs = vec![
-        "Hello,".to_owned(),
-        "Someone, hopefully you, asked us to email this address when the partnership answers what young people told us."
-            .to_owned(),
-        "Nothing will be sent until you say yes. If it wasn't you, do nothing, or use the link at the bottom to delete this address now."
-            .to_owned(),
-    ];
-    let confirm = format!("{}/subscribe/confirm/{raw}", links.base_url);
-    let stop = links.unsubscribe(&id);
-    mail::enqueue(
-        conn,
-        &email(
-            address.clone(),
-            "Please confirm: You said, We did emails",
-            &paragraphs,
-            ("Yes, email me", &confirm),
-            &stop,
-        ),
-    )
+    let paragraphs =
+        [paragraph(w, Key::EmailHello), paragraph(w, Key::EmailConfirmAsked), paragraph(w, Key::EmailConfirmNothing)];
+    let confirm = links.to(w, &format!("/subscribe/confirm/{raw}"));
+    let stop = links.unsubscribe(w, &id);
+    let message =
+        email(w, address.clone(), Key::EmailConfirmSubject, &paragraphs, (Key::SubscribeYes, &confirm), &stop);
+    mail::enqueue(conn, &message)
 }
 
 /// `GET /subscribe/confirm/{token}`: one button, so a mail scanner that
 /// fetches the link confirms nothing.
-pub async fn confirm_form(state: State, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn confirm_form(state: State, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
     let hash = token_hash(&token);
     let live = in_transaction(&state.db, move |conn| confirmable(conn, &hash)).await?;
-    let markup = if live.is_some() { confirm_view(&state.registry, &token) } else { dead_link_view(&state.registry) };
+    let markup =
+        if live.is_some() { confirm_view(w, &state.registry, &token) } else { dead_link_view(w, &state.registry) };
     Ok(respond_html(if live.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND }, markup))
 }
 
@@ -267,7 +318,8 @@ fn confirmable(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<String
 }
 
 /// `POST /subscribe/confirm/{token}`: the link works once.
-pub async fn confirm(state: State, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn confirm(state: State, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
     let hash = token_hash(&token);
     let done = in_transaction(&state.db, move |conn| {
         let Some(id) = confirmable(conn, &hash)? else { return Ok(false) };
@@ -277,20 +329,26 @@ pub async fn confirm(state: State, token: web::Path<String>) -> Result<HttpRespo
         Ok(true)
     })
     .await?;
-    let markup = if done { confirmed_view(&state.registry) } else { dead_link_view(&state.registry) };
+    let markup = if done { confirmed_view(w, &state.registry) } else { dead_link_view(w, &state.registry) };
     Ok(respond_html(if done { StatusCode::OK } else { StatusCode::NOT_FOUND }, markup))
 }
 
 /// `GET /unsubscribe/{token}`: one "Stop these emails" button. The page is
 /// the same whether or not the link is still live.
-pub async fn unsubscribe_form(state: State, token: web::Path<String>) -> Result<HttpResponse, AppError> {
-    Ok(respond_html(StatusCode::OK, unsubscribe_view(&state.registry, &token)))
+pub async fn unsubscribe_form(
+    state: State,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
+    Ok(respond_html(StatusCode::OK, unsubscribe_view(w, &state.registry, &token)))
 }
 
 /// `POST /unsubscribe/{token}`: deletes the address, and every message to it
 /// still in the outbox (sent ones too: they are kept only for the admins'
 /// view, and the person asked us to forget them).
-pub async fn unsubscribe(state: State, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn unsubscribe(state: State, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
     let hash = token_hash(&token);
     in_transaction(&state.db, move |conn| {
         let email: Option<String> = subscribers::table
@@ -305,125 +363,117 @@ pub async fn unsubscribe(state: State, token: web::Path<String>) -> Result<HttpR
         Ok(())
     })
     .await?;
-    Ok(respond_html(StatusCode::OK, unsubscribed_view(&state.registry)))
+    Ok(respond_html(StatusCode::OK, unsubscribed_view(w, &state.registry)))
 }
 
-// ---- What people read. All the English of these pages is below. ----
+// ---- What people read: the words are in the catalogue (`[subscribe]`). ----
 
-fn form_view(registry: &Registry, email: &str, theme: &str, errors: &[(&str, String)]) -> Markup {
-    let error_for = |field: &str| errors.iter().find(|(f, _)| *f == field).map(|(_, m)| m.clone());
+fn form_view(w: Words<'_>, registry: &Registry, email: &str, theme: &str, errors: &[(&str, Key)]) -> Markup {
+    let error_for = |field: &str| errors.iter().find(|(f, _)| *f == field).map(|(_, k)| *k);
     let email_error = error_for("email");
     let theme_error = error_for("theme");
+    // Theme names are written by staff in English: marked so on other pages.
+    let english = (!w.is_english()).then_some("en");
     super::public_page(
+        w,
         registry,
-        "Email me when something changes",
+        &w.s(Key::SubscribeTitle),
         !errors.is_empty(),
         html! {
-            (error_summary(errors))
-            h1 { "Email me when something changes" }
-            p { "We'll email you when the partnership answers what young people told us, or changes an answer." }
-            p { "Your email address is kept on its own. It is never linked to any answers you gave, so we still won't know what you said." }
-            form method="post" action="/subscribe" novalidate {
+            (error_summary(&w, errors))
+            h1 { (w.t(Key::SubscribeTitle)) }
+            p { (w.t(Key::SubscribeLead)) }
+            p { (w.t(Key::SubscribeApart)) }
+            form method="post" action=(w.href("/subscribe")) novalidate {
+                (lang_field(&w))
                 div.question.has-error[email_error.is_some()] {
-                    label.question-label for="email" { strong { "Your email address" } }
-                    @if let Some(e) = &email_error { p.error-message #email-error { span.visually-hidden { "Error: " } (e) } }
-                    input.text #email name="email" type="email" value=(email) autocomplete="email" spellcheck="false"
-                        aria-describedby=[email_error.as_ref().map(|_| "email-error")];
+                    label.question-label for="email" { strong { (w.t(Key::SubscribeEmail)) } }
+                    (error_message(&w, "email", email_error))
+                    // An address is written left to right in every language.
+                    input.text #email name="email" type="email" value=(email) dir="ltr" autocomplete="email" spellcheck="false"
+                        aria-describedby=[email_error.map(|_| "email-error")];
                 }
                 div.question.has-error[theme_error.is_some()] {
-                    label.question-label for="theme" { strong { "What about? (optional)" } }
-                    @if let Some(e) = &theme_error { p.error-message #theme-error { span.visually-hidden { "Error: " } (e) } }
-                    select #theme name="theme" aria-describedby=[theme_error.as_ref().map(|_| "theme-error")] {
-                        option value="" selected[theme.is_empty()] { "Everything" }
-                        @for t in &registry.themes { option value=(t.id) selected[t.id == theme] { (t.name) } }
+                    label.question-label for="theme" { strong { (w.t(Key::SubscribeTheme)) } }
+                    (error_message(&w, "theme", theme_error))
+                    select #theme name="theme" aria-describedby=[theme_error.map(|_| "theme-error")] {
+                        option value="" selected[theme.is_empty()] { (w.s(Key::BoardEverything)) }
+                        @for t in &registry.themes { option value=(t.id) lang=[english] selected[t.id == theme] { (t.name) } }
                     }
                 }
-                p.small { "We'll send one email first to check it's you. Nothing else comes until you say yes. Every email has a link that deletes your address." }
-                div.buttons { button.button type="submit" { "Sign up" } }
+                p.small { (w.t(Key::SubscribeFirstEmail)) }
+                div.buttons { button.button type="submit" { (w.t(Key::SubscribeSignUp)) } }
             }
-            p { a href="/you-said-we-did" { "See what we did so far" } }
+            p { a href=(w.href("/you-said-we-did")) { (w.t(Key::SubscribeSeeSoFar)) } }
         },
     )
 }
 
-fn check_your_email_view(registry: &Registry) -> Markup {
+/// A short page: a heading, a few sentences, and a link.
+fn message_view(w: Words<'_>, registry: &Registry, title: Key, lines: &[Key], link: (&str, Key)) -> Markup {
     super::public_page(
+        w,
         registry,
-        "Check your email",
+        &w.s(title),
         false,
         html! {
-            h1 { "Check your email" }
-            p { "We've sent an email to check it's you. Open it and press the button to say yes." }
-            p { "If nothing arrives in a few minutes, look in your spam or junk folder." }
-            p { a href="/you-said-we-did" { "See what we did so far" } }
+            h1 { (w.t(title)) }
+            @for line in lines { p { (w.t(*line)) } }
+            p { a href=(w.href(link.0)) { (w.t(link.1)) } }
         },
     )
+}
+
+fn check_your_email_view(w: Words<'_>, registry: &Registry) -> Markup {
+    let lines = [Key::SubscribeCheckSent, Key::SubscribeCheckSpam];
+    message_view(w, registry, Key::SubscribeCheckTitle, &lines, ("/you-said-we-did", Key::SubscribeSeeSoFar))
 }
 
 /// A page whose only job is one button that posts to `action`: what an
 /// emailed link opens, so that a mail scanner fetching it changes nothing.
-fn one_button_view(registry: &Registry, title: &str, words: &str, action: &str, button: &str) -> Markup {
+fn one_button_view(w: Words<'_>, registry: &Registry, title: Key, words: Key, action: &str, button: Key) -> Markup {
     super::public_page(
+        w,
         registry,
-        title,
+        &w.s(title),
         false,
         html! {
-            h1 { (title) }
-            p { (words) }
-            form method="post" action=(action) {
-                div.buttons { button.button type="submit" { (button) } }
+            h1 { (w.t(title)) }
+            p { (w.t(words)) }
+            form method="post" action=(w.href(action)) {
+                div.buttons { button.button type="submit" { (w.t(button)) } }
             }
         },
     )
 }
 
-fn confirm_view(registry: &Registry, token: &str) -> Markup {
-    let words = "Press the button and we'll email you when the partnership answers what young people told us.";
-    one_button_view(registry, "Say yes to emails", words, &format!("/subscribe/confirm/{token}"), "Yes, email me")
+fn confirm_view(w: Words<'_>, registry: &Registry, token: &str) -> Markup {
+    let action = format!("/subscribe/confirm/{token}");
+    one_button_view(w, registry, Key::SubscribeConfirmTitle, Key::SubscribeConfirm, &action, Key::SubscribeYes)
 }
 
-fn confirmed_view(registry: &Registry) -> Markup {
-    super::public_page(
+fn confirmed_view(w: Words<'_>, registry: &Registry) -> Markup {
+    message_view(
+        w,
         registry,
-        "You're signed up",
-        false,
-        html! {
-            h1 { "You're signed up" }
-            p { "Thank you. We'll email you when something changes. Every email has a link to stop them." }
-            p { a href="/you-said-we-did" { "See what we did so far" } }
-        },
+        Key::SubscribeDoneTitle,
+        &[Key::SubscribeDone],
+        ("/you-said-we-did", Key::SubscribeSeeSoFar),
     )
 }
 
-fn dead_link_view(registry: &Registry) -> Markup {
-    super::public_page(
-        registry,
-        "This link doesn't work any more",
-        false,
-        html! {
-            h1 { "This link doesn't work any more" }
-            p { "It may have been used already, or it is more than 7 days old. You can sign up again if you like." }
-            p { a href="/subscribe" { "Sign up again" } }
-        },
-    )
+fn dead_link_view(w: Words<'_>, registry: &Registry) -> Markup {
+    message_view(w, registry, Key::SubscribeDeadTitle, &[Key::SubscribeDead], ("/subscribe", Key::SubscribeAgain))
 }
 
-fn unsubscribe_view(registry: &Registry, token: &str) -> Markup {
-    let words = "Press the button and we'll delete your email address. We won't email you again.";
-    one_button_view(registry, "Stop these emails", words, &format!("/unsubscribe/{token}"), "Stop these emails")
+fn unsubscribe_view(w: Words<'_>, registry: &Registry, token: &str) -> Markup {
+    let action = format!("/unsubscribe/{token}");
+    one_button_view(w, registry, Key::SubscribeStopTitle, Key::SubscribeStop, &action, Key::SubscribeStopTitle)
 }
 
-fn unsubscribed_view(registry: &Registry) -> Markup {
-    super::public_page(
-        registry,
-        "Emails stopped",
-        false,
-        html! {
-            h1 { "Emails stopped" }
-            p { "Your email address has been deleted. We won't email you again." }
-            p { a href="/you-said-we-did" { "You can still see what we did here" } }
-        },
-    )
+fn unsubscribed_view(w: Words<'_>, registry: &Registry) -> Markup {
+    let lines = [Key::SubscribeStopped];
+    message_view(w, registry, Key::SubscribeStoppedTitle, &lines, ("/you-said-we-did", Key::SubscribeStillSee))
 }
 
 #[cfg(test)]

@@ -23,13 +23,13 @@ use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::actions::{self, FullAction};
+use super::{capitalise, error_message, error_summary, lang_field, picker, theme_name, words_for};
 use crate::AppState;
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
 use crate::respond::form::Form;
-use crate::respond::receipt::ReceiptCode;
-use crate::staff::views::error_summary;
-use crate::surveys::Registry;
+use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
+use crate::surveys::{Key, Registry, Words};
 use crate::web::throttle::{Throttle, client_key};
 use crate::web::{AppError, html as respond_html, in_transaction};
 
@@ -75,99 +75,117 @@ pub fn find(conn: &mut DbConnection, code: &ReceiptCode, key: &[u8; 32]) -> Quer
     Ok(Found::Response { themes, actions })
 }
 
-/// `GET /track`
-pub async fn form(state: State) -> Result<HttpResponse, AppError> {
-    Ok(respond_html(StatusCode::OK, form_view(&state.registry, "", None)))
+/// `GET /track` (`?lang=` picks the language).
+pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let w = words_for(&state.registry, &req, None);
+    Ok(respond_html(StatusCode::OK, form_view(w, &state.registry, "", None)))
 }
 
-/// `POST /track`
+/// `POST /track` (the form posts to an address that carries `?lang=`, so
+/// even the "please wait" page speaks the reader's language).
 pub async fn lookup(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
     let form = Form::read(payload).await?;
     if !state.lookup_throttle.hit(&format!("track {}", client_key(&req))) {
         return Err(AppError::TooMany);
     }
+    let registry = &state.registry;
+    let w = words_for(registry, &req, Some(&form));
     let typed = form.get("code").unwrap_or_default().to_owned();
     let code = match ReceiptCode::parse(&typed) {
         Ok(code) => code,
-        Err(e) => {
-            return Ok(respond_html(StatusCode::BAD_REQUEST, form_view(&state.registry, &typed, Some(&e.to_string()))));
-        }
+        Err(e) => return Ok(respond_html(StatusCode::BAD_REQUEST, form_view(w, registry, &typed, Some(problem(&e))))),
     };
     let key = state.settings.secret.receipt_key();
     let found = in_transaction(&state.db, move |conn| find(conn, &code, &key)).await?;
     Ok(match found {
-        Found::Unknown => respond_html(StatusCode::NOT_FOUND, unknown_view(&state.registry)),
+        Found::Unknown => respond_html(StatusCode::NOT_FOUND, unknown_view(w, registry)),
         Found::Response { themes, actions } => {
-            respond_html(StatusCode::OK, result_view(&state.registry, &themes, &actions))
+            respond_html(StatusCode::OK, result_view(w, registry, &themes, &actions))
         }
     })
 }
 
-// ---- What people read. All the English of these pages is below. ----
+// ---- What people read: the words are in the catalogue (`[track]`). ----
 
-fn form_view(registry: &Registry, typed: &str, error: Option<&str>) -> Markup {
-    let errors: Vec<(&str, String)> = error.map(|e| ("code", e.to_owned())).into_iter().collect();
+fn problem(e: &ReceiptCodeError) -> Key {
+    match e {
+        ReceiptCodeError::Empty => Key::TrackCodeEmpty,
+        ReceiptCodeError::WrongShape => Key::TrackCodeShape,
+        ReceiptCodeError::UnknownWord => Key::TrackCodeWord,
+        ReceiptCodeError::BadNumber => Key::TrackCodeNumber,
+    }
+}
+
+fn form_view(w: Words<'_>, registry: &Registry, typed: &str, error: Option<Key>) -> Markup {
+    let errors: Vec<(&str, Key)> = error.map(|e| ("code", e)).into_iter().collect();
     super::public_page(
+        w,
         registry,
-        "See what happened",
+        &w.s(Key::TrackTitle),
         error.is_some(),
         html! {
-            (error_summary(&errors))
-            form method="post" action="/track" novalidate {
+            (picker(&w, registry, "/track", &[]))
+            (error_summary(&w, &errors))
+            form method="post" action=(w.href("/track")) novalidate {
+                (lang_field(&w))
                 div.question.has-error[error.is_some()] {
-                    h1 { label for="code" { "See what happened to your answers" } }
-                    p.hint #code-hint { "Type the receipt code you got when you sent your answers. It has three words and a number, like MAPLE-OTTER-RIVER-73. Capitals and dashes don't matter." }
-                    @if let Some(e) = error { p.error-message #code-error { span.visually-hidden { "Error: " } (e) } }
-                    input.text #code name="code" type="text" value=(typed) autocomplete="off" autocapitalize="characters" spellcheck="false"
+                    h1 { label for="code" { (w.t(Key::TrackHeading)) } }
+                    p.hint #code-hint { (w.t(Key::TrackHint)) }
+                    (error_message(&w, "code", error))
+                    // Codes are English words and a number, typed left to right.
+                    input.text #code name="code" type="text" value=(typed) dir="ltr" autocomplete="off" autocapitalize="characters" spellcheck="false"
                         aria-describedby={ "code-hint" @if error.is_some() { " code-error" } };
                 }
-                div.buttons { button.button type="submit" { "Show me" } }
+                div.buttons { button.button type="submit" { (w.t(Key::TrackShowMe)) } }
             }
-            p { "We'll show which themes your answers were grouped under and what the partnership did. We never show your answers." }
-            p { a href="/you-said-we-did" { "See everything we did" } }
+            p { (w.t(Key::TrackNeverAnswers)) }
+            p { a href=(w.href("/you-said-we-did")) { (w.t(Key::TrackSeeAll)) } }
         },
     )
 }
 
-fn unknown_view(registry: &Registry) -> Markup {
+fn unknown_view(w: Words<'_>, registry: &Registry) -> Markup {
     super::public_page(
+        w,
         registry,
-        "We can't find that code",
+        &w.s(Key::TrackUnknownTitle),
         false,
         html! {
-            h1 { "We can't find that code" }
-            p { "Please check the code and try again. A letter or number may be different from your receipt." }
-            p { "If you still can't find it, that's OK. You can see everything the partnership did on the board." }
-            p { a href="/track" { "Try again" } }
-            p { a href="/you-said-we-did" { "See everything we did" } }
+            h1 { (w.t(Key::TrackUnknownTitle)) }
+            p { (w.t(Key::TrackUnknownCheck)) }
+            p { (w.t(Key::TrackUnknownOk)) }
+            p { a href=(w.href("/track")) { (w.t(Key::TrackTryAgain)) } }
+            p { a href=(w.href("/you-said-we-did")) { (w.t(Key::TrackSeeAll)) } }
         },
     )
 }
 
-fn result_view(registry: &Registry, themes: &[String], actions: &[FullAction]) -> Markup {
-    let name = |id: &str| registry.theme(id).map(|t| t.name.clone()).unwrap_or_else(|| id.to_owned());
+fn result_view(w: Words<'_>, registry: &Registry, themes: &[String], actions: &[FullAction]) -> Markup {
+    let council = html! { (w.english(&capitalise(&registry.partnership.youth_council))) };
     super::public_page(
+        w,
         registry,
-        "What happened to your answers",
+        &w.s(Key::TrackResultTitle),
         false,
         html! {
-            h1 { "What happened to your answers" }
+            h1 { (w.t(Key::TrackResultTitle)) }
             @if themes.is_empty() {
-                p.lead { "Your answers are still being read." }
-                p { "The Youth Council reads every answer and groups it with others about the same thing. Come back in a few weeks to see what your answers were grouped under and what the partnership did." }
+                p.lead { (w.t(Key::TrackStillReading)) }
+                p { (w.fill(Key::TrackStillReadingMore, &[("council", council)])) }
             } @else {
-                p { "Your answers were grouped with other people's answers about:" }
-                ul.plain.tracked-themes { @for t in themes { li { strong { (name(t)) } } } }
+                p { (w.t(Key::TrackGrouped)) }
+                ul.plain.tracked-themes { @for t in themes { li { strong { (theme_name(&w, registry, t)) } } } }
                 // No heading here: each answer below starts with its own h2.
-                p.lead { "What the partnership did about them:" }
+                p.lead { (w.t(Key::TrackDid)) }
                 @if actions.is_empty() {
-                    p { "Nothing has been published about these yet. The partnership answers every theme young people raise, so please come back later." }
+                    p { (w.t(Key::TrackNothingYet)) }
                 } @else {
-                    @for a in actions { (super::board::entry(registry, a, false)) }
+                    @if !w.is_english() { p { (w.t(Key::BoardInEnglish)) } }
+                    @for a in actions { (super::board::entry(&w, registry, a, false)) }
                 }
             }
-            p { a href="/subscribe" { "Email me when something changes" } }
-            p { a href="/you-said-we-did" { "See everything we did" } }
+            p { a href=(w.href("/subscribe")) { (w.t(Key::BoardSubscribe)) } }
+            p { a href=(w.href("/you-said-we-did")) { (w.t(Key::TrackSeeAll)) } }
         },
     )
 }

@@ -196,7 +196,124 @@ keys! {
     True3 = "scale-true.3",
     True4 = "scale-true.4",
     True5 = "scale-true.5",
+    BoardLead = "board.lead",
+    BoardInEnglish = "board.in-english",
+    BoardFilter = "board.filter",
+    BoardEverything = "board.everything",
+    BoardShow = "board.show",
+    BoardShowShort = "board.show-short",
+    BoardShowDetailed = "board.show-detailed",
+    BoardEmpty = "board.empty",
+    BoardEmptyTheme = "board.empty-theme",
+    BoardSubscribe = "board.subscribe",
+    BoardTrack = "board.track",
+    BoardFeed = "board.feed",
+    BoardPoster = "board.poster",
+    BoardYouSaid = "board.you-said",
+    BoardWeDid = "board.we-did",
+    BoardWho = "board.who",
+    BoardBy = "board.by",
+    BoardDone = "board.done",
+    BoardFirstShared = "board.first-shared",
+    BoardLastChanged = "board.last-changed",
+    BoardReadDetailed = "board.read-detailed",
+    BoardWhatChanged = "board.what-changed",
+    BoardHistoryFirst = "board.history-first",
+    BoardHistoryUpdated = "board.history-updated",
+    StatusWill = "status.will",
+    StatusDoing = "status.doing",
+    StatusDid = "status.did",
+    StatusCant = "status.cant",
+    DateLong = "date.long",
+    Month1 = "month.1",
+    Month2 = "month.2",
+    Month3 = "month.3",
+    Month4 = "month.4",
+    Month5 = "month.5",
+    Month6 = "month.6",
+    Month7 = "month.7",
+    Month8 = "month.8",
+    Month9 = "month.9",
+    Month10 = "month.10",
+    Month11 = "month.11",
+    Month12 = "month.12",
+    TrackTitle = "track.title",
+    TrackHeading = "track.heading",
+    TrackHint = "track.hint",
+    TrackShowMe = "track.show-me",
+    TrackNeverAnswers = "track.never-answers",
+    TrackSeeAll = "track.see-all",
+    TrackUnknownTitle = "track.unknown-title",
+    TrackUnknownCheck = "track.unknown-check",
+    TrackUnknownOk = "track.unknown-ok",
+    TrackTryAgain = "track.try-again",
+    TrackResultTitle = "track.result-title",
+    TrackStillReading = "track.still-reading",
+    TrackStillReadingMore = "track.still-reading-more",
+    TrackGrouped = "track.grouped",
+    TrackDid = "track.did",
+    TrackNothingYet = "track.nothing-yet",
+    TrackCodeEmpty = "track.code-empty",
+    TrackCodeShape = "track.code-shape",
+    TrackCodeWord = "track.code-word",
+    TrackCodeNumber = "track.code-number",
+    SubscribeTitle = "subscribe.title",
+    SubscribeLead = "subscribe.lead",
+    SubscribeApart = "subscribe.apart",
+    SubscribeEmail = "subscribe.email",
+    SubscribeTheme = "subscribe.theme",
+    SubscribeFirstEmail = "subscribe.first-email",
+    SubscribeSignUp = "subscribe.sign-up",
+    SubscribeSeeSoFar = "subscribe.see-so-far",
+    SubscribeEmailEmpty = "subscribe.email-empty",
+    SubscribeEmailShape = "subscribe.email-shape",
+    SubscribeThemeUnknown = "subscribe.theme-unknown",
+    SubscribeCheckTitle = "subscribe.check-title",
+    SubscribeCheckSent = "subscribe.check-sent",
+    SubscribeCheckSpam = "subscribe.check-spam",
+    SubscribeConfirmTitle = "subscribe.confirm-title",
+    SubscribeConfirm = "subscribe.confirm",
+    SubscribeYes = "subscribe.yes",
+    SubscribeDoneTitle = "subscribe.done-title",
+    SubscribeDone = "subscribe.done",
+    SubscribeDeadTitle = "subscribe.dead-title",
+    SubscribeDead = "subscribe.dead",
+    SubscribeAgain = "subscribe.again",
+    SubscribeStopTitle = "subscribe.stop-title",
+    SubscribeStop = "subscribe.stop",
+    SubscribeStoppedTitle = "subscribe.stopped-title",
+    SubscribeStopped = "subscribe.stopped",
+    SubscribeStillSee = "subscribe.still-see",
+    EmailHello = "email.hello",
+    EmailConfirmSubject = "email.confirm-subject",
+    EmailConfirmAsked = "email.confirm-asked",
+    EmailConfirmNothing = "email.confirm-nothing",
+    EmailNewSubject = "email.new-subject",
+    EmailChangedSubject = "email.changed-subject",
+    EmailNew = "email.new",
+    EmailChanged = "email.changed",
+    EmailWeDid = "email.we-did",
+    EmailInEnglish = "email.in-english",
+    EmailThanks = "email.thanks",
+    EmailSee = "email.see",
+    EmailStop = "email.stop",
 }
+
+/// The month names, January first.
+const MONTHS: [Key; 12] = [
+    Key::Month1,
+    Key::Month2,
+    Key::Month3,
+    Key::Month4,
+    Key::Month5,
+    Key::Month6,
+    Key::Month7,
+    Key::Month8,
+    Key::Month9,
+    Key::Month10,
+    Key::Month11,
+    Key::Month12,
+];
 
 /// The code of the language every other one falls back to.
 pub const ENGLISH: &str = "en";
@@ -636,6 +753,16 @@ impl<'a> Words<'a> {
         }
     }
 
+    /// A date in this language's words, e.g. "3 December 2026" or
+    /// "3 grudnia 2026": the month names and the order are in the catalogue
+    /// (`[month]`, `date.long`), so a language needs no code, nor a crate.
+    pub fn long_date(&self, date: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        let month = MONTHS[date.month0() as usize];
+        let (day, year) = (date.day().to_string(), date.year().to_string());
+        self.s_with(Key::DateLong, &[("day", &day), ("month", &self.s(month)), ("year", &year)]).into_owned()
+    }
+
     /// A survey's wording in this language for `age`, English when the
     /// survey has none.
     pub fn text(&self, text: &Text, age: super::AgeGroup) -> Markup {
@@ -717,6 +844,17 @@ mod tests {
         assert_eq!(best("pl_PL"), Some("pl"));
         assert_eq!(best("fr, *;q=0.1"), None);
         assert_eq!(best("ur;q=0"), None);
+    }
+
+    #[test]
+    fn dates_read_in_the_language_of_the_page() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+        let catalogue = Catalogue::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys").as_path()).unwrap();
+        assert_eq!(catalogue.words("en").long_date(date), "3 December 2026");
+        assert_eq!(catalogue.words("pl").long_date(date), "3 grudnia 2026");
+        assert_eq!(catalogue.words("ur").long_date(date), "3 دسمبر 2026");
+        let may = chrono::NaiveDate::from_ymd_opt(2027, 5, 31).unwrap();
+        assert_eq!(catalogue.words("pl").long_date(may), "31 maja 2027");
     }
 
     #[test]

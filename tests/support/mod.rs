@@ -3,6 +3,7 @@
 //! server `TEST_DATABASE_URL` points at), the shipped surveys.
 #![allow(dead_code)]
 
+pub mod publish;
 #[path = "served.rs"]
 pub mod served;
 pub mod smtp;
