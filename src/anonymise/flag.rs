@@ -86,7 +86,12 @@ impl Lexicon {
         if alternatives.is_empty() {
             return Ok(Lexicon { pattern: None, size, languages, unreadable, unreviewed: Vec::new() });
         }
-        let pattern = RegexBuilder::new(&format!("(?:{})", alternatives.join("|"))).size_limit(64 << 20).build()?;
+        // A roomy lazy-DFA cache: with the default, hundreds of phrases make
+        // the regex fall back to a far slower engine (see the timing test).
+        let pattern = RegexBuilder::new(&format!("(?:{})", alternatives.join("|")))
+            .size_limit(64 << 20)
+            .dfa_size_limit(64 << 20)
+            .build()?;
         Ok(Lexicon { pattern: Some(pattern), size, languages, unreadable, unreviewed: Vec::new() })
     }
 
@@ -135,7 +140,10 @@ fn alternative(phrase: &str) -> Option<String> {
         return None;
     }
     let unspaced = phrase_scripts(phrase).iter().any(|s| UNSPACED_SCRIPTS.contains(s));
-    Some(if unspaced { words.join(r"[\s\p{P}]*") } else { format!(r"\b{}\b", words.join(r"[\s\p{P}]+")) })
+    // ASCII word boundaries: folded Latin text is plain ASCII letters (accents
+    // and Polish diacritics are gone), and unlike Unicode ones they leave the
+    // fast regex engines usable on text with Urdu in it.
+    Some(if unspaced { words.join(r"[\s\p{P}]*") } else { format!(r"(?-u:\b){}(?-u:\b)", words.join(r"[\s\p{P}]+")) })
 }
 
 /// The scripts of the letters in `phrase`, as named in [`SCRIPTS`].
@@ -357,6 +365,31 @@ mod tests {
         assert!(l.cannot_read("мне страшно", "ur"), "Cyrillic");
         assert!(l.cannot_read("I like school", "so"), "a language with no list of its own");
         assert!(!l.cannot_read("", "so"), "nothing to read");
+    }
+
+    /// Hundreds of phrases with Unicode classes overflow the regex's default
+    /// lazy-DFA cache and fall back to an engine a thousand times slower: a
+    /// long answer then took half a second to check.
+    #[test]
+    fn long_answers_are_checked_quickly() {
+        let l = shipped();
+        let mut text = String::new();
+        while text.chars().count() < 2_000 {
+            text.push_str(
+                "مجھے اسکول پسند ہے لیکن کبھی کبھی میں اداس ہوتا ہوں۔ Lubię szkołę, ale nauczyciele są surowi. ",
+            );
+        }
+        // The first call builds the regex caches.
+        assert!(!l.matches(&text));
+        let started = std::time::Instant::now();
+        for _ in 0..10 {
+            assert!(!l.matches(&text));
+        }
+        let each = started.elapsed() / 10;
+        eprintln!("checked {} chars in {each:?}", text.chars().count());
+        assert!(each < std::time::Duration::from_millis(100), "{each:?} for one answer");
+        text.push_str(" tata bije mnie");
+        assert!(l.matches(&text));
     }
 
     #[test]
