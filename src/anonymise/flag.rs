@@ -54,7 +54,9 @@ impl Lexicon {
     /// as whole words, with any run of spaces or punctuation between its
     /// words, with curly and straight apostrophes alike, and with accents and
     /// letter variants folded ([`fold`]). Phrases in Arabic script (Urdu)
-    /// match without word boundaries: see [`UNSPACED_SCRIPTS`].
+    /// match without word boundaries: see [`UNSPACED_SCRIPTS`]. The list
+    /// belongs to no language, so it suits theme keywords; the safeguarding
+    /// lexicon is built with [`Lexicon::for_languages`].
     pub fn new<S: AsRef<str>>(phrases: &[S]) -> Result<Lexicon, regex::Error> {
         Lexicon::for_languages(&[("", phrases)])
     }
@@ -101,7 +103,8 @@ impl Lexicon {
     }
 
     /// Whether `text`, written in a journey in language `lang`, is beyond
-    /// what the lexicon can read, so no match proves nothing: it has letters
+    /// what the lexicon can read, so finding no phrase in it proves nothing:
+    /// it has letters
     /// in a script none of the phrases is written in (Bengali, Cyrillic, …),
     /// or `lang` has no list of its own. Such text goes to an adult first.
     pub fn cannot_read(&self, text: &str, lang: &str) -> bool {
