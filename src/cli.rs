@@ -241,6 +241,14 @@ fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
                     );
                 }
             }
+            let unreviewed = registry.lexicon.unreviewed_languages();
+            if !unreviewed.is_empty() {
+                println!(
+                    "Safeguarding phrases in {} are a first version: review them with native-speaking \
+                     safeguarding practitioners, then set reviewed = true.",
+                    unreviewed.join(", ")
+                );
+            }
             println!(
                 "{} surveys, {} themes, {} safeguarding phrases: all fine.",
                 registry.surveys().len(),

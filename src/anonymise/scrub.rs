@@ -14,7 +14,9 @@
 //! * **Email addresses**, including `+tags`, dots and subdomains, addresses
 //!   with no top-level domain (`sam@gmail`), and the ways children disguise
 //!   them: `sam at gmail dot com`, `sam(at)gmail.com`, `sam[at]example[dot]com`,
-//!   `sam @ gmail . com`, `sam dot jones at outlook dot com`.
+//!   `sam @ gmail . com`, `sam dot jones at outlook dot com`; the Polish
+//!   `sam małpa gmail kropka com` and Urdu `sam ایٹ gmail ڈاٹ com` alike, a
+//!   full-width `＠`, and addresses written partly in Urdu letters.
 //! * **Links**: anything starting `http://`, `https://` or `www.`; and bare
 //!   hosts such as `example.com/whatever`, `snapchat.com/add/name`,
 //!   `tiktok.com/@name` or `discord.gg/abc`, with their paths and query strings.
@@ -25,13 +27,19 @@
 //!   Bengali or full-width digits, other international numbers written with a
 //!   leading `+` or `00`, a mobile missing its first `0` (`7700 900123`), and
 //!   in general any run of 10–13 digits starting with `0` (single spaces,
-//!   dashes, dots or brackets between groups).
+//!   dashes, dots or brackets between groups). Invisible characters between
+//!   digits (zero-width spaces and joiners, direction marks from right-to-left
+//!   text) do not hide a number: `۰۷۷۰۰ ۹۰۰۱۲۳`, `٠٧٧٠٠ ٩٠٠١٢٣`.
+//! * **Polish phone numbers**: with `+48` or `0048` like any international
+//!   number, and without: mobiles `600 123 456`, `600-123-456`, `600123456`,
+//!   landlines `(22) 123 45 67`, `22 123 45 67`.
 //! * **Full UK postcodes** in any case, with or without the space (`M5 4WT`,
 //!   `sw1a1aa`, `GIR 0AA`). The letters must be a real postcode area.
 //! * **Social handles**: `@name`, `@name.with.dots`, `@name_1`; and the handle
 //!   after a platform word: `snap: coolkid_09` becomes `snap: [removed]`, also
-//!   `sc:`, `insta:`, `ig:`, `tiktok:`, `discord: name#1234` and
-//!   `my snap is coolkid_09`.
+//!   `sc:`, `insta:`, `ig:`, `tiktok:`, `discord: name#1234`,
+//!   `my snap is coolkid_09`, the Polish `mój snap to coolkid_09`, and after
+//!   a platform named in Urdu script: `میرا سنیپ coolkid_09 ہے`.
 //!
 //! Surrounding whitespace is trimmed and line endings become `\n`. Everything
 //! else is kept exactly, so the rest of the answer still says what the child
@@ -76,7 +84,10 @@
 //!   kept, so a number typed as `07 70 09 00 12 3` would be kept too; ten or
 //!   more spaced single digits starting with 0 (`0 1 2 3 4 5 6 7 8 9`) are
 //!   removed as a spelled-out number. A decimal such as `0.1234567890` is
-//!   removed. Numbers written with words (`oh seven seven…`) are not
+//!   removed. Nine digits grouped like a Polish number are removed even in
+//!   an English answer (`400 123 456`), unless they end in six zeros
+//!   (`500 000 000` is an amount); nine digits in one run count only when they
+//!   start like a Polish mobile (4–8), so `123456789` stays. Numbers written with words (`oh seven seven…`) are not
 //!   detected.
 //! * Names, school names, street addresses and other free-form identifying
 //!   details are **not** detected; that needs human moderation.
@@ -348,12 +359,12 @@ static QUANTITY: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)^\d+[a-z]{1,5}
 /// `sam@gmail`, `@sunny.days`, `@name_1`. With a word before the `@` it is an
 /// email (the whole thing goes), without one it is a handle.
 static AT_TOKEN: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"[\p{L}\p{N}_.+%-]*@[\p{L}\p{N}_](?:[\p{L}\p{N}_.-]*[\p{L}\p{N}_])?"));
+    LazyLock::new(|| compile(r"[\p{L}\p{N}_.+%-]*[@\x{FF20}][\p{L}\p{N}_](?:[\p{L}\p{N}_.-]*[\p{L}\p{N}_])?"));
 
 fn find_at_sign_tokens(text: &str, spans: &mut Vec<Range<usize>>) {
     for m in AT_TOKEN.find_iter(text) {
         let token = m.as_str();
-        let after_at = token.split_once('@').map_or("", |(_, after)| after);
+        let after_at = token.split_once(['@', '\u{FF20}']).map_or("", |(_, after)| after);
         // "meet @5pm", "me@5": a time, not a handle.
         if TIME_LIKE.is_match(after_at) {
             continue;
@@ -372,16 +383,16 @@ static SPELLED_EMAIL: LazyLock<Regex> = LazyLock::new(|| {
             (?: [\ \t]+ dot [\ \t]+ [\p{L}\p{N}_+-][\p{L}\p{N}_.+-]* )*
         )
         (?P<at>
-            [\ \t]* @ [\ \t]*
-          | [\ \t]* [(\[{<] [\ \t]* at [\ \t]* [)\]}>] [\ \t]*
-          | [\ \t]+ at [\ \t]+
+            [\ \t]* [@\x{FF20}] [\ \t]*
+          | [\ \t]* [(\[{<] [\ \t]* (?: at | małpa | malpa | ایٹ ) [\ \t]* [)\]}>] [\ \t]*
+          | [\ \t]+ (?: at | małpa | malpa | ایٹ ) [\ \t]+
         )
         (?P<domain>
             [a-z0-9][a-z0-9-]*
             (?:
                 (?: [\ \t]* \. [\ \t]*
-                  | [\ \t]* [(\[{<] [\ \t]* dot [\ \t]* [)\]}>] [\ \t]*
-                  | [\ \t]+ dot [\ \t]+
+                  | [\ \t]* [(\[{<] [\ \t]* (?: dot | kropka | ڈاٹ ) [\ \t]* [)\]}>] [\ \t]*
+                  | [\ \t]+ (?: dot | kropka | ڈاٹ ) [\ \t]+
                 )
                 [a-z0-9][a-z0-9-]*
             )*
@@ -394,8 +405,8 @@ static DOMAIN_SEPARATOR: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"(?xi)
             [\ \t]* \. [\ \t]*
-          | [\ \t]* [(\[{<] [\ \t]* dot [\ \t]* [)\]}>] [\ \t]*
-          | [\ \t]+ dot [\ \t]+",
+          | [\ \t]* [(\[{<] [\ \t]* (?: dot | kropka | ڈاٹ ) [\ \t]* [)\]}>] [\ \t]*
+          | [\ \t]+ (?: dot | kropka | ڈاٹ ) [\ \t]+",
     )
 });
 
@@ -433,7 +444,7 @@ fn find_spelled_out_emails(text: &str, spans: &mut Vec<Range<usize>>) {
 /// How much of `domain` makes an email with the `at` before it, if any.
 fn spelled_email_domain_len(at: &str, domain: &str) -> Option<usize> {
     // "@", "(at)", "[at]" are deliberate; the bare word "at" is ordinary English.
-    let deliberate = at.contains(['@', '(', '[', '{', '<']);
+    let deliberate = at.contains(['@', '\u{FF20}', '(', '[', '{', '<']);
 
     let mut labels: Vec<Range<usize>> = Vec::new();
     let mut separators: Vec<DomainSeparator> = Vec::new();
@@ -580,9 +591,14 @@ fn trim_url_end(text: &str, start: usize, mut end: usize) -> usize {
 /// Digits (ASCII, Arabic-Indic, Extended Arabic-Indic as used for Urdu,
 /// Devanagari, Bengali, full-width) in groups joined by one space, dash or dot,
 /// or by brackets: "07700 900123", "(0161) 603 4322", "+44 (0)7700 900123".
+/// A non-breaking space counts as a space, and invisible characters (zero-width
+/// spaces and joiners, direction marks, which right-to-left text and copying
+/// often slip between digits) are looked through, so they cannot hide a number.
 static PHONE_CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     let d = r"[0-9\x{660}-\x{669}\x{6F0}-\x{6F9}\x{966}-\x{96F}\x{9E6}-\x{9EF}\x{FF10}-\x{FF19}]";
-    compile(&format!(r"(?:\+|\(\+?)?{d}+(?:(?:\)[ .\-]?\(?|[ .\-]\(?|\(){d}+)*"))
+    let hidden = r"[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2066}-\x{2069}\x{FEFF}]*";
+    let sep = r"[ .\-\x{A0}\x{202F}\x{2010}\x{2011}]";
+    compile(&format!(r"(?:\+|\(\+?)?{d}+(?:{hidden}(?:\){sep}?\(?|{sep}\(?|\()?{hidden}{d}+)*"))
 });
 
 /// The most digit groups one phone number may be written in
@@ -639,7 +655,9 @@ fn scan_phone_candidate(text: &str, candidate: Range<usize>, spans: &mut Vec<Ran
             let window = &groups[i..j];
             let (_, plus) = phone_start(text, candidate.start, window[0].start);
             let digits: String = window.iter().map(|g| g.digits.as_str()).collect();
-            let Some(quality) = phone_quality(&digits, plus) else {
+            let Some(quality) =
+                phone_quality(&digits, plus).or_else(|| (!plus && polish_shape(window)).then_some(LOOSE))
+            else {
                 continue;
             };
             // "01.10.2024 09.30", "07 08 09 10 11": dates, times and counts.
@@ -712,6 +730,29 @@ fn phone_quality(digits: &str, plus: bool) -> Option<u8> {
     None
 }
 
+/// A Polish number written without its "+48" (or with "48" but no "+"):
+/// nine digits, not starting with 0, whole or in the usual groupings. Mobiles
+/// start with 4–8 and are written "600 123 456", "600-123-456" or
+/// "600123456"; landlines "22 123 45 67", "(22) 123 45 67" or "22 1234567".
+/// Nine digits ending in six zeros ("500 000 000") are an amount, not a number.
+fn polish_shape(window: &[DigitGroup]) -> bool {
+    let mut sizes: Vec<usize> = window.iter().map(|g| g.digits.len()).collect();
+    let mut digits: String = window.iter().map(|g| g.digits.as_str()).collect();
+    if digits.len() == 11 && sizes.first() == Some(&2) && digits.starts_with("48") {
+        digits.drain(..2);
+        sizes.remove(0);
+    }
+    if digits.len() != 9 || digits[3..].bytes().all(|b| b == b'0') {
+        return false;
+    }
+    let mobile = matches!(digits.as_bytes()[0], b'4'..=b'8');
+    match sizes.as_slice() {
+        [9] | [3, 3, 3] => mobile,
+        [2, 3, 2, 2] | [2, 7] | [2, 3, 4] => !digits.starts_with('0'),
+        _ => false,
+    }
+}
+
 /// Where a number starting at `group_start` begins, taking in a "+", "(+"
 /// or "(" just before it; and whether it has a "+".
 fn phone_start(text: &str, candidate_start: usize, group_start: usize) -> (usize, bool) {
@@ -771,14 +812,28 @@ static PLATFORM_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
             | roblox | xbox | psn | steam | twitch | youtube | yt | kik | telegram
             | facebook | fb | threads | bereal | gamertag | user[\ \t]?name )
         (?: [\ \t]+ (?: name | username | user | handle | id | tag | account | acc | code ) )?
-        (?P<sep> [\ \t]* : | [\ \t]+ is [\ \t]* :? )
+        (?P<sep> [\ \t]* : | [\ \t]+ (?: is | to ) [\ \t]* :? )
         [\ \t]*
         (?P<token> @? [\p{L}\p{N}_] [\p{L}\p{N}_.\#-]* )",
     )
 });
 
+/// The same after a platform named in Urdu script, where the handle comes
+/// before the verb: "میرا سنیپ coolkid_09 ہے", "انسٹا: sunny.days".
+static URDU_PLATFORM_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?x)
+        (?: سنیپ (?:[\ \t]?چیٹ)? | سنیپچیٹ | انسٹا (?:گرام)? | ٹک[\ \t]?ٹاک | فیس[\ \t]?بک | ڈسکارڈ
+          | ٹویٹر | روبلوکس | یوٹیوب | ٹیلیگرام | واٹس[\ \t]?ایپ )
+        (?: [\ \t]+ (?: آئی[\ \t]?ڈی | یوزر[\ \t]?نیم | اکاؤنٹ | نام ) )?
+        (?P<sep> [\ \t]* : | [\ \t]+ (?: is | پر | پہ )? )
+        [\ \t]*
+        (?P<token> @? [A-Za-z0-9_] [A-Za-z0-9_.\#-]* )",
+    )
+});
+
 fn find_platform_handles(text: &str, spans: &mut Vec<Range<usize>>) {
-    for caps in PLATFORM_HANDLE.captures_iter(text) {
+    for caps in PLATFORM_HANDLE.captures_iter(text).chain(URDU_PLATFORM_HANDLE.captures_iter(text)) {
         let (Some(sep), Some(token)) = (caps.name("sep"), caps.name("token")) else {
             continue;
         };
@@ -903,6 +958,36 @@ mod tests {
             "text [removed] or email [removed], I live at [removed]",
         ),
         ("my details:\nphone 07700 900123\nsnap: coolkid_09", "my details:\nphone [removed]\nsnap: [removed]"),
+        // --- Urdu: Arabic-Indic and Urdu digits, in Urdu sentences ---
+        ("میرا نمبر ۰۷۷۰۰ ۹۰۰۱۲۳ ہے", "میرا نمبر [removed] ہے"),
+        ("امی کا نمبر ٠٧٧٠٠ ٩٠٠١٢٣ ہے", "امی کا نمبر [removed] ہے"),
+        ("ابو کا نمبر ۰۳۰۰-۱۲۳۴۵۶۷", "ابو کا نمبر [removed]"),
+        ("نانی کا نمبر +92 300 1234567", "نانی کا نمبر [removed]"),
+        ("۰۷۷۰۰\u{200F}۹۰۰۱۲۳ پر کال کرو", "[removed] پر کال کرو"),
+        ("call 07700\u{200B}900\u{200B}123", "call [removed]"),
+        ("میری ای میل sam@gmail.com ہے", "میری ای میل [removed] ہے"),
+        ("علی_۱۲@gmail.com میرا ہے", "[removed] میرا ہے"),
+        ("sam ایٹ gmail ڈاٹ com", "[removed]"),
+        ("sam＠gmail.com", "[removed]"),
+        ("میری ویب سائٹ example.com/page ہے", "میری ویب سائٹ [removed] ہے"),
+        ("میرا سنیپ coolkid_09 ہے", "میرا سنیپ [removed] ہے"),
+        ("انسٹا: sunny.days", "انسٹا: [removed]"),
+        ("ٹک ٹاک پر @dancer_12 ہوں", "ٹک ٹاک پر [removed] ہوں"),
+        // --- Polish ---
+        ("mój numer to +48 600 123 456", "mój numer to [removed]"),
+        ("zadzwoń 600-123-456", "zadzwoń [removed]"),
+        ("mój numer 600 123 456.", "mój numer [removed]."),
+        ("pisz na 600123456", "pisz na [removed]"),
+        ("tel. do mamy (22) 123 45 67", "tel. do mamy [removed]"),
+        ("babcia 22 123 45 67", "babcia [removed]"),
+        ("0048 600 123 456", "[removed]"),
+        ("48 600 123 456 to mój", "[removed] to mój"),
+        ("+48 600 123 456", "[removed]"),
+        ("mam 12 lat, numer 512 345 678", "mam 12 lat, numer [removed]"),
+        ("mój email to ola małpa gmail kropka com", "mój email to [removed]"),
+        ("ola.nowak@wp.pl", "[removed]"),
+        ("mój snap to coolkid_09", "mój snap to [removed]"),
+        ("insta: zosia.k", "insta: [removed]"),
     ];
 
     /// Ordinary answers that must come out exactly as they went in.
@@ -975,6 +1060,24 @@ mod tests {
         "Byłem w szkole.To było fajne",
         "we did levels 07 08 09 10 11",
         "I'm looking at the outlook for tomorrow",
+        // Urdu and Polish with ages, counts, times and dates.
+        "میں ۱۲ سال کا ہوں",
+        "میری بہن ۵ سال کی ہے اور بھائی ۱۶ کا",
+        "ہم ہفتے میں ۳ بار کھیلتے ہیں",
+        "میں نے ٢٠٢٤ میں اسکول بدلا",
+        "اسکول ۸ بجے شروع ہوتا ہے",
+        "میرا سنیپ چیٹ پر زیادہ وقت گزرتا ہے",
+        "Mam 12 lat i chodzę do 6 klasy",
+        "Chodzę na basen 3 razy w tygodniu",
+        "Wstaję o 6.30, lekcje od 8:00 do 14:35",
+        "To było 12.10.2024 r.",
+        "Mam 2-3 godziny lekcji dziennie",
+        "Miasto ma 600 000 mieszkańców",
+        "Kosztowało to 500 000 000 zł",
+        "kod 123456789",
+        "mój snap to prywatne",
+        "I sent a snap to my mum",
+        "Moja małpa w zoo jest śmieszna",
     ];
 
     #[test]

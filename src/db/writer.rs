@@ -38,7 +38,8 @@ pub struct NewSubmission {
     pub audience: String,
     pub age_group: String,
     pub language: String,
-    /// Free text matched the safeguarding lexicon.
+    /// For the safeguarding lead only: free text matched the safeguarding
+    /// lexicon, or was in a script or language the lexicon cannot read.
     pub concern: bool,
     pub answers: Vec<NewAnswer>,
     /// Themes suggested from the free text's keywords, for a reviewer to confirm.
@@ -309,7 +310,8 @@ fn alert_safeguarding_leads(conn: &mut DbConnection, queue_url: &str) -> QueryRe
             to,
             "A response needs a safeguarding lead",
             &[
-                "A response has arrived with words that may mean a child is being harmed.",
+                "A response has arrived with words that may mean a child is being harmed, \
+                 or written in a language or script the safeguarding word lists cannot read.",
                 "It is kept from the Youth Council. Please read it in the safeguarding queue and record what you did.",
             ],
             Some(("Open the safeguarding queue", queue_url)),

@@ -111,8 +111,17 @@ impl<'a> Journey<'a> {
             .collect()
     }
 
-    /// The stored form of a finished draft. Free text is scrubbed again on the
-    /// way (scrubbing is idempotent), so only [`ScrubbedText`] reaches the writer.
+    /// The stored form of a finished draft, and whether its free text matched
+    /// the safeguarding lexicon (the person then sees the gentle help page).
+    /// Free text is scrubbed again on the way (scrubbing is idempotent), so
+    /// only [`ScrubbedText`] reaches the writer.
+    ///
+    /// The response goes to the safeguarding lead instead of young reviewers
+    /// (`concern`) when the lexicon matches, and also when it cannot read the
+    /// text at all ([`Lexicon::cannot_read`]): words in a script or language
+    /// no list covers could say anything, so an adult reads them first. That
+    /// alone does not show the help page, which says "some of what you wrote
+    /// sounds like things might be hard": we would not know that.
     ///
     /// [`ScrubbedText`]: crate::anonymise::scrub::ScrubbedText
     pub fn submission(
@@ -121,16 +130,18 @@ impl<'a> Journey<'a> {
         token: [u8; 16],
         lexicon: &Lexicon,
         themes: &ThemeSuggester,
-    ) -> NewSubmission {
+    ) -> (NewSubmission, bool) {
         let mut rows = Vec::new();
-        let mut concern = false;
+        let mut matched = false;
+        let mut unreadable = false;
         let mut suggested: Vec<String> = Vec::new();
         let mut text_row = |question: &Question, part: &str, text: &str, rows: &mut Vec<NewAnswer>| {
             let scrubbed = scrub(text);
             if scrubbed.is_empty() {
                 return;
             }
-            concern |= lexicon.matches(scrubbed.as_str());
+            matched |= lexicon.matches(scrubbed.as_str());
+            unreadable |= lexicon.cannot_read(scrubbed.as_str(), &draft.lang);
             for theme in themes.suggest(scrubbed.as_str()) {
                 if !suggested.contains(&theme) {
                     suggested.push(theme);
@@ -161,7 +172,7 @@ impl<'a> Journey<'a> {
                 }
             }
         }
-        NewSubmission {
+        let submission = NewSubmission {
             token,
             survey_id: self.survey.id.clone(),
             survey_version: self.survey.version.clone(),
@@ -172,11 +183,12 @@ impl<'a> Journey<'a> {
             // with age group, link and date it could narrow down who
             // answered in a small setting.
             language: draft.lang.clone(),
-            concern,
+            concern: matched || unreadable,
             answers: rows,
             suggested_themes: suggested,
             via: draft.via.clone(),
-        }
+        };
+        (submission, matched)
     }
 }
 

@@ -343,8 +343,7 @@ pub async fn answer(
 async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
     let token: [u8; 16] =
         hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
-    let submission = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
-    let concern = submission.concern;
+    let (submission, concern) = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
     let audience = journey.survey.audience;
     let w = state.registry.catalogue.words(&draft.lang).chosen();
     let partnership = &state.registry.partnership;

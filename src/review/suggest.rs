@@ -12,11 +12,19 @@ pub struct ThemeSuggester {
 }
 
 impl ThemeSuggester {
-    /// Keywords match like safeguarding phrases: whole words, any case, any
-    /// spacing or punctuation between words.
+    /// Keywords match like safeguarding phrases, folded the same way: whole
+    /// words, any case, any spacing or punctuation between words, with or
+    /// without Polish diacritics, Arabic or Urdu letter variants alike, and
+    /// Urdu-script keywords with or without spaces. Every language's keywords
+    /// are tried on every answer.
     pub fn new(themes: &[Theme]) -> Result<ThemeSuggester, regex::Error> {
-        let themes =
-            themes.iter().map(|t| Lexicon::new(&t.keywords).map(|l| (t.id.clone(), l))).collect::<Result<_, _>>()?;
+        let themes = themes
+            .iter()
+            .map(|t| {
+                let words: Vec<&str> = t.all_keywords().collect();
+                Lexicon::new(&words).map(|l| (t.id.clone(), l))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(ThemeSuggester { themes })
     }
 
@@ -36,6 +44,7 @@ mod tests {
             name: id.into(),
             description: String::new(),
             keywords: keywords.iter().map(|k| k.to_string()).collect(),
+            lang: Default::default(),
         }
     }
 
@@ -50,5 +59,33 @@ mod tests {
         assert_eq!(s.suggest("I'm HUNGRY and my teacher shouts"), vec!["food", "school"]);
         assert_eq!(s.suggest("no-lunch money again"), vec!["food"]);
         assert!(s.suggest("homeworks are fine, hungrier than ever").is_empty(), "whole words only");
+    }
+
+    /// (text, the theme it must suggest) with the shipped keywords.
+    const OTHER_LANGUAGES: &[(&str, &str)] = &[
+        ("ہمیں اسکول میں اچھا کھانا چاہیے", "food-and-drink"),
+        ("ہميں اسکول ميں اچها کهانا چاهيے", "food-and-drink"),
+        ("مجھے بھوک لگتی ہے", "food-and-drink"),
+        ("میرے استاد اچھے ہیں", "school-and-learning"),
+        ("ہمارے گھر میں بہت ٹھنڈ ہوتی ہے", "somewhere-safe-and-warm"),
+        ("mujhe school pasand hai", "school-and-learning"),
+        ("Jestem głodny w szkole", "food-and-drink"),
+        ("jestem glodny", "food-and-drink"),
+        ("Nauczyciele nie słuchają", "school-and-learning"),
+        ("W mieszkaniu jest zimno i wilgoć", "somewhere-safe-and-warm"),
+        ("Potrzebuję nowych butów", "clothes-and-keeping-clean"),
+        ("Chcę, żeby dorośli mnie słuchali", "being-listened-to"),
+    ];
+
+    #[test]
+    fn suggests_themes_in_urdu_and_polish() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys");
+        let registry = crate::surveys::Registry::load(&dir).expect("the shipped surveys load");
+        let missed: Vec<String> = OTHER_LANGUAGES
+            .iter()
+            .filter(|(text, theme)| !registry.suggester.suggest(text).iter().any(|t| t == theme))
+            .map(|(text, theme)| format!("{theme}: {text} -> {:?}", registry.suggester.suggest(text)))
+            .collect();
+        assert!(missed.is_empty(), "\n{}", missed.join("\n"));
     }
 }

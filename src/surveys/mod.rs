@@ -7,7 +7,7 @@ pub mod model;
 pub mod partnership;
 pub mod themes;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -51,13 +51,13 @@ impl Registry {
     pub fn load_with(dir: &Path, files: &[PathBuf]) -> Result<Registry, Vec<SurveyError>> {
         let mut errors = Vec::new();
         let partnership = read(&dir.join(PARTNERSHIP), &mut errors, partnership::load_partnership);
-        let themes = read(&dir.join(THEMES), &mut errors, themes::load_themes);
-        let lexicon = read(&dir.join(SAFEGUARDING), &mut errors, load_lexicon);
-        let theme_ids: HashSet<String> = themes.iter().flatten().map(|t| t.id.clone()).collect();
-        // Surveys are checked against the catalogue even when it has
-        // mistakes, so one run shows every mistake.
+        // Surveys, themes and lexicon are checked against the catalogue even
+        // when it has mistakes, so one run shows every mistake.
         let (catalogue, mut found) = Catalogue::load_checked(dir);
+        let themes = read(&dir.join(THEMES), &mut errors, |r| themes::load_themes(r, &catalogue));
+        let lexicon = read(&dir.join(SAFEGUARDING), &mut errors, |r| load_lexicon(r, &catalogue));
         errors.append(&mut found);
+        let theme_ids: HashSet<String> = themes.iter().flatten().map(|t| t.id.clone()).collect();
         let cx = load::Context { themes: &theme_ids, catalogue: &catalogue };
 
         let mut surveys: Vec<Arc<Survey>> = Vec::new();
@@ -166,21 +166,67 @@ fn unreadable(path: &Path, e: &std::io::Error) -> SurveyError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawLexicon {
-    phrases: toml::Spanned<Vec<String>>,
+    lang: toml::Spanned<BTreeMap<String, toml::Spanned<RawPhrases>>>,
 }
 
-fn load_lexicon(report: &mut Report<'_>) -> Option<Lexicon> {
+/// One language's list in `safeguarding.toml`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhrases {
+    /// `false` until native-speaking safeguarding practitioners have checked it.
+    #[serde(default = "reviewed_by_default")]
+    reviewed: bool,
+    phrases: Vec<toml::Spanned<String>>,
+}
+
+fn reviewed_by_default() -> bool {
+    true
+}
+
+fn load_lexicon(report: &mut Report<'_>, catalogue: &Catalogue) -> Option<Lexicon> {
     let raw: RawLexicon = parse_toml(report)?;
-    let at = raw.phrases.span().start;
-    if raw.phrases.get_ref().is_empty() {
-        report.error(at, "list at least one phrase");
+    if raw.lang.get_ref().is_empty() {
+        report.error(raw.lang.span().start, "list the phrases of at least one language, under [lang.en]");
     }
-    match Lexicon::new(raw.phrases.get_ref()) {
-        Ok(lexicon) => Some(lexicon),
+    let mut lists: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (code, list) in raw.lang.get_ref() {
+        let at = list.span().start;
+        check_language(report, catalogue, code, at);
+        if list.get_ref().phrases.is_empty() {
+            report.error(at, format!("[lang.{code}] lists no phrases"));
+        }
+        for phrase in &list.get_ref().phrases {
+            check_words(report, phrase.get_ref(), phrase.span().start);
+        }
+        lists.push((code, list.get_ref().phrases.iter().map(|p| p.get_ref().as_str()).collect()));
+    }
+    let lists: Vec<(&str, &[&str])> = lists.iter().map(|(code, phrases)| (*code, phrases.as_slice())).collect();
+    let unreviewed =
+        raw.lang.get_ref().iter().filter(|(_, list)| !list.get_ref().reviewed).map(|(code, _)| code.clone()).collect();
+    match Lexicon::for_languages(&lists) {
+        Ok(lexicon) => Some(lexicon.unreviewed(unreviewed)),
         Err(e) => {
-            report.error(at, format!("the phrases could not be compiled: {e}"));
+            report.error(raw.lang.span().start, format!("the phrases could not be compiled: {e}"));
             None
         }
+    }
+}
+
+/// A `[lang.CODE]` block must name a language the service speaks.
+pub(crate) fn check_language(report: &mut Report<'_>, catalogue: &Catalogue, code: &str, at: usize) {
+    if catalogue.language(code).is_none() {
+        let known: Vec<&str> = catalogue.languages().iter().map(|l| l.code.as_str()).collect();
+        report.error(at, format!("[lang.{code}]: no such language; the service speaks {}", known.join(", ")));
+    }
+}
+
+/// A safeguarding phrase or theme keyword must have words, in a script the
+/// lexicon knows (so it can tell which answers it cannot read).
+pub(crate) fn check_words(report: &mut Report<'_>, text: &str, at: usize) {
+    if text.trim().is_empty() {
+        report.error(at, "a blank phrase; remove it");
+    } else if !crate::anonymise::flag::in_known_scripts(text) {
+        report.error(at, format!("\"{text}\" has letters in a script the lexicon does not know"));
     }
 }
 
@@ -222,5 +268,58 @@ fn check_across_files(surveys: &[Arc<Survey>], errors: &mut Vec<SurveyError>) {
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lexicon_errors(source: &str) -> (Option<Lexicon>, Vec<(usize, String)>) {
+        let mut catalogue = Catalogue::english_only();
+        catalogue.add_for_tests("ur");
+        let path = Path::new("safeguarding.toml");
+        let mut report = Report::new(path, source);
+        let lexicon = load_lexicon(&mut report, &catalogue);
+        (lexicon, report.errors.into_iter().map(|e| (e.line, e.message)).collect())
+    }
+
+    #[test]
+    fn reads_a_list_per_language_and_marks_unreviewed_ones() {
+        let (lexicon, errors) = lexicon_errors(
+            "[lang.en]\nphrases = [\"hits me\"]\n\n[lang.ur]\nreviewed = false\nphrases = [\"مجھے مارتا\"]\n",
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let lexicon = lexicon.unwrap();
+        assert_eq!(lexicon.len(), 2);
+        assert!(lexicon.matches("ابو مجھے مارتا ہے"));
+        assert_eq!(lexicon.unreviewed_languages(), ["ur".to_owned()]);
+        assert!(!lexicon.cannot_read("hello", "ur"));
+        assert!(lexicon.cannot_read("hello", "pl"), "Polish has no list in this file");
+    }
+
+    #[test]
+    fn mistakes_are_reported_on_their_lines() {
+        let (_, errors) = lexicon_errors(
+            "[lang.en]\nphrases = [\n  \"hits me\",\n  \"  \",\n  \"ᚠᚢᚦ\",\n]\n\n[lang.urd]\nphrases = [\"x y\"]\n\n[lang.ur]\nphrases = []\n",
+        );
+        let expect = [
+            (4, "a blank phrase"),
+            (5, "a script the lexicon does not know"),
+            (8, "[lang.urd]: no such language; the service speaks en, ur"),
+            (11, "[lang.ur] lists no phrases"),
+        ];
+        for (line, words) in expect {
+            assert!(errors.iter().any(|(l, m)| *l == line && m.contains(words)), "line {line}: {words}\n{errors:?}");
+        }
+        assert_eq!(errors.len(), expect.len(), "{errors:?}");
+    }
+
+    #[test]
+    fn the_old_single_list_is_refused_with_a_line() {
+        let (lexicon, errors) = lexicon_errors("phrases = [\"hits me\"]\n");
+        assert!(lexicon.is_none());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].0, 1);
     }
 }
