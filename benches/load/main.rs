@@ -425,15 +425,23 @@ fn median(values: &[f64]) -> f64 {
 
 /// The shipped partnership, themes and lexicon and surveys, plus surveys of
 /// 10, 20 and 500 scale questions (five a page) for the submission figures.
-fn write_surveys(dir: &Path) {
-    std::fs::create_dir_all(dir).expect("create the surveys folder");
-    let shipped = served::shipped_surveys();
-    for entry in std::fs::read_dir(&shipped).expect("read surveys/") {
+/// The shipped surveys' TOML files, with their folders (`lang/`).
+fn copy_tomls(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a surveys folder");
+    for entry in std::fs::read_dir(from).expect("read a surveys folder") {
         let path = entry.expect("a directory entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).expect("copy a survey file");
+        let target = to.join(path.file_name().expect("a file name"));
+        if path.is_dir() {
+            copy_tomls(&path, &target);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, &target).expect("copy a survey file");
         }
     }
+}
+
+fn write_surveys(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("create the surveys folder");
+    copy_tomls(&served::shipped_surveys(), dir);
     for n in [10usize, 20, 500] {
         let mut text = format!(
             "id = \"bench-{n}\"\nlink = \"bench-{n}\"\naudience = \"practitioner\"\nage_groups = [\"adult\"]\n\
