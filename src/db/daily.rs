@@ -28,17 +28,6 @@ pub const RECOUNT: &str = "recount daily counts";
 /// How many rows one day's count may be spread over (see the migration).
 pub const SHARDS: i32 = 4;
 
-/// Runs an insert on whichever backend the connection is: upserts and
-/// multi-row inserts are not offered through the `MultiConnection`.
-macro_rules! on_backend {
-    ($conn:expr, $query:expr) => {
-        match $conn {
-            DbConnection::Sqlite(c) => $query.execute(c),
-            DbConnection::Postgresql(c) => $query.execute(c),
-        }
-    };
-}
-
 /// Survey id → the question that carries the "feel listened to" measure.
 pub fn measured_questions(registry: &Registry) -> HashMap<String, String> {
     registry

@@ -1,6 +1,19 @@
 //! The database: one connection type over SQLite and PostgreSQL, chosen from
 //! the URL, with migrations embedded in the binary and run on start.
 
+/// Executes a query on whichever backend the connection is. Upserts and
+/// multi-row inserts are not offered through the `MultiConnection`, so the
+/// statements that need them name each backend here, in one place (the
+/// macro is in scope for the modules declared below).
+macro_rules! on_backend {
+    ($conn:expr, $query:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite(c) => $query.execute(c),
+            $crate::db::DbConnection::Postgresql(c) => $query.execute(c),
+        }
+    };
+}
+
 pub mod daily;
 pub mod schema;
 pub mod seed;

@@ -266,14 +266,9 @@ fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, toda
                 )
             })
             .collect();
-        // One statement per 200 answers. Multi-row inserts are not offered
-        // through the MultiConnection, so this is the one place that names
-        // each backend.
+        // One statement per 200 answers (a multi-row insert, see `on_backend`).
         for chunk in rows.chunks(200) {
-            match conn {
-                DbConnection::Sqlite(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
-                DbConnection::Postgresql(c) => diesel::insert_into(answers::table).values(chunk).execute(c)?,
-            };
+            on_backend!(conn, diesel::insert_into(answers::table).values(chunk))?;
         }
         return Ok(Outcome::Stored(code));
     }
