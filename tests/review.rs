@@ -11,7 +11,7 @@ use listening_loop::staff::roles::Role;
 use listening_loop::surveys::Registry;
 use support::smtp::SmtpListener;
 use support::spawn_app_configured;
-use support::staff::{Staff, answer_as, answer_with, csrf, make_staff, review_next, theme_rows};
+use support::staff::{Staff, answer_as, answer_with, csrf, make_staff, review_action, review_next, theme_rows};
 
 const FLAGGED: &str = "my stepdad hits me and I am scared to go home";
 const ORDINARY: &str = "we need more food at lunch, I am always hungry";
@@ -62,14 +62,7 @@ async fn flagged_words_reach_the_lead_and_never_the_youth_council() {
 
         // The reviewer keeps food, adds school, and quotes the words.
         let form = queue.html();
-        let response_action = form
-            .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-            .next()
-            .unwrap()
-            .value()
-            .attr("action")
-            .unwrap()
-            .to_owned();
+        let response_action = review_action(&queue);
         let quote = form
             .select(&scraper::Selector::parse("input[name=quote]").unwrap())
             .next()
@@ -238,15 +231,7 @@ async fn old_free_text_is_purged_and_choices_and_themes_stay() {
             .attr("value")
             .unwrap()
             .to_owned();
-        let action = page
-            .html()
-            .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-            .next()
-            .unwrap()
-            .value()
-            .attr("action")
-            .unwrap()
-            .to_owned();
+        let action = review_action(&page);
         youth.post(&action, &[("csrf", &csrf(&page)), ("theme", "food-and-drink"), ("quote", &quote)]).await;
 
         use listening_loop::anonymise::retention::purge_free_text;
@@ -327,14 +312,7 @@ async fn the_youth_council_writes_you_said_with_counts_and_shared_quotes() {
         let mut page = youth.get("/staff/review").await;
         for n in 0..5 {
             let html = page.html();
-            let action = html
-                .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-                .next()
-                .unwrap()
-                .value()
-                .attr("action")
-                .unwrap()
-                .to_owned();
+            let action = review_action(&page);
             let quote = html
                 .select(&scraper::Selector::parse("input[name=quote]").unwrap())
                 .next()
@@ -395,13 +373,7 @@ async fn the_daily_counts_agree_with_a_recount_of_the_stored_rows() {
         let mut page = youth.get("/staff/review").await;
         let mut first = None;
         while !page.body.contains("Nothing is waiting") {
-            let action: String = page
-                .html()
-                .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
-                .next()
-                .and_then(|f| f.value().attr("action"))
-                .unwrap()
-                .to_owned();
+            let action = review_action(&page);
             let theme =
                 if page.body.contains("homework help please") { "school-and-learning" } else { "food-and-drink" };
             first.get_or_insert((action, theme));

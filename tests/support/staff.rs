@@ -118,15 +118,18 @@ pub fn table_rows(page: &Page, caption: &str) -> Option<Vec<Vec<String>>> {
     )
 }
 
-pub async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
-    let action = page
-        .html()
+/// Where the review queue's form for the response it shows posts to.
+pub fn review_action(page: &Page) -> String {
+    page.html()
         .select(&scraper::Selector::parse("form[action^='/staff/review/']").unwrap())
         .next()
         .expect("a response to review")
         .value()
         .attr("action")
         .unwrap()
-        .to_owned();
-    youth.post(&action, &[("csrf", &csrf(page)), ("theme", theme)]).await
+        .to_owned()
+}
+
+pub async fn review_next(youth: &Staff, page: &Page, theme: &str) -> Page {
+    youth.post(&review_action(page), &[("csrf", &csrf(page)), ("theme", theme)]).await
 }
