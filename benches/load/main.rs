@@ -8,6 +8,8 @@
 //! PostgreSQL figures use `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` (a
 //! server where databases can be created), else they are marked not measured.
 //! `BENCH_SEED=N` sets how many responses the seeding figure makes.
+//! `BENCH_ONLY=a,b` measures only those parts: `respondents`, `submissions`,
+//! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure).
 //! Benchmarks print numbers; they never fail on timing.
 
 mod http;
@@ -42,6 +44,8 @@ struct Bench {
     postgres: Option<String>,
     report: String,
     notes: Vec<String>,
+    /// `BENCH_ONLY`: the parts to measure, or all of them.
+    only: Option<Vec<String>>,
 }
 
 /// One row of the report: a figure measured in each run.
@@ -70,6 +74,10 @@ fn main() {
         postgres,
         report: String::new(),
         notes: Vec::new(),
+        only: std::env::var("BENCH_ONLY")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.split(',').map(|p| p.trim().to_owned()).collect()),
     };
     let started = std::time::Instant::now();
     let mut figures: Vec<Figure> = Vec::new();
@@ -78,7 +86,7 @@ fn main() {
     eprintln!("== whole respondents (8-11 survey)");
     let mut respondents = Vec::new();
     let mut respondent_p99 = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("respondents") {
         let (rate, per_page, p99) = runtime.block_on(bench.respondents());
         eprintln!("   run {}: {rate:.0} respondents/s", run + 1);
         respondents.push(rate);
@@ -110,6 +118,10 @@ fn main() {
     let mut best = Vec::new();
     for (label, env, on_postgres) in &configs {
         eprintln!("== submissions/s, {label}");
+        if bench.runs_of("submissions") == 0 {
+            best.push(None);
+            continue;
+        }
         if *on_postgres && bench.postgres.is_none() {
             bench.notes.push(format!(
                 "{label}: not measured — set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server"
@@ -161,7 +173,7 @@ fn main() {
     let mut page_p99 = Vec::new();
     let mut bare_rates = Vec::new();
     let mut bare_p99 = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("get") {
         let ((page, page_lat), (bare, bare_lat)) = runtime.block_on(bench.get_throughput());
         eprintln!(
             "   run {}: page {page:.0}/s p99 {page_lat:.1} ms; /healthz {bare:.0}/s p99 {bare_lat:.1} ms",
@@ -201,7 +213,7 @@ fn main() {
     eprintln!("== 500-answer vs 10-answer submissions");
     let mut small = Vec::new();
     let mut large = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("long") {
         let (s, l) = runtime.block_on(bench.long_vs_short());
         eprintln!("   run {}: p99 10 answers {s:.1} ms, 500 answers {l:.1} ms", run + 1);
         small.push(s);
@@ -224,7 +236,7 @@ fn main() {
     eprintln!("== memory with 1,000 idle keep-alive connections");
     let mut idle = Vec::new();
     let mut before = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("idle") {
         let (b, i) = runtime.block_on(bench.idle_connections_memory());
         eprintln!("   run {}: {b:.1} MB before, {i:.1} MB with 1,000 open", run + 1);
         before.push(b);
@@ -251,7 +263,7 @@ fn main() {
         1_000_000
     });
     let mut seed_secs = Vec::new();
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("seed") {
         let (secs, _, _) = bench.seed_sqlite(seed_n);
         eprintln!("   run {}: {seed_n} responses × 20 answers in {secs:.1} s", run + 1);
         seed_secs.push(secs);
@@ -268,7 +280,7 @@ fn main() {
     let mut dashboard_small = Vec::new();
     let mut dashboard_large = Vec::new();
     let (mut export_rate, mut first_byte, mut export_growth) = (Vec::new(), Vec::new(), Vec::new());
-    for run in 0..bench.runs {
+    for run in 0..bench.runs_of("dashboard") {
         let (small, _) = runtime.block_on(bench.dashboard_and_export(10_000));
         let (large, (rate, first, growth)) = runtime.block_on(bench.dashboard_and_export(seed_n));
         eprintln!(
@@ -330,39 +342,32 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let _ = writeln!(out, "| figure | median | runs | target |\n|---|---:|---|---|");
-    for f in &figures {
+    for f in figures.iter().filter(|f| !f.values.is_empty()) {
         let runs = f.values.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", ");
         let _ = writeln!(out, "| {} | {:.1} {} | {runs} | {} |", f.name, median(&f.values), f.unit, f.target);
     }
     let _ = writeln!(out, "\n## Ratios\n\n| ratio | value | target |\n|---|---:|---|");
-    match (best[0], best[1]) {
-        (Some(full), Some(normal)) => {
-            let _ = writeln!(
-                out,
-                "| SQLite FULL + group commit ÷ NORMAL without group commit (highest sustained rates) | {:.2} | ≥ 0.8 |",
-                full / normal
-            );
+    let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b).unwrap_or(f64::NAN);
+    let ratios = [
+        (
+            "SQLite FULL + group commit ÷ NORMAL without group commit (highest sustained rates)".to_owned(),
+            ratio(best[0], best[1]),
+            "≥ 0.8",
+        ),
+        ("PostgreSQL ÷ SQLite (highest sustained submission rates)".to_owned(), ratio(best[2], best[0]), "≥ 0.5"),
+        ("survey page GET ÷ GET /healthz (requests/s)".to_owned(), get_ratio, "≥ 0.25"),
+        ("p99 500-answer ÷ p99 10-answer submission".to_owned(), long_ratio, "≤ 3"),
+        (format!("dashboard p95 at {seed_n} ÷ at 10,000 responses"), dashboard_ratio, "≤ 1.5 (at 1,000,000)"),
+    ];
+    for (name, value, target) in ratios {
+        if value.is_finite() {
+            let _ = writeln!(out, "| {name} | {value:.2} | {target} |");
+        } else if bench.only.is_none() {
+            bench.notes.push(format!("{name}: not measured"));
         }
-        _ => bench.notes.push("SQLite FULL ÷ NORMAL: not measured".into()),
     }
-    match (best[2], best[0]) {
-        (Some(pg), Some(sqlite)) => {
-            let _ = writeln!(
-                out,
-                "| PostgreSQL ÷ SQLite (highest sustained submission rates) | {:.2} | ≥ 0.5 |",
-                pg / sqlite
-            );
-        }
-        _ => bench.notes.push("PostgreSQL ÷ SQLite: not measured (no PostgreSQL server given)".into()),
-    }
-    let _ = writeln!(out, "| survey page GET ÷ GET /healthz (requests/s) | {get_ratio:.2} | ≥ 0.25 |");
-    let _ = writeln!(out, "| p99 500-answer ÷ p99 10-answer submission | {long_ratio:.2} | ≤ 3 |");
-    let _ = writeln!(
-        out,
-        "| dashboard p95 at {seed_n} ÷ at 10,000 responses | {dashboard_ratio:.2} | ≤ 1.5 (at 1,000,000) |"
-    );
 
-    if let Some(last) = pages.last() {
+    if let Some(last) = pages.last().filter(|p| !p.is_empty()) {
         let _ = writeln!(
             out,
             "\n## Each page of a respondent's walk (last run, at its highest sustained rate)\n\n\
@@ -463,6 +468,14 @@ fn write_surveys(dir: &Path) {
 }
 
 impl Bench {
+    /// How many runs a part gets: none when `BENCH_ONLY` leaves it out.
+    fn runs_of(&self, part: &str) -> usize {
+        match &self.only {
+            Some(parts) if !parts.iter().any(|p| p == part) => 0,
+            _ => self.runs,
+        }
+    }
+
     fn step(&self) -> Duration {
         Duration::from_secs(if self.quick { 2 } else { 8 })
     }

@@ -50,8 +50,7 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
                  PRAGMA temp_store = MEMORY;",
             )?;
             c.batch_execute(
-                "DROP INDEX IF EXISTS answers_by_question; DROP INDEX IF EXISTS responses_by_survey_date;
-                 DROP INDEX IF EXISTS responses_by_survey_id;",
+                "DROP INDEX IF EXISTS responses_by_survey_date; DROP INDEX IF EXISTS responses_by_survey_id;",
             )?;
             c.batch_execute(&format!(
                 "BEGIN;
@@ -77,7 +76,6 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
             c.batch_execute(
                 "CREATE INDEX responses_by_survey_date ON responses (survey_id, submitted_on);
                  CREATE INDEX responses_by_survey_id ON responses (survey_id, id);
-                 CREATE INDEX answers_by_question ON answers (question_id, choice);
                  PRAGMA analysis_limit = 1000; ANALYZE;
                  PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
             )?;

@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
+use super::checkpoint::{Checkpointer, defer_to_checkpointer};
 use super::daily::Tally;
 use super::schema::{answers, response_themes, responses};
 use super::{Database, DbConnection};
@@ -105,7 +106,10 @@ impl Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         thread::Builder::new()
             .name("response-writer".into())
-            .spawn(move || run(db, keys, max_batch.max(1), jobs))
+            .spawn(move || {
+                let checkpointer = Checkpointer::start(&db);
+                run(db, keys, max_batch.max(1), jobs, checkpointer)
+            })
             .expect("start the response writer thread");
         Writer { queue }
     }
@@ -118,7 +122,13 @@ impl Writer {
     }
 }
 
-fn run(db: Database, keys: WriterKeys, max_batch: usize, mut jobs: mpsc::Receiver<(NewSubmission, Reply)>) {
+fn run(
+    db: Database,
+    keys: WriterKeys,
+    max_batch: usize,
+    mut jobs: mpsc::Receiver<(NewSubmission, Reply)>,
+    checkpointer: Checkpointer,
+) {
     let mut conn: Option<DbConnection> = None;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
@@ -135,6 +145,7 @@ fn run(db: Database, keys: WriterKeys, max_batch: usize, mut jobs: mpsc::Receive
         for _ in 0..2 {
             match commit_batch(&db, &mut conn, &keys, &submissions) {
                 Ok(done) => {
+                    checkpointer.committed();
                     results = Some(done);
                     break;
                 }
@@ -161,7 +172,9 @@ fn commit_batch(
     submissions: &[NewSubmission],
 ) -> Result<Vec<Result<Outcome, WriteError>>, String> {
     if conn.is_none() {
-        *conn = Some(db.open_dedicated().map_err(|e| e.to_string())?);
+        let mut opened = db.open_dedicated().map_err(|e| e.to_string())?;
+        defer_to_checkpointer(&mut opened).map_err(|e| e.to_string())?;
+        *conn = Some(opened);
     }
     let Some(conn) = conn.as_mut() else { unreachable!("connection opened above") };
     write_batch(conn, keys, submissions).map_err(|e| e.to_string())

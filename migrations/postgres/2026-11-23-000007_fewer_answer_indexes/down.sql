@@ -1,0 +1,1 @@
+CREATE INDEX answers_by_question ON answers (question_id, choice);

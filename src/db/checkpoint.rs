@@ -1,0 +1,78 @@
+//! Copies SQLite's write-ahead log back into the database file, on a thread
+//! of its own. Left to itself, SQLite does this inside whichever commit
+//! pushes the log past 1,000 pages: that commit then writes and syncs the
+//! database file too, and every submission in the batch behind it waits.
+//! Here the writer only says "I committed"; the copy happens beside it.
+
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+
+use super::{Backend, Database, DbConnection};
+
+/// How large the log may grow before the writer's own commit copies it back
+/// anyway (in pages of 4 KB): the safety net if this thread cannot keep up.
+pub const WRITER_AUTOCHECKPOINT_PAGES: u32 = 16_384;
+/// Commits arriving within this time share one copy.
+const GATHER: Duration = Duration::from_millis(100);
+
+/// Tells the checkpoint thread that something was committed. Cheap to clone.
+#[derive(Clone)]
+pub struct Checkpointer {
+    nudge: Option<SyncSender<()>>,
+}
+
+impl Checkpointer {
+    /// Starts the thread for a SQLite database; on PostgreSQL the server
+    /// keeps its own log, and this does nothing.
+    pub fn start(db: &Database) -> Checkpointer {
+        if db.backend != Backend::Sqlite {
+            return Checkpointer { nudge: None };
+        }
+        let (nudge, nudged) = sync_channel(1);
+        let db = db.clone();
+        thread::Builder::new()
+            .name("wal-checkpoint".into())
+            .spawn(move || run(db, nudged))
+            .expect("start the checkpoint thread");
+        Checkpointer { nudge: Some(nudge) }
+    }
+
+    /// Something was committed: copy the log back soon.
+    pub fn committed(&self) {
+        if let Some(nudge) = &self.nudge {
+            // Full means a copy is already due.
+            let _ = nudge.try_send(());
+        }
+    }
+}
+
+/// Lets the writer's commits leave the copying to [`Checkpointer`].
+pub fn defer_to_checkpointer(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    if let DbConnection::Sqlite(sqlite) = conn {
+        sqlite.batch_execute(&format!("PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES};"))?;
+    }
+    Ok(())
+}
+
+fn run(db: Database, nudged: Receiver<()>) {
+    let mut conn: Option<DbConnection> = None;
+    // Ends when every writer has gone (the service is stopping).
+    while nudged.recv().is_ok() {
+        thread::sleep(GATHER);
+        // A nudge that came while sleeping is covered by this copy.
+        let _ = nudged.try_recv();
+        if conn.is_none() {
+            conn = db.open_dedicated().map_err(|e| tracing::warn!(error = %e, "no connection to checkpoint")).ok();
+        }
+        let Some(DbConnection::Sqlite(sqlite)) = conn.as_mut() else { continue };
+        // PASSIVE copies what no reader still needs and never waits: a
+        // reader or the writer are never held up by it.
+        if let Err(e) = sqlite.batch_execute("PRAGMA wal_checkpoint(PASSIVE);") {
+            tracing::warn!(error = %e, "write-ahead log not copied back");
+            conn = None;
+        }
+    }
+}
