@@ -118,6 +118,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(from_fn(web::errors::error_pages))
                 .wrap(from_fn(web::headers::security_headers))
+                .wrap(from_fn(web::compress::compress_pages))
                 .wrap(Compress::default())
                 .wrap(from_fn(web::headers::access_log))
                 .route("/static/{name}", actix_web::web::get().to(web::assets::serve))

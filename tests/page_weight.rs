@@ -97,6 +97,55 @@ async fn no_respondent_page_points_at_another_site() {
 }
 
 /// Every URL in an attribute that can make the browser go or fetch.
+/// Each way a client may ask for a file or a page gives back exactly what
+/// was asked for: the CSS and JavaScript are compressed once at start, and
+/// pages on the worker that draws them, so both are checked byte for byte.
+#[tokio::test]
+async fn compressed_files_and_pages_decode_to_what_was_asked_for() {
+    use std::io::Read;
+    let app = support::spawn_app(TestDb::Sqlite).await;
+    let home = app.get("/").await;
+    let decode = |encoding: &str, bytes: &[u8]| -> String {
+        let mut plain = String::new();
+        match encoding {
+            "br" => brotli::Decompressor::new(bytes, 4096).read_to_string(&mut plain),
+            "gzip" => flate2::read::GzDecoder::new(bytes).read_to_string(&mut plain),
+            _ => std::str::from_utf8(bytes)
+                .map(|s| plain.push_str(s))
+                .map(|()| plain.len())
+                .map_err(std::io::Error::other),
+        }
+        .unwrap_or_else(|e| panic!("a whole {encoding} body: {e}"));
+        plain
+    };
+    for url in links(&home).into_iter().filter(|u| u.starts_with("/static/")) {
+        let plain = app.get(&url).await.body;
+        for (asked, sent) in [("br, gzip", "br"), ("gzip, deflate", "gzip"), ("identity", "identity")] {
+            let res = app.client.get(format!("{}{url}", app.address)).header("accept-encoding", asked).send().await;
+            let res = res.expect("a response");
+            let encoding = res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(encoding.as_deref().unwrap_or("identity"), sent, "{url} asked for {asked}");
+            let vary = res.headers().get("vary").map(|v| v.to_str().unwrap().to_ascii_lowercase());
+            assert_eq!(vary.as_deref(), Some("accept-encoding"), "{url}: caches keep each encoding apart");
+            let bytes = res.bytes().await.expect("a body");
+            assert_eq!(decode(sent, &bytes), plain, "{url} sent as {sent}");
+        }
+    }
+    // A page is drawn afresh each time (its sealed draft differs), so each
+    // encoding must decode to a whole page with the same words.
+    for asked in ["gzip, deflate, br", "gzip", "identity"] {
+        let res = app.client.get(format!("{}/s/young-people", app.address)).header("accept-encoding", asked);
+        let res = res.send().await.expect("a response");
+        let encoding = res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+        let encoding = encoding.unwrap_or_else(|| "identity".into());
+        if asked != "identity" {
+            assert_eq!(encoding, "gzip", "a page asked for with {asked}");
+        }
+        let page = decode(&encoding, &res.bytes().await.expect("a body"));
+        assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"), "{asked}: {page}");
+    }
+}
+
 fn links(page: &Page) -> Vec<String> {
     let html = page.html();
     let selector = scraper::Selector::parse("*").unwrap();

@@ -520,18 +520,29 @@ impl Bench {
         let assets = static_assets(landing.text());
         let assets = Arc::new(assets);
         let mut best = (0.0, BTreeMap::new(), f64::NAN);
+        let pid = server.pid().expect("a running server");
         for rate in [50.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 1000.0, 1200.0] {
             let pages: Arc<Mutex<PageTimes>> = Arc::default();
+            let (server_cpu, own_cpu) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
             let outcome = open_loop::run(rate, self.step(), 4000, |_, intended| {
                 let (pages, assets) = (pages.clone(), assets.clone());
                 async move { respondent(port, intended, &assets, &pages).await }
             })
             .await;
             let pages = pages.lock().unwrap().clone();
-            let slowest = pages.values().map(|(_, h)| h.value_at_quantile(0.99)).max().unwrap_or(0) as f64 / 1000.0;
+            let (slowest_page, slowest) = pages
+                .values()
+                .map(|(label, h)| (label.as_str(), h.value_at_quantile(0.99) as f64 / 1000.0))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap_or(("none", 0.0));
+            let per = |spent: f64| spent * 1000.0 / outcome.ok.max(1) as f64;
             eprintln!(
-                "   {rate:.0}/s offered: {} done, {} failed, slowest page p99 {slowest:.1} ms",
-                outcome.ok, outcome.errors
+                "   {rate:.0}/s offered: {} done, {} failed, slowest page p99 {slowest:.1} ms ({slowest_page}); \
+                 CPU per respondent: server {:.2} ms, load generator {:.2} ms",
+                outcome.ok,
+                outcome.errors,
+                per(cpu_seconds(pid) - server_cpu),
+                per(cpu_seconds(std::process::id()) - own_cpu),
             );
             if outcome.errors > 0 || slowest > P99_BOUND_MS {
                 break;
@@ -795,6 +806,17 @@ impl Drop for PgGuard {
 
 fn meets_bound(outcome: &Outcome) -> bool {
     outcome.errors == 0 && outcome.p(0.99) <= P99_BOUND_MS && outcome.p(0.999) <= P999_BOUND_MS
+}
+
+/// User and system CPU time a process has used, in seconds (all its threads).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')').map(|(_, r)| r.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
+    // Counted in USER_HZ, which Linux fixes at 100 per second for /proc.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn rss_mb(pid: u32) -> f64 {

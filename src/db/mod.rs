@@ -164,6 +164,10 @@ impl Database {
                 Backend::Postgres => 16,
             })
             .connection_timeout(Duration::from_secs(10))
+            // A PostgreSQL connection can be cut by a server restart, so it is
+            // checked before use; a SQLite file cannot, and the check (a query
+            // on each checkout) would be a tenth of a page's cost.
+            .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
             .map_err(|e| DbError::Setup(e.to_string()))?;
         Ok(Database { pool, backend, manager: dedicated })
