@@ -9,10 +9,12 @@
 //!   (one per house for the three houses). Free text is as stored, so it was
 //!   scrubbed before it reached the disk. The date is coarsened to the month.
 //!   Flagged responses are left out unless the exporter is also a
-//!   safeguarding lead. The file is streamed: a blocking task reads a page
-//!   of responses at a time (keyset pagination on the random id) into a
-//!   small bounded channel, so a million rows never sit in memory at once,
-//!   and a slow download slows the reading rather than filling a buffer.
+//!   safeguarding lead. The file is streamed: a blocking task finds a page
+//!   of responses at a time (keyset pagination on the random id); it and a
+//!   helper thread draw alternate pages as CSV, which are sent in order
+//!   into a small bounded channel, so a million rows never sit in memory at
+//!   once, and a slow download slows the reading rather than filling a
+//!   buffer.
 //!
 //! Every file is UTF-8 with a byte order mark, so Excel reads it as UTF-8.
 //!
@@ -279,18 +281,25 @@ impl Columns {
 type ResponseRow = (String, String, String, String, NaiveDate, Option<String>, bool);
 type AnswerRow = (String, String, String, Option<String>, Option<String>);
 
-/// Reads the page of responses after `after` (by id) and writes it as CSV
-/// records; `None` when there are no more.
-fn response_page(
-    conn: &mut DbConnection,
-    survey_id: &str,
-    with_flagged: bool,
-    after: &str,
-    columns: &Columns,
-) -> QueryResult<Option<(String, String)>> {
+/// The ids of the page of responses after `after`, in order; empty at the end.
+fn page_ids(conn: &mut DbConnection, survey_id: &str, with_flagged: bool, after: &str) -> QueryResult<Vec<String>> {
     let mut query = responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::id.gt(after))
+        .select(responses::id)
+        .order(responses::id)
+        .limit(PAGE_SIZE)
+        .into_boxed();
+    if !with_flagged {
+        query = query.filter(responses::concern.eq(false));
+    }
+    query.load(conn)
+}
+
+/// These responses as CSV records, in the order of their ids.
+fn page_csv(conn: &mut DbConnection, ids: &[String], with_flagged: bool, columns: &Columns) -> QueryResult<String> {
+    let rows: Vec<ResponseRow> = responses::table
+        .filter(responses::id.eq_any(ids))
         .select((
             responses::id,
             responses::survey_version,
@@ -301,21 +310,14 @@ fn response_page(
             responses::concern,
         ))
         .order(responses::id)
-        .limit(PAGE_SIZE)
-        .into_boxed();
-    if !with_flagged {
-        query = query.filter(responses::concern.eq(false));
-    }
-    let rows: Vec<ResponseRow> = query.load(conn)?;
-    let Some(last) = rows.last().map(|r| r.0.clone()) else { return Ok(None) };
-    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        .load(conn)?;
     let answers: Vec<AnswerRow> = answers::table
-        .filter(answers::response_id.eq_any(&ids))
+        .filter(answers::response_id.eq_any(ids))
         .select((answers::response_id, answers::question_id, answers::part, answers::choice, answers::free_text))
         .order((answers::response_id, answers::question_id, answers::part))
         .load(conn)?;
     let themes: Vec<(String, String)> = response_themes::table
-        .filter(response_themes::response_id.eq_any(&ids))
+        .filter(response_themes::response_id.eq_any(ids))
         .filter(response_themes::confirmed.eq(true))
         .select((response_themes::response_id, response_themes::theme_id))
         .order((response_themes::response_id, response_themes::theme_id))
@@ -362,7 +364,7 @@ fn response_page(
             push_record(&mut out, record);
         }
     }
-    Ok(Some((out, last)))
+    Ok(out)
 }
 
 /// `GET /staff/exports/responses/{survey}.csv`
@@ -400,30 +402,85 @@ pub async fn responses_csv(
         if tx.blocking_send(Ok(Bytes::from(head))).is_err() {
             return;
         }
-        let mut after = String::new();
-        loop {
-            // A connection per page, so a slow download does not hold one from the pool.
-            let page = db.get().map_err(|e| e.to_string()).and_then(|mut conn| {
-                response_page(&mut conn, &survey_id, with_flagged, &after, &columns).map_err(|e| e.to_string())
-            });
-            match page {
-                Ok(Some((csv, last))) => {
-                    after = last;
-                    if tx.blocking_send(Ok(Bytes::from(csv))).is_err() {
-                        tracing::info!(survey = %survey_id, "response export stopped: the download was closed");
+        // A connection per query, so a slow download does not hold one from the pool.
+        let find = |after: &str| -> Result<Vec<String>, String> {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            page_ids(&mut conn, &survey_id, with_flagged, after).map_err(|e| e.to_string())
+        };
+        let draw = |ids: &[String]| -> Result<String, String> {
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            page_csv(&mut conn, ids, with_flagged, &columns).map_err(|e| e.to_string())
+        };
+        // Ends the body with an error: a cut-short download is never taken for a whole file.
+        let fail = |cause: &str| {
+            tracing::error!(survey = %survey_id, %cause, "response export failed");
+            let _ = tx.blocking_send(Err(std::io::Error::other("the export could not be read")));
+        };
+        let send = |csv: String| {
+            let sent = tx.blocking_send(Ok(Bytes::from(csv))).is_ok();
+            if !sent {
+                tracing::info!(survey = %survey_id, "response export stopped: the download was closed");
+            }
+            sent
+        };
+        // Whether to go on after a drawn page.
+        let deliver = |page: Result<String, String>| match page {
+            Ok(csv) => send(csv),
+            Err(cause) => {
+                fail(&cause);
+                false
+            }
+        };
+        // Drawing a page (reading its answers, writing CSV) is most of the
+        // work, so a helper thread draws every other page while this one
+        // finds and draws the next; pages are sent in order. (One helper for
+        // the whole export, not one a page: each new thread would take a
+        // malloc arena of its own and leave it holding memory.)
+        std::thread::scope(|scope| {
+            let (jobs, helper_jobs) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+            let (helper_done, done) = std::sync::mpsc::sync_channel::<Result<String, String>>(1);
+            scope.spawn(move || {
+                for ids in helper_jobs {
+                    if helper_done.send(draw(&ids)).is_err() {
                         return;
                     }
                 }
-                Ok(None) => return,
-                Err(cause) => {
-                    // Ending the body with an error cuts the download short, so
-                    // a partial file is never taken for a whole one.
-                    tracing::error!(survey = %survey_id, %cause, "response export failed");
-                    let _ = tx.blocking_send(Err(std::io::Error::other("the export could not be read")));
+            });
+            let mut after = String::new();
+            let mut next = || -> Result<Option<Vec<String>>, String> {
+                let ids = find(&after)?;
+                let Some(last) = ids.last() else { return Ok(None) };
+                after = last.clone();
+                Ok(Some(ids))
+            };
+            let helped = |done: &std::sync::mpsc::Receiver<_>| {
+                done.recv().unwrap_or_else(|_| Err("a page could not be drawn".to_owned()))
+            };
+            // Returning drops `jobs`, which ends the helper.
+            loop {
+                match next() {
+                    Ok(Some(ids)) => {
+                        if jobs.send(ids).is_err() {
+                            return fail("a page could not be drawn");
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(cause) => return fail(&cause),
+                }
+                let mine = match next() {
+                    Ok(Some(ids)) => Some(draw(&ids)),
+                    Ok(None) => None,
+                    Err(cause) => return fail(&cause),
+                };
+                if !deliver(helped(&done)) {
+                    return;
+                }
+                let Some(page) = mine else { return };
+                if !deliver(page) {
                     return;
                 }
             }
-        }
+        });
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) });
     let filename = format!("responses-{}-{}.csv", survey.id, Utc::now().date_naive().format("%Y-%m-%d"));
