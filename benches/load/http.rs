@@ -127,8 +127,14 @@ impl Conn {
 /// Keep-alive connections shared by requests that each need one at a time.
 pub struct Pool {
     port: u16,
-    idle: std::sync::Mutex<Vec<Conn>>,
+    /// Each idle connection with when it was given back.
+    idle: std::sync::Mutex<Vec<(Conn, std::time::Instant)>>,
 }
+
+/// The server closes a keep-alive connection after 5 s idle (actix-web's
+/// default). A pool keeps connections for less, as a browser's does, so a
+/// request never goes out on one the server is closing.
+const IDLE_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Pool {
     pub fn new(port: u16) -> Pool {
@@ -136,16 +142,21 @@ impl Pool {
     }
 
     pub async fn take(&self) -> io::Result<Conn> {
-        let idle = self.idle.lock().unwrap().pop();
+        let idle = {
+            let mut idle = self.idle.lock().unwrap();
+            // Most recently used last; the oldest are at the front.
+            idle.retain(|(_, since)| since.elapsed() < IDLE_FOR_AT_MOST);
+            idle.pop()
+        };
         match idle {
-            Some(conn) => Ok(conn),
+            Some((conn, _)) => Ok(conn),
             None => Conn::connect(self.port).await,
         }
     }
 
     pub fn give_back(&self, conn: Conn) {
         if !conn.closed {
-            self.idle.lock().unwrap().push(conn);
+            self.idle.lock().unwrap().push((conn, std::time::Instant::now()));
         }
     }
 }

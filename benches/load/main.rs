@@ -8,6 +8,7 @@
 //! PostgreSQL figures use `BENCH_DATABASE_URL` or `TEST_DATABASE_URL` (a
 //! server where databases can be created), else they are marked not measured.
 //! `BENCH_SEED=N` sets how many responses the seeding figure makes.
+//! `BENCH_RUNS=N` repeats each figure N times instead.
 //! `BENCH_ONLY=a,b` measures only those parts: `respondents`, `submissions`,
 //! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure).
 //! Benchmarks print numbers; they never fail on timing.
@@ -67,7 +68,7 @@ fn main() {
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
     let mut bench = Bench {
         quick,
-        runs: if quick { 1 } else { 3 },
+        runs: std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(if quick { 1 } else { 3 }),
         binary: env!("CARGO_BIN_EXE_listening-loop").into(),
         work,
         surveys,
@@ -946,21 +947,35 @@ async fn submissions(
     );
     let pool = Arc::new(http::Pool::new(port));
     let path = Arc::new(format!("/s/{link}"));
-    open_loop::run(rate, duration, 4000, |i, _| {
-        let (pool, bodies, path) = (pool.clone(), bodies.clone(), path.clone());
+    // What went wrong, by kind, to print when anything did.
+    let failures: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
+    let outcome = open_loop::run(rate, duration, 4000, |i, _| {
+        let (pool, bodies, path, failures) = (pool.clone(), bodies.clone(), path.clone(), failures.clone());
         async move {
-            let Ok(mut conn) = pool.take().await else { return false };
-            let ok = match conn.post_form(&path, &bodies[i as usize % bodies.len()]).await {
-                Ok(r) => r.status == 200 && r.text().contains("class=\"code\""),
-                Err(_) => false,
+            let failed = |kind: String| {
+                *failures.lock().unwrap().entry(kind).or_default() += 1;
+                false
             };
-            if ok {
-                pool.give_back(conn);
+            let mut conn = match pool.take().await {
+                Ok(conn) => conn,
+                Err(e) => return failed(format!("connect: {}", e.kind())),
+            };
+            match conn.post_form(&path, &bodies[i as usize % bodies.len()]).await {
+                Ok(r) if r.status == 200 && r.text().contains("class=\"code\"") => {
+                    pool.give_back(conn);
+                    true
+                }
+                Ok(r) => failed(format!("status {}", r.status)),
+                Err(e) => failed(format!("request: {}", e.kind())),
             }
-            ok
         }
     })
-    .await
+    .await;
+    let failures = failures.lock().unwrap();
+    if !failures.is_empty() {
+        eprintln!("   failures: {failures:?}");
+    }
+    outcome
 }
 
 /// Requests/s with `connections` keep-alive connections each sending the
