@@ -20,7 +20,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
 use config::Settings;
@@ -119,7 +119,6 @@ impl Application {
                 .wrap(from_fn(web::errors::error_pages))
                 .wrap(from_fn(web::headers::security_headers))
                 .wrap(from_fn(web::compress::compress_pages))
-                .wrap(Compress::default())
                 .wrap(from_fn(web::headers::access_log))
                 .route("/static/{name}", actix_web::web::get().to(web::assets::serve))
                 .route("/healthz", actix_web::web::get().to(healthz))

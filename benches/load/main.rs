@@ -348,6 +348,7 @@ fn main() {
         let _ = writeln!(out, "| {} | {:.1} {} | {runs} | {} |", f.name, median(&f.values), f.unit, f.target);
     }
     let _ = writeln!(out, "\n## Ratios\n\n| ratio | value | target |\n|---|---:|---|");
+    // A rate that held nothing (0/s) makes any ratio over it unbounded: shown as ∞.
     let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b).unwrap_or(f64::NAN);
     let ratios = [
         (
@@ -363,6 +364,8 @@ fn main() {
     for (name, value, target) in ratios {
         if value.is_finite() {
             let _ = writeln!(out, "| {name} | {value:.2} | {target} |");
+        } else if value == f64::INFINITY {
+            let _ = writeln!(out, "| {name} | ∞ (the divisor held no rate tried) | {target} |");
         } else if bench.only.is_none() {
             bench.notes.push(format!("{name}: not measured"));
         }
@@ -558,7 +561,8 @@ impl Bench {
     /// the hold breaks the bound, steps back down until a hold meets it. The
     /// rate reported is the one that held, never a short step's.
     async fn highest_submission_rate(&self, env: &[(String, String)], on_postgres: bool) -> (f64, Outcome) {
-        const RATES: [f64; 11] = [250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 2000.0, 2500.0, 3000.0, 4000.0, 5000.0];
+        const RATES: [f64; 12] =
+            [100.0, 250.0, 500.0, 750.0, 1000.0, 1250.0, 1500.0, 2000.0, 2500.0, 3000.0, 4000.0, 5000.0];
         let (server, _pg, _dir) = self.start(env, on_postgres);
         let port = server.config.port;
         let template = check_draft(port, "bench-20").await;

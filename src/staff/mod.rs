@@ -49,7 +49,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/exports/themes-by-who-and-month.csv",
                 web::get().to(crate::review::export::themes_by_who_and_month_csv),
             )
-            .route("/exports/responses/{survey}.csv", web::get().to(crate::review::export::responses_csv))
+            // The one streamed response: compressed chunk by chunk, off the
+            // workers, by actix-web's Compress; every other response is a
+            // whole body, gzipped in place (crate::web::compress).
+            .service(
+                web::resource("/exports/responses/{survey}.csv")
+                    .wrap(actix_web::middleware::Compress::default())
+                    .route(web::get().to(crate::review::export::responses_csv)),
+            )
             .route("/you-said", web::get().to(crate::review::you_said::list))
             .route("/you-said", web::post().to(crate::review::you_said::save))
             .route("/actions", web::get().to(crate::publish::pages::list))
