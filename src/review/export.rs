@@ -281,25 +281,16 @@ impl Columns {
 type ResponseRow = (String, String, String, String, NaiveDate, Option<String>, bool);
 type AnswerRow = (String, String, String, Option<String>, Option<String>);
 
-/// The ids of the page of responses after `after`, in order; empty at the end.
-fn page_ids(conn: &mut DbConnection, survey_id: &str, with_flagged: bool, after: &str) -> QueryResult<Vec<String>> {
+/// The page of responses after `after`, in id order; empty at the end.
+fn page_rows(
+    conn: &mut DbConnection,
+    survey_id: &str,
+    with_flagged: bool,
+    after: &str,
+) -> QueryResult<Vec<ResponseRow>> {
     let mut query = responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::id.gt(after))
-        .select(responses::id)
-        .order(responses::id)
-        .limit(PAGE_SIZE)
-        .into_boxed();
-    if !with_flagged {
-        query = query.filter(responses::concern.eq(false));
-    }
-    query.load(conn)
-}
-
-/// These responses as CSV records, in the order of their ids.
-fn page_csv(conn: &mut DbConnection, ids: &[String], with_flagged: bool, columns: &Columns) -> QueryResult<String> {
-    let rows: Vec<ResponseRow> = responses::table
-        .filter(responses::id.eq_any(ids))
         .select((
             responses::id,
             responses::survey_version,
@@ -310,20 +301,35 @@ fn page_csv(conn: &mut DbConnection, ids: &[String], with_flagged: bool, columns
             responses::concern,
         ))
         .order(responses::id)
-        .load(conn)?;
+        .limit(PAGE_SIZE)
+        .into_boxed();
+    if !with_flagged {
+        query = query.filter(responses::concern.eq(false));
+    }
+    query.load(conn)
+}
+
+/// These responses (one page, in id order) as CSV records, with their answers and themes.
+fn page_csv(
+    conn: &mut DbConnection,
+    rows: &[ResponseRow],
+    with_flagged: bool,
+    columns: &Columns,
+) -> QueryResult<String> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     let answers: Vec<AnswerRow> = answers::table
-        .filter(answers::response_id.eq_any(ids))
+        .filter(answers::response_id.eq_any(&ids))
         .select((answers::response_id, answers::question_id, answers::part, answers::choice, answers::free_text))
         .order((answers::response_id, answers::question_id, answers::part))
         .load(conn)?;
     let themes: Vec<(String, String)> = response_themes::table
-        .filter(response_themes::response_id.eq_any(ids))
+        .filter(response_themes::response_id.eq_any(&ids))
         .filter(response_themes::confirmed.eq(true))
         .select((response_themes::response_id, response_themes::theme_id))
         .order((response_themes::response_id, response_themes::theme_id))
         .load(conn)?;
     let mut cells: HashMap<&str, Vec<String>> = HashMap::with_capacity(rows.len());
-    for (id, version, audience, age, day, via, concern) in &rows {
+    for (id, version, audience, age, day, via, concern) in rows {
         let mut record = vec![String::new(); columns.header.len()];
         record[0] = id.clone();
         record[1] = version.clone();
@@ -359,7 +365,7 @@ fn page_csv(conn: &mut DbConnection, ids: &[String], with_flagged: bool, columns
         cell.push_str(&value);
     }
     let mut out = String::with_capacity(rows.len() * 256);
-    for (id, ..) in &rows {
+    for (id, ..) in rows {
         if let Some(record) = cells.get(id.as_str()) {
             push_record(&mut out, record);
         }
@@ -403,13 +409,13 @@ pub async fn responses_csv(
             return;
         }
         // A connection per query, so a slow download does not hold one from the pool.
-        let find = |after: &str| -> Result<Vec<String>, String> {
+        let find = |after: &str| -> Result<Vec<ResponseRow>, String> {
             let mut conn = db.get().map_err(|e| e.to_string())?;
-            page_ids(&mut conn, &survey_id, with_flagged, after).map_err(|e| e.to_string())
+            page_rows(&mut conn, &survey_id, with_flagged, after).map_err(|e| e.to_string())
         };
-        let draw = |ids: &[String]| -> Result<String, String> {
+        let draw = |rows: &[ResponseRow]| -> Result<String, String> {
             let mut conn = db.get().map_err(|e| e.to_string())?;
-            page_csv(&mut conn, ids, with_flagged, &columns).map_err(|e| e.to_string())
+            page_csv(&mut conn, rows, with_flagged, &columns).map_err(|e| e.to_string())
         };
         // Ends the body with an error: a cut-short download is never taken for a whole file.
         let fail = |cause: &str| {
@@ -437,21 +443,21 @@ pub async fn responses_csv(
         // the whole export, not one a page: each new thread would take a
         // malloc arena of its own and leave it holding memory.)
         std::thread::scope(|scope| {
-            let (jobs, helper_jobs) = std::sync::mpsc::sync_channel::<Vec<String>>(1);
+            let (jobs, helper_jobs) = std::sync::mpsc::sync_channel::<Vec<ResponseRow>>(1);
             let (helper_done, done) = std::sync::mpsc::sync_channel::<Result<String, String>>(1);
             scope.spawn(move || {
-                for ids in helper_jobs {
-                    if helper_done.send(draw(&ids)).is_err() {
+                for rows in helper_jobs {
+                    if helper_done.send(draw(&rows)).is_err() {
                         return;
                     }
                 }
             });
             let mut after = String::new();
-            let mut next = || -> Result<Option<Vec<String>>, String> {
-                let ids = find(&after)?;
-                let Some(last) = ids.last() else { return Ok(None) };
-                after = last.clone();
-                Ok(Some(ids))
+            let mut next = || -> Result<Option<Vec<ResponseRow>>, String> {
+                let rows = find(&after)?;
+                let Some(last) = rows.last() else { return Ok(None) };
+                after = last.0.clone();
+                Ok(Some(rows))
             };
             let helped = |done: &std::sync::mpsc::Receiver<_>| {
                 done.recv().unwrap_or_else(|_| Err("a page could not be drawn".to_owned()))
@@ -459,8 +465,8 @@ pub async fn responses_csv(
             // Returning drops `jobs`, which ends the helper.
             loop {
                 match next() {
-                    Ok(Some(ids)) => {
-                        if jobs.send(ids).is_err() {
+                    Ok(Some(rows)) => {
+                        if jobs.send(rows).is_err() {
                             return fail("a page could not be drawn");
                         }
                     }
@@ -468,7 +474,7 @@ pub async fn responses_csv(
                     Err(cause) => return fail(&cause),
                 }
                 let mine = match next() {
-                    Ok(Some(ids)) => Some(draw(&ids)),
+                    Ok(Some(rows)) => Some(draw(&rows)),
                     Ok(None) => None,
                     Err(cause) => return fail(&cause),
                 };
