@@ -10,23 +10,9 @@ mod support;
 use base64::Engine;
 use support::publish::{AGENCY, WE_DID, publish_about_food};
 use support::smtp::{Received, SmtpListener};
-use support::{Page, TestApp, spawn_app_configured};
+use support::{Page, TestApp, is_urdu, lang_and_dir, spawn_app_configured};
 
 const BASE: &str = "http://127.0.0.1";
-
-/// `<html lang=".." dir="..">` of a page.
-fn lang_and_dir(page: &Page) -> (String, String) {
-    let html = page.html();
-    let root = html.root_element();
-    (root.value().attr("lang").unwrap_or_default().to_owned(), root.value().attr("dir").unwrap_or_default().to_owned())
-}
-
-/// Whether the text is mostly written in the Arabic script (Urdu).
-fn is_urdu(text: &str) -> bool {
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let arabic = text.chars().filter(|c| ('\u{0600}'..='\u{06FF}').contains(c)).count();
-    letters > 0 && arabic * 2 > letters
-}
 
 fn attrs(page: &Page, css: &str, attr: &str) -> Vec<String> {
     let selector = scraper::Selector::parse(css).unwrap();

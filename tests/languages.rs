@@ -11,21 +11,7 @@ use std::path::{Path, PathBuf};
 use diesel::prelude::*;
 use listening_loop::db::schema::responses;
 use listening_loop::surveys::Registry;
-use support::{Page, TestApp, databases, spawn_app_configured};
-
-/// `<html lang=".." dir="..">` of a page.
-fn lang_and_dir(page: &Page) -> (String, String) {
-    let html = page.html();
-    let root = html.root_element();
-    (root.value().attr("lang").unwrap_or_default().to_owned(), root.value().attr("dir").unwrap_or_default().to_owned())
-}
-
-/// Whether the text is mostly written in the Arabic script (Urdu).
-fn is_urdu(text: &str) -> bool {
-    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
-    let arabic = text.chars().filter(|c| ('\u{0600}'..='\u{06FF}').contains(c)).count();
-    letters > 0 && arabic * 2 > letters
-}
+use support::{Page, TestApp, databases, is_urdu, lang_and_dir, spawn_app_configured};
 
 fn form_action(page: &Page) -> String {
     let selector = scraper::Selector::parse("form.journey").unwrap();

@@ -273,3 +273,17 @@ pub fn encode(text: &str) -> String {
     }
     out
 }
+
+/// `<html lang=".." dir="..">` of a page.
+pub fn lang_and_dir(page: &Page) -> (String, String) {
+    let html = page.html();
+    let root = html.root_element();
+    (root.value().attr("lang").unwrap_or_default().to_owned(), root.value().attr("dir").unwrap_or_default().to_owned())
+}
+
+/// Whether the text is mostly written in the Arabic script (Urdu).
+pub fn is_urdu(text: &str) -> bool {
+    let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+    let arabic = text.chars().filter(|c| ('\u{0600}'..='\u{06FF}').contains(c)).count();
+    letters > 0 && arabic * 2 > letters
+}
