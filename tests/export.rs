@@ -327,7 +327,6 @@ async fn the_response_export_sends_every_page_once_and_in_order() {
                         responses::language.eq("en"),
                         responses::submitted_on.eq(today),
                         responses::concern.eq(false),
-                        responses::receipt_hash.eq(listening_loop::random_id()),
                         responses::submission_hash.eq(listening_loop::random_id()),
                     ))
                     .execute(conn)?;

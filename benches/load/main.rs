@@ -10,7 +10,11 @@
 //! `BENCH_SEED=N` sets how many responses the seeding figure makes.
 //! `BENCH_RUNS=N` repeats each figure N times instead.
 //! `BENCH_ONLY=a,b` measures only those parts: `respondents`, `submissions`,
-//! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure).
+//! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure);
+//! `submissions-full`, `submissions-normal` or `submissions-postgres` picks
+//! one database set-up of the submission figures.
+//! `BENCH_HOLD=RATE` skips the submission step-up and holds RATE for the
+//! sustained duration (`BENCH_SUSTAIN=SECONDS`, else 60, or 6 when quick).
 //! Benchmarks print numbers; they never fail on timing.
 
 mod http;
@@ -107,19 +111,20 @@ fn main() {
         target: "".into(),
     });
 
-    let configs: Vec<(&str, Env, bool)> = vec![
-        ("SQLite, synchronous=FULL, group commit", vec![], false),
+    let configs: Vec<(&str, &str, Env, bool)> = vec![
+        ("full", "SQLite, synchronous=FULL, group commit", vec![], false),
         (
+            "normal",
             "SQLite, synchronous=NORMAL, no group commit (WRITER_MAX_BATCH=1)",
             vec![("SQLITE_SYNCHRONOUS".into(), "NORMAL".into()), ("WRITER_MAX_BATCH".into(), "1".into())],
             false,
         ),
-        ("PostgreSQL, synchronous_commit=on, group commit", vec![], true),
+        ("postgres", "PostgreSQL, synchronous_commit=on, group commit", vec![], true),
     ];
     let mut best = Vec::new();
-    for (label, env, on_postgres) in &configs {
+    for (key, label, env, on_postgres) in &configs {
         eprintln!("== submissions/s, {label}");
-        if bench.runs_of("submissions") == 0 {
+        if bench.runs_of("submissions") == 0 && bench.runs_of(&format!("submissions-{key}")) == 0 {
             best.push(None);
             continue;
         }
@@ -485,7 +490,8 @@ impl Bench {
     }
 
     fn sustain(&self) -> Duration {
-        Duration::from_secs(if self.quick { 6 } else { 60 })
+        let default = if self.quick { 6 } else { 60 };
+        Duration::from_secs(std::env::var("BENCH_SUSTAIN").ok().and_then(|s| s.parse().ok()).unwrap_or(default))
     }
 
     /// A server on a fresh database: SQLite in a new folder, or a new
@@ -566,8 +572,9 @@ impl Bench {
         let (server, _pg, _dir) = self.start(env, on_postgres);
         let port = server.config.port;
         let template = check_draft(port, "bench-20").await;
-        let mut best = 0.0;
-        for rate in RATES {
+        let hold: Option<f64> = std::env::var("BENCH_HOLD").ok().and_then(|r| r.parse().ok());
+        let mut best = hold.unwrap_or(0.0);
+        for rate in RATES.iter().copied().filter(|_| hold.is_none()) {
             let outcome = submissions(port, "bench-20", &template, rate, self.step()).await;
             eprintln!(
                 "   {rate:.0}/s: p99 {:.1} ms, p99.9 {:.1} ms, {} errors",
@@ -582,7 +589,11 @@ impl Bench {
         }
         let mut held = None;
         let mut last = None;
-        for rate in RATES.iter().rev().copied().filter(|r| *r <= best) {
+        let holds: Vec<f64> = match hold {
+            Some(rate) => vec![rate],
+            None => RATES.iter().rev().copied().filter(|r| *r <= best).collect(),
+        };
+        for rate in holds {
             let sustained = submissions(port, "bench-20", &template, rate, self.sustain()).await;
             eprintln!(
                 "   hold {rate:.0}/s: p99 {:.1} ms, p99.9 {:.1} ms, {} errors",

@@ -28,8 +28,8 @@ use diesel::prelude::*;
 use diesel::r2d2;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// A connection to either backend. Queries written once run on both;
 /// anything backend-specific matches on this enum in one place.
@@ -210,6 +210,19 @@ impl Database {
         }
         Ok(conn)
     }
+}
+
+/// The row a lookup by a unique key finds, if any: for statements that run
+/// on every request or submission, instead of diesel's `first()`. `first()`
+/// binds its `LIMIT 1` as a parameter, and SQLite (3.50, which we bundle)
+/// reads a bound LIMIT while planning, so binding it again makes the cached
+/// statement stale: every run parsed and planned it anew. A unique key
+/// needs no limit.
+pub fn unique_row<'q, Q, T>(query: Q, conn: &mut DbConnection) -> QueryResult<Option<T>>
+where
+    Q: RunQueryDsl<DbConnection> + diesel::query_dsl::LoadQuery<'q, DbConnection, T>,
+{
+    Ok(query.load(conn)?.into_iter().next())
 }
 
 /// A transaction that will write. SQLite starts transactions deferred: one

@@ -11,7 +11,7 @@ diesel::table! {
         language -> Text,
         submitted_on -> Date,
         concern -> Bool,
-        receipt_hash -> Text,
+        legacy_receipt_hash -> Nullable<Text>,
         submission_hash -> Text,
         via -> Nullable<Text>,
         reviewed_on -> Nullable<Date>,

@@ -5,8 +5,8 @@
 //! The rows are generated inside the database (a recursive CTE on SQLite,
 //! `generate_series` on PostgreSQL), so nothing crosses the connection but
 //! the statements. Ids are spread evenly over the same 128-bit space as real
-//! ones but inserted in order, which keeps the B-trees append-only; receipt
-//! and submission hashes are marked `seed-` so no real code can match them.
+//! ones but inserted in order, which keeps the B-trees append-only; no
+//! receipt code leads to them, and their submission hashes are marked `seed-`.
 //! For benchmark databases only: on SQLite it turns the journal off while it
 //! runs, so it must be the only connection, and a crash mid-seed leaves a
 //! file to throw away. The dashboard's daily counts are left for
@@ -49,9 +49,7 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
                 "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;
                  PRAGMA temp_store = MEMORY;",
             )?;
-            c.batch_execute(
-                "DROP INDEX IF EXISTS responses_by_survey_date; DROP INDEX IF EXISTS responses_by_survey_id;",
-            )?;
+            c.batch_execute("DROP INDEX IF EXISTS responses_by_survey_id;")?;
             c.batch_execute(&format!(
                 "BEGIN;
                  CREATE TEMP TABLE seed_questions (q TEXT NOT NULL, k INTEGER NOT NULL);
@@ -59,11 +57,11 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
                    INSERT INTO seed_questions SELECT printf('q%02d', x), x FROM k;
                  WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < {n} - 1)
                    INSERT INTO responses (id, survey_id, survey_version, audience, age_group, language,
-                                          submitted_on, concern, receipt_hash, submission_hash)
+                                          submitted_on, concern, submission_hash)
                    SELECT printf('%016x%016x', x * {step}, x), '{survey}', '{version}', 'child_young_person',
                           CASE x % 3 WHEN 0 THEN '8-11' WHEN 1 THEN '12-15' ELSE '16-17' END, 'en',
                           date('2026-01-01', '+' || (x % 365) || ' days'), x % 100 = 0,
-                          printf('seed-r-%016x', x), printf('seed-s-%016x', x)
+                          printf('seed-s-%016x', x)
                    FROM i;
                  INSERT INTO answers (response_id, question_id, part, choice, free_text)
                    SELECT r.id, s.q, '', CAST(1 + ((r.rowid_hint * 7 + s.k * 13) % 5) AS TEXT), NULL
@@ -74,8 +72,7 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
                  COMMIT;"
             ))?;
             c.batch_execute(
-                "CREATE INDEX responses_by_survey_date ON responses (survey_id, submitted_on);
-                 CREATE INDEX responses_by_survey_id ON responses (survey_id, id);
+                "CREATE INDEX responses_by_survey_id ON responses (survey_id, id);
                  PRAGMA analysis_limit = 1000; ANALYZE;
                  PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;",
             )?;
@@ -85,12 +82,12 @@ pub fn seed_responses(conn: &mut DbConnection, plan: &SeedPlan) -> QueryResult<(
                 "SET synchronous_commit = off;
                  BEGIN;
                  INSERT INTO responses (id, survey_id, survey_version, audience, age_group, language,
-                                        submitted_on, concern, receipt_hash, submission_hash)
+                                        submitted_on, concern, submission_hash)
                    SELECT lpad(to_hex(x * {step}), 16, '0') || lpad(to_hex(x), 16, '0'),
                           '{survey}', '{version}', 'child_young_person',
                           (ARRAY['8-11', '12-15', '16-17'])[1 + x % 3], 'en',
                           DATE '2026-01-01' + (x % 365)::int, x % 100 = 0,
-                          'seed-r-' || lpad(to_hex(x), 16, '0'), 'seed-s-' || lpad(to_hex(x), 16, '0')
+                          'seed-s-' || lpad(to_hex(x), 16, '0')
                    FROM generate_series(0::bigint, {n} - 1) AS x;
                  INSERT INTO answers (response_id, question_id, part, choice, free_text)
                    SELECT lpad(to_hex(x * {step}), 16, '0') || lpad(to_hex(x), 16, '0'),

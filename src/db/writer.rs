@@ -218,74 +218,105 @@ pub fn write_batch(
 }
 
 fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
-    let key = &keys.receipt_key;
-    let submission_hash = submission_hash(&s.token);
-    let earlier: Option<String> = responses::table
-        .filter(responses::submission_hash.eq(&submission_hash))
-        .select(responses::receipt_hash)
-        .first(conn)
-        .optional()?;
-    if let Some(stored_hash) = earlier {
-        let code =
-            (0..RECEIPT_ATTEMPTS).map(|n| receipt_for(key, &s.token, n)).find(|c| c.lookup_hash(key) == stored_hash);
-        return Ok(Outcome::AlreadyStored(code));
-    }
-    for attempt in 0..RECEIPT_ATTEMPTS {
-        let code = receipt_for(key, &s.token, attempt);
-        let receipt_hash = code.lookup_hash(key);
-        let taken: i64 = responses::table.filter(responses::receipt_hash.eq(&receipt_hash)).count().get_result(conn)?;
-        if taken > 0 {
-            continue;
+    let (code, id) = match find_place(conn, &keys.receipt_key, &s.token)? {
+        Place::Sent(code) => return Ok(Outcome::AlreadyStored(code)),
+        Place::Free { code, id } => (code, id),
+        Place::NoneFree => {
+            return Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()));
         }
-        let id = crate::random_id();
-        diesel::insert_into(responses::table)
+    };
+    diesel::insert_into(responses::table)
+        .values((
+            responses::id.eq(&id),
+            responses::survey_id.eq(&s.survey_id),
+            responses::survey_version.eq(&s.survey_version),
+            responses::audience.eq(&s.audience),
+            responses::age_group.eq(&s.age_group),
+            responses::language.eq(&s.language),
+            responses::submitted_on.eq(today),
+            responses::concern.eq(s.concern),
+            responses::submission_hash.eq(submission_hash(&s.token)),
+            responses::via.eq(s.via.as_deref()),
+        ))
+        .execute(conn)?;
+    for theme in &s.suggested_themes {
+        diesel::insert_into(response_themes::table)
             .values((
-                responses::id.eq(&id),
-                responses::survey_id.eq(&s.survey_id),
-                responses::survey_version.eq(&s.survey_version),
-                responses::audience.eq(&s.audience),
-                responses::age_group.eq(&s.age_group),
-                responses::language.eq(&s.language),
-                responses::submitted_on.eq(today),
-                responses::concern.eq(s.concern),
-                responses::receipt_hash.eq(&receipt_hash),
-                responses::submission_hash.eq(&submission_hash),
-                responses::via.eq(s.via.as_deref()),
+                response_themes::response_id.eq(&id),
+                response_themes::theme_id.eq(theme),
+                response_themes::origin.eq("keyword"),
+                response_themes::confirmed.eq(false),
             ))
             .execute(conn)?;
-        for theme in &s.suggested_themes {
-            diesel::insert_into(response_themes::table)
-                .values((
-                    response_themes::response_id.eq(&id),
-                    response_themes::theme_id.eq(theme),
-                    response_themes::origin.eq("keyword"),
-                    response_themes::confirmed.eq(false),
-                ))
-                .execute(conn)?;
-        }
-        if s.concern {
-            alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
-        }
-        let rows: Vec<_> = s
-            .answers
-            .iter()
-            .map(|a| {
-                (
-                    answers::response_id.eq(&id),
-                    answers::question_id.eq(&a.question_id),
-                    answers::part.eq(&a.part),
-                    answers::choice.eq(a.choice.as_deref()),
-                    answers::free_text.eq(a.free_text.as_ref().map(ScrubbedText::as_str)),
-                )
-            })
-            .collect();
-        // One statement per 200 answers (a multi-row insert, see `on_backend`).
-        for chunk in rows.chunks(200) {
-            on_backend!(conn, diesel::insert_into(answers::table).values(chunk))?;
-        }
-        return Ok(Outcome::Stored(code));
     }
-    Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()))
+    if s.concern {
+        alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
+    }
+    let rows: Vec<_> = s
+        .answers
+        .iter()
+        .map(|a| {
+            (
+                answers::response_id.eq(&id),
+                answers::question_id.eq(&a.question_id),
+                answers::part.eq(&a.part),
+                answers::choice.eq(a.choice.as_deref()),
+                answers::free_text.eq(a.free_text.as_ref().map(ScrubbedText::as_str)),
+            )
+        })
+        .collect();
+    // One statement per 200 answers (a multi-row insert, see `on_backend`).
+    for chunk in rows.chunks(200) {
+        on_backend!(conn, diesel::insert_into(answers::table).values(chunk))?;
+    }
+    Ok(Outcome::Stored(code))
+}
+
+/// Where a journey's response is, or would go.
+enum Place {
+    /// Stored already, under this code (unknown for a response stored before
+    /// migration 8 if the key changed since).
+    Sent(Option<ReceiptCode>),
+    /// Not stored: this is its code, and the id it goes in under.
+    Free { code: ReceiptCode, id: String },
+    /// Not stored, and every code it could have is another response's.
+    NoneFree,
+}
+
+/// Walks the journey's receipt codes in order. A response's id is its code's
+/// [`ReceiptCode::response_id`], so the first code whose id is free is where
+/// it goes, and finding the journey's own submission hash at an id means it
+/// was sent. Another journey's response at an id (two journeys whose codes
+/// came out the same) moves on to the next code; the walk is deterministic,
+/// so a second "Send" takes the same steps and finds the same place.
+fn find_place(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<Place> {
+    let hash = submission_hash(token);
+    // Responses stored before migration 8 have random ids and their receipt hash beside them.
+    let legacy: Option<Option<String>> = super::unique_row(
+        responses::table
+            .filter(responses::legacy_receipt_hash.is_not_null())
+            .filter(responses::submission_hash.eq(&hash))
+            .select(responses::legacy_receipt_hash),
+        conn,
+    )?;
+    if let Some(stored) = legacy {
+        let code = (0..RECEIPT_ATTEMPTS)
+            .map(|n| receipt_for(key, token, n))
+            .find(|c| stored.as_deref() == Some(c.lookup_hash(key).as_str()));
+        return Ok(Place::Sent(code));
+    }
+    for attempt in 0..RECEIPT_ATTEMPTS {
+        let code = receipt_for(key, token, attempt);
+        let id = code.response_id(key);
+        let there: Option<String> =
+            super::unique_row(responses::table.find(&id).select(responses::submission_hash), conn)?;
+        match there {
+            None => return Ok(Place::Free { code, id }),
+            Some(theirs) if theirs == hash => return Ok(Place::Sent(Some(code))),
+            Some(_) => continue,
+        }
+    }
+    Ok(Place::NoneFree)
 }
 
 /// What the database keeps of a journey's token: enough to know a second
@@ -295,10 +326,8 @@ pub fn submission_hash(token: &[u8; 16]) -> String {
 }
 
 /// Whether a journey with this token was already sent.
-pub fn already_sent(conn: &mut DbConnection, token: &[u8; 16]) -> QueryResult<bool> {
-    let found: i64 =
-        responses::table.filter(responses::submission_hash.eq(submission_hash(token))).count().get_result(conn)?;
-    Ok(found > 0)
+pub fn already_sent(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<bool> {
+    Ok(matches!(find_place(conn, key, token)?, Place::Sent(_)))
 }
 
 /// Tells every active safeguarding lead that a flagged response arrived:
@@ -332,7 +361,7 @@ fn alert_safeguarding_leads(conn: &mut DbConnection, queue_url: &str) -> QueryRe
 /// The receipt code for a submission token: keyed, so codes cannot be
 /// predicted from anything a person sees, and the same token always gives
 /// the same code (a reloaded thank-you page shows the same receipt).
-fn receipt_for(key: &[u8; 32], token: &[u8; 16], attempt: u32) -> ReceiptCode {
+pub fn receipt_for(key: &[u8; 32], token: &[u8; 16], attempt: u32) -> ReceiptCode {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(token);
     mac.update(&attempt.to_be_bytes());

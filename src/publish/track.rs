@@ -56,11 +56,14 @@ pub enum Found {
 
 /// Looks a code up. Flagged responses answer like unreviewed ones.
 pub fn find(conn: &mut DbConnection, code: &ReceiptCode, key: &[u8; 32]) -> QueryResult<Found> {
-    let row: Option<(String, bool)> = responses::table
-        .filter(responses::receipt_hash.eq(code.lookup_hash(key)))
-        .select((responses::id, responses::concern))
-        .first(conn)
-        .optional()?;
+    // By id; a response sent before migration 8 by its receipt hash.
+    let row: Option<(String, bool)> = crate::db::unique_row(
+        responses::table
+            .filter(responses::id.eq(code.response_id(key)))
+            .or_filter(responses::legacy_receipt_hash.eq(code.lookup_hash(key)))
+            .select((responses::id, responses::concern)),
+        conn,
+    )?;
     let Some((id, flagged)) = row else { return Ok(Found::Unknown) };
     if flagged {
         return Ok(Found::Response { themes: Vec::new(), actions: Vec::new() });

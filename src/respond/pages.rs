@@ -130,14 +130,15 @@ async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<
         use crate::db::schema::distribution_links as dl;
         use diesel::prelude::*;
         let mut conn = db.get()?;
-        let found: Option<String> = dl::table
-            .filter(dl::code.eq(&code))
-            .filter(dl::survey_link.eq(&link))
-            .filter(dl::active.eq(true))
-            .select(dl::code)
-            .first(&mut conn)
-            .optional()
-            .map_err(crate::db::DbError::from)?;
+        let found: Option<String> = crate::db::unique_row(
+            dl::table
+                .filter(dl::code.eq(&code))
+                .filter(dl::survey_link.eq(&link))
+                .filter(dl::active.eq(true))
+                .select(dl::code),
+            &mut conn,
+        )
+        .map_err(crate::db::DbError::from)?;
         Ok(found)
     })
     .await?
@@ -201,9 +202,10 @@ pub async fn answer(
     // shows the same receipt and stores nothing new.
     if nav != "submit" {
         let db = state.db.clone();
+        let key = state.settings.secret.receipt_key();
         let sent = web::block(move || -> Result<bool, AppError> {
             let mut conn = db.get()?;
-            crate::db::writer::already_sent(&mut conn, &token).map_err(|e| crate::db::DbError::from(e).into())
+            crate::db::writer::already_sent(&mut conn, &key, &token).map_err(|e| crate::db::DbError::from(e).into())
         })
         .await??;
         if sent {

@@ -40,18 +40,20 @@
 //!
 //! Codes are not guaranteed unique: by the birthday bound, a million
 //! submissions share about 40 pairs of codes. The caller must check, before
-//! storing, whether the `lookup_hash` already belongs to a *different*
+//! storing, whether the `response_id` already belongs to a *different*
 //! submission and, if so, derive again with a counter mixed into the HMAC
 //! input (token ‖ attempt number). Because that retry is deterministic too,
 //! a resubmitted form still lands on the same code.
 //!
 //! # What is stored
 //!
-//! The database keeps only [`ReceiptCode::lookup_hash`], an HMAC-SHA256 of
-//! the canonical code under a key derived from `SECRET_KEY`, never the code
-//! itself. The key lives outside the database, so a copy of the database or
-//! a backup does not hand out working codes, not even to someone prepared to
-//! hash all 1.2 × 10¹⁰ of them.
+//! The database keeps only [`ReceiptCode::response_id`], the first half of
+//! an HMAC-SHA256 of the canonical code under a key derived from
+//! `SECRET_KEY`, as the response's id; never the code itself. (Responses
+//! sent before migration 8 have a random id and keep the whole HMAC,
+//! [`ReceiptCode::lookup_hash`], beside it.) The key lives outside the
+//! database, so a copy of the database or a backup does not hand out working
+//! codes, not even to someone prepared to hash all 1.2 × 10¹⁰ of them.
 //!
 //! Receipt codes must never appear in logs: `Debug` for [`ReceiptCode`]
 //! prints `ReceiptCode(..)`, and [`ReceiptCodeError`] never repeats what was
@@ -171,14 +173,24 @@ impl ReceiptCode {
 
     /// Hex HMAC-SHA256 of the canonical form under `key` (domain-separated:
     /// the message is prefixed with `b"listening-loop receipt v1\0"`). What
-    /// the database stores; without the key, a copy of the database does not
-    /// hand out working codes.
+    /// the database stored for responses sent before migration 8; without the
+    /// key, a copy of the database does not hand out working codes.
     #[must_use]
     pub fn lookup_hash(&self, key: &[u8; 32]) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
         mac.update(LOOKUP_DOMAIN);
         mac.update(self.0.as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// The id of the response stored under this code: the first 128 bits of
+    /// [`Self::lookup_hash`], 32 hex digits like any other response id. Random
+    /// to anyone without the key, so it says nothing about when it was sent.
+    #[must_use]
+    pub fn response_id(&self, key: &[u8; 32]) -> String {
+        let mut id = self.lookup_hash(key);
+        id.truncate(32);
+        id
     }
 }
 
@@ -910,6 +922,16 @@ mod tests {
         }
         assert_ne!(code("MAPLE-OTTER-RIVER-74").lookup_hash(&KEY), expected);
         assert_ne!(code("OTTER-MAPLE-RIVER-73").lookup_hash(&KEY), expected);
+    }
+
+    #[test]
+    fn a_response_id_is_the_first_half_of_the_lookup_hash() {
+        let c = code("MAPLE-OTTER-RIVER-73");
+        let id = c.response_id(&KEY);
+        assert_eq!(id.len(), 32);
+        assert!(c.lookup_hash(&KEY).starts_with(&id));
+        assert_ne!(id, c.response_id(&[4; 32]));
+        assert_ne!(id, code("MAPLE-OTTER-RIVER-74").response_id(&KEY));
     }
 
     #[test]

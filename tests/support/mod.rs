@@ -79,6 +79,34 @@ impl Drop for DbPlace {
     }
 }
 
+/// A database nothing has been done to yet: a SQLite file's name in `data`,
+/// or a new PostgreSQL database (dropped when its place is dropped).
+fn new_database(db: TestDb, data: &tempfile::TempDir) -> (String, Option<DbPlace>) {
+    match db {
+        TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
+        TestDb::Postgres(admin_url) => {
+            let name = format!("ll_test_{}", &listening_loop::random_id()[..16]);
+            let mut admin = PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+            admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
+            (served::with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
+        }
+    }
+}
+
+/// An empty database, no migrations run, with no app on it: for tests of
+/// the migrations themselves. Gone when dropped.
+pub struct EmptyDatabase {
+    pub url: String,
+    _place: DbPlace,
+}
+
+pub fn empty_database(db: TestDb) -> EmptyDatabase {
+    let data = tempfile::tempdir().expect("a temporary folder");
+    let (url, place) = new_database(db, &data);
+    EmptyDatabase { url, _place: place.unwrap_or(DbPlace::Sqlite(data)) }
+}
+
 /// The folder of surveys shipped in the repository.
 pub fn shipped_surveys() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys")
@@ -96,16 +124,7 @@ pub async fn spawn_app_with(db: TestDb, surveys_dir: PathBuf) -> TestApp {
 pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let surveys_dir = shipped_surveys();
     let data = tempfile::tempdir().expect("a temporary folder");
-    let (database_url, place) = match db {
-        TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
-        TestDb::Postgres(admin_url) => {
-            let name = format!("ll_test_{}", &listening_loop::random_id()[..16]);
-            let mut admin = PgConnection::establish(&admin_url)
-                .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
-            admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
-            (served::with_database(&admin_url, &name), Some(DbPlace::Postgres { admin_url, name }))
-        }
-    };
+    let (database_url, place) = new_database(db, &data);
     let mut settings = Settings {
         database_url: database_url.clone(),
         bind: "127.0.0.1:0".into(),
