@@ -9,14 +9,14 @@ use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use listening_loop::db::schema::{answers, response_themes, responses};
-use listening_loop::db::writer::{
-    NewAnswer, NewSubmission, Outcome, WriterKeys, already_sent, receipt_for, submission_hash, write_batch,
-};
+use listening_loop::db::writer::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use listening_loop::db::{Database, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use listening_loop::publish::track::{Found, find};
+use support::writer::{submission, writer_keys};
 
 const KEY: [u8; 32] = [7; 32];
 const OLD_TOKEN: [u8; 16] = [1; 16];
+const ANSWERS: &[(&str, &str, &str)] = &[("feel-safe", "", "yes")];
 
 /// Runs every migration whose version is below `version`, as a database
 /// made by an older release would have had.
@@ -55,35 +55,6 @@ fn count(conn: &mut DbConnection, sql: &str) -> i64 {
         n: i64,
     }
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
-}
-
-fn submission(token: [u8; 16]) -> NewSubmission {
-    NewSubmission {
-        token,
-        survey_id: "young-people".into(),
-        survey_version: "1".into(),
-        audience: "child_young_person".into(),
-        age_group: "12-15".into(),
-        language: "en".into(),
-        concern: false,
-        answers: vec![NewAnswer {
-            question_id: "feel-safe".into(),
-            part: String::new(),
-            choice: Some("yes".into()),
-            free_text: None,
-        }],
-        suggested_themes: Vec::new(),
-        via: None,
-    }
-}
-
-fn keys() -> WriterKeys {
-    WriterKeys {
-        receipt_key: KEY,
-        safeguarding_url: "http://127.0.0.1/staff/safeguarding".into(),
-        measured: Default::default(),
-        shard: 0,
-    }
 }
 
 #[test]
@@ -131,7 +102,12 @@ fn responses_sent_before_migration_8_keep_their_answers_receipts_and_replay_guar
 
         let mut writer = db.open_dedicated().unwrap();
         let new_token = [2; 16];
-        let results = write_batch(&mut writer, &keys(), &[submission(OLD_TOKEN), submission(new_token)]).unwrap();
+        let results = write_batch(
+            &mut writer,
+            &writer_keys(KEY),
+            &[submission(OLD_TOKEN, ANSWERS), submission(new_token, ANSWERS)],
+        )
+        .unwrap();
         match &results[0] {
             Ok(Outcome::AlreadyStored(Some(again))) => assert_eq!(again, &code, "the old journey gets its old code"),
             other => panic!("the old journey was not recognised: {other:?}"),

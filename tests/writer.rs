@@ -3,54 +3,24 @@
 
 mod support;
 
-use listening_loop::db::writer::{NewAnswer, NewSubmission, Outcome, Writer, WriterKeys, write_batch};
+use listening_loop::db::writer::{Outcome, Writer, write_batch};
+use support::writer::{submission, writer_keys};
 
-fn keys(receipt_key: [u8; 32]) -> WriterKeys {
-    WriterKeys {
-        receipt_key,
-        safeguarding_url: "http://127.0.0.1/staff/safeguarding".into(),
-        measured: Default::default(),
-        shard: 0,
-    }
-}
 use support::on_each_database;
-
-fn submission(token: u8, answers: &[(&str, &str, &str)]) -> NewSubmission {
-    NewSubmission {
-        token: [token; 16],
-        survey_id: "parents-carers".into(),
-        survey_version: "test".into(),
-        audience: "parent_carer".into(),
-        age_group: "adult".into(),
-        language: "en".into(),
-        concern: false,
-        suggested_themes: vec!["food-and-drink".into()],
-        via: None,
-        answers: answers
-            .iter()
-            .map(|(q, part, choice)| NewAnswer {
-                question_id: (*q).into(),
-                part: (*part).into(),
-                choice: Some((*choice).into()),
-                free_text: None,
-            })
-            .collect(),
-    }
-}
 
 #[tokio::test]
 async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
     on_each_database(|app| async move {
         let mut conn = app.db.open_dedicated().unwrap();
         let batch = vec![
-            submission(1, &[("a", "", "1"), ("b", "", "2")]),
+            submission([1; 16], &[("a", "", "1"), ("b", "", "2")]),
             // The same answer twice breaks the answers table's primary key.
-            submission(2, &[("a", "", "1"), ("a", "", "2")]),
-            submission(3, &[("a", "", "5")]),
+            submission([2; 16], &[("a", "", "1"), ("a", "", "2")]),
+            submission([3; 16], &[("a", "", "5")]),
             // The first submission again, in the same batch: stored once.
-            submission(1, &[("a", "", "1"), ("b", "", "2")]),
+            submission([1; 16], &[("a", "", "1"), ("b", "", "2")]),
         ];
-        let results = write_batch(&mut conn, &keys([9; 32]), &batch).expect("the batch commits");
+        let results = write_batch(&mut conn, &writer_keys([9; 32]), &batch).expect("the batch commits");
         assert!(matches!(results[0], Ok(Outcome::Stored(_))));
         assert!(results[1].is_err(), "the broken submission is refused");
         assert!(matches!(results[2], Ok(Outcome::Stored(_))));
@@ -67,10 +37,10 @@ async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
 #[tokio::test]
 async fn the_writer_thread_acknowledges_only_what_it_stored() {
     on_each_database(|app| async move {
-        let writer = Writer::start(app.db.clone(), keys([4; 32]), 64);
+        let writer = Writer::start(app.db.clone(), writer_keys([4; 32]), 64);
         let sends = (0..200u8).map(|i| {
             let writer = writer.clone();
-            async move { writer.submit(submission(i, &[("a", "", "1"), ("b", "", "3")])).await }
+            async move { writer.submit(submission([i; 16], &[("a", "", "1"), ("b", "", "3")])).await }
         });
         let results = futures_util::future::join_all(sends).await;
         assert!(results.iter().all(|r| matches!(r, Ok(Outcome::Stored(_)))));
