@@ -218,9 +218,9 @@ pub fn write_batch(
 }
 
 fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
-    let (code, id) = match find_place(conn, &keys.receipt_key, &s.token)? {
+    let (code, id, hash) = match find_place(conn, &keys.receipt_key, &s.token)? {
         Place::Sent(code) => return Ok(Outcome::AlreadyStored(code)),
-        Place::Free { code, id } => (code, id),
+        Place::Free { code, id, hash } => (code, id, hash),
         Place::NoneFree => {
             return Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()));
         }
@@ -235,7 +235,7 @@ fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, toda
             responses::language.eq(&s.language),
             responses::submitted_on.eq(today),
             responses::concern.eq(s.concern),
-            responses::submission_hash.eq(submission_hash(&s.token)),
+            responses::submission_hash.eq(&hash),
             responses::via.eq(s.via.as_deref()),
         ))
         .execute(conn)?;
@@ -277,8 +277,9 @@ enum Place {
     /// Stored already, under this code (unknown for a response stored before
     /// migration 8 if the key changed since).
     Sent(Option<ReceiptCode>),
-    /// Not stored: this is its code, and the id it goes in under.
-    Free { code: ReceiptCode, id: String },
+    /// Not stored: this is its code, the id it goes in under, and its
+    /// [`submission_hash`].
+    Free { code: ReceiptCode, id: String, hash: String },
     /// Not stored, and every code it could have is another response's.
     NoneFree,
 }
@@ -311,7 +312,7 @@ fn find_place(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> Quer
         let there: Option<String> =
             super::unique_row(responses::table.find(&id).select(responses::submission_hash), conn)?;
         match there {
-            None => return Ok(Place::Free { code, id }),
+            None => return Ok(Place::Free { code, id, hash }),
             Some(theirs) if theirs == hash => return Ok(Place::Sent(Some(code))),
             Some(_) => continue,
         }
