@@ -505,7 +505,7 @@ impl Bench {
         } else {
             (dir.path().join("bench.sqlite3").to_string_lossy().into_owned(), None)
         };
-        let mut env = vec![("RUST_LOG".to_owned(), "info".to_owned())];
+        let mut env = vec![("RUST_LOG".to_owned(), server_log_filter())];
         env.extend(extra_env.iter().cloned());
         let server = Server::start(ServerConfig {
             binary: self.binary.clone(),
@@ -732,7 +732,7 @@ impl Bench {
             surveys_dir: self.surveys.clone(),
             secret: SECRET.to_owned(),
             port: served::free_port(),
-            extra_env: vec![("RUST_LOG".to_owned(), "info".to_owned())],
+            extra_env: vec![("RUST_LOG".to_owned(), server_log_filter())],
             log: seeded.path().join("server.log"),
         });
         let base = server.base_url();
@@ -865,6 +865,12 @@ fn static_assets(html: &str) -> Vec<String> {
 /// every page of the 8–11 survey answered, then Send. Each request's time is
 /// recorded under its place in the walk; the first counts from the moment
 /// the person was due to arrive.
+/// The server's `RUST_LOG`: `info` (the access log on, as in service), or
+/// `BENCH_LOG` when set, e.g. to the writer's per-batch timings.
+fn server_log_filter() -> String {
+    std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".to_owned())
+}
+
 async fn respondent(port: u16, intended: Instant, assets: &[String], pages: &Mutex<PageTimes>) -> bool {
     let mut times: Vec<(String, u64)> = Vec::with_capacity(24);
     let result: Result<bool, std::io::Error> = async {

@@ -189,7 +189,9 @@ pub fn write_batch(
     submissions: &[NewSubmission],
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
     let today = chrono::Utc::now().date_naive();
-    super::write_transaction(conn, |conn| {
+    let started = std::time::Instant::now();
+    let mut written = started;
+    let done = super::write_transaction(conn, |conn| {
         let outcomes: Vec<Result<Outcome, WriteError>> = submissions
             .iter()
             .map(|submission| {
@@ -213,8 +215,17 @@ pub fn write_batch(
             }
         }
         tally.write(conn, keys.shard)?;
+        written = std::time::Instant::now();
         Ok(outcomes)
-    })
+    })?;
+    // For finding where a slow submission's time went (`RUST_LOG=listening_loop::db::writer=debug`).
+    tracing::debug!(
+        batch = submissions.len(),
+        write_ms = (written - started).as_secs_f64() * 1e3,
+        commit_ms = written.elapsed().as_secs_f64() * 1e3,
+        "response batch committed"
+    );
+    Ok(done)
 }
 
 fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
