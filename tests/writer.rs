@@ -1,9 +1,11 @@
 //! The group-commit writer: one submission that fails does not take the
-//! others in its batch with it, and a token sent twice is stored once.
+//! others in its batch with it, a token sent twice is stored once, and a
+//! journey whose receipt code is already another's gets the next one.
 
 mod support;
 
-use listening_loop::db::writer::{Outcome, Writer, write_batch};
+use diesel::connection::SimpleConnection;
+use listening_loop::db::writer::{Outcome, Writer, receipt_for, write_batch};
 use support::writer::{submission, writer_keys};
 
 use support::on_each_database;
@@ -46,6 +48,46 @@ async fn the_writer_thread_acknowledges_only_what_it_stored() {
         assert!(results.iter().all(|r| matches!(r, Ok(Outcome::Stored(_)))));
         assert_eq!(app.count("responses"), 200);
         assert_eq!(app.count("answers"), 400);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_journey_whose_first_code_is_taken_goes_in_under_its_next() {
+    on_each_database(|app| async move {
+        let key = [5; 32];
+        let token = [8; 16];
+        // Another journey's response sits at the id of this journey's first code.
+        let first = receipt_for(&key, &token, 0);
+        let mut conn = app.db.open_dedicated().unwrap();
+        conn.batch_execute(&format!(
+            "INSERT INTO responses (id, survey_id, survey_version, audience, age_group, language, submitted_on,
+                                    concern, submission_hash)
+               VALUES ('{}', 'parents-carers', 'test', 'parent_carer', 'adult', 'en', '2026-11-01', FALSE, 'another');",
+            first.response_id(&key)
+        ))
+        .unwrap();
+        let keys = writer_keys(key);
+        let batch = [
+            submission([20; 16], &[("a", "", "1")]),
+            submission(token, &[("a", "", "3")]),
+            submission([21; 16], &[("a", "", "2")]),
+        ];
+        let results = write_batch(&mut conn, &keys, &batch).expect("the batch commits");
+        let second = receipt_for(&key, &token, 1);
+        match &results[1] {
+            Ok(Outcome::Stored(code)) => assert_eq!(code, &second, "the journey's next code"),
+            other => panic!("the journey was not stored: {other:?}"),
+        }
+        assert!(matches!(results[0], Ok(Outcome::Stored(_))) && matches!(results[2], Ok(Outcome::Stored(_))));
+        // Sent again in a later batch, it is found under that code, not stored twice.
+        let again = write_batch(&mut conn, &keys, &[submission(token, &[("a", "", "3")])]).unwrap();
+        match &again[0] {
+            Ok(Outcome::AlreadyStored(Some(code))) => assert_eq!(code, &second),
+            other => panic!("the second send was not recognised: {other:?}"),
+        }
+        assert_eq!(app.count("responses"), 4);
+        assert_eq!(app.count("answers"), 3);
     })
     .await;
 }

@@ -2,8 +2,8 @@
 //! committing and go into the next one together (group commit), so a
 //! durable commit (`synchronous=FULL`, `synchronous_commit=on`) is paid once
 //! per batch, not once per child. A submission is acknowledged only after its
-//! batch committed; each submission has its own savepoint, so one that fails
-//! does not take the others in its batch down with it.
+//! batch committed, and one that fails does not take the others in its batch
+//! down with it ([`write_batch`]).
 
 use std::collections::HashMap;
 use std::thread;
@@ -180,9 +180,16 @@ fn commit_batch(
     write_batch(conn, keys, submissions).map_err(|e| e.to_string())
 }
 
-/// Writes submissions in one transaction, each in a savepoint of its own, and
-/// says what happened to each. `Err` means the transaction did not commit and
-/// nothing of the batch is stored.
+/// Writes submissions in one transaction and says what happened to each.
+/// `Err` means the transaction did not commit and nothing of the batch is stored.
+///
+/// The batch goes in whole first: one look for where its responses go, and a
+/// multi-row insert for each table, so the cost in statements (each a round
+/// trip on PostgreSQL) is per batch, not per child. A submission that cannot
+/// go in that way fails the whole transaction: it fails by itself, it is
+/// another's receipt code, or the same journey is in the batch twice. The
+/// batch is then written again with a savepoint for each submission, so that
+/// only that submission fails, and the second copy of a journey finds the first.
 pub fn write_batch(
     conn: &mut DbConnection,
     keys: &WriterKeys,
@@ -191,33 +198,31 @@ pub fn write_batch(
     let today = chrono::Utc::now().date_naive();
     let started = std::time::Instant::now();
     let mut written = started;
-    let done = super::write_transaction(conn, |conn| {
-        let outcomes: Vec<Result<Outcome, WriteError>> = submissions
-            .iter()
-            .map(|submission| {
-                // Nested transaction = savepoint: a failure here undoes this
-                // submission only.
-                conn.transaction(|conn| write_one(conn, keys, submission, today))
-                    .map_err(|e| WriteError::Failed(e.to_string()))
-            })
-            .collect();
-        // The dashboard's counts, in the same transaction as what they count.
-        let mut tally = Tally::default();
-        for (s, outcome) in submissions.iter().zip(&outcomes) {
-            if s.concern || !matches!(outcome, Ok(Outcome::Stored(_))) {
-                continue;
-            }
-            tally.response(today, &s.survey_id, &s.audience, &s.age_group, s.via.as_deref());
-            let Some(question) = keys.measured.get(&s.survey_id) else { continue };
-            let answer = s.answers.iter().find(|a| &a.question_id == question && a.part.is_empty());
-            if let Some(choice) = answer.and_then(|a| a.choice.as_deref()) {
-                tally.choice(today, &s.survey_id, question, choice);
-            }
-        }
-        tally.write(conn, keys.shard)?;
+    let together = super::write_transaction(conn, |conn| {
+        let outcomes: Vec<_> = write_together(conn, keys, submissions, today)?.into_iter().map(Ok).collect();
+        tally(conn, keys, submissions, &outcomes, today)?;
         written = std::time::Instant::now();
         Ok(outcomes)
-    })?;
+    });
+    let done = match together {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::debug!(error = %e, batch = submissions.len(), "writing the batch again, one savepoint each");
+            super::write_transaction(conn, |conn| {
+                let outcomes: Vec<_> = submissions
+                    .iter()
+                    .map(|submission| {
+                        // Nested transaction = savepoint: a failure here undoes this submission only.
+                        conn.transaction(|conn| write_one(conn, keys, submission, today))
+                            .map_err(|e| WriteError::Failed(e.to_string()))
+                    })
+                    .collect();
+                tally(conn, keys, submissions, &outcomes, today)?;
+                written = std::time::Instant::now();
+                Ok(outcomes)
+            })?
+        }
+    };
     // For finding where a slow submission's time went (`RUST_LOG=listening_loop::db::writer=debug`).
     tracing::debug!(
         batch = submissions.len(),
@@ -228,59 +233,140 @@ pub fn write_batch(
     Ok(done)
 }
 
-fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
-    let (code, id, hash) = match find_place(conn, &keys.receipt_key, &s.token)? {
-        Place::Sent(code) => return Ok(Outcome::AlreadyStored(code)),
-        Place::Free { code, id, hash } => (code, id, hash),
-        Place::NoneFree => {
-            return Err(diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into()));
+/// The dashboard's counts, in the same transaction as what they count.
+fn tally(
+    conn: &mut DbConnection,
+    keys: &WriterKeys,
+    submissions: &[NewSubmission],
+    outcomes: &[Result<Outcome, WriteError>],
+    today: NaiveDate,
+) -> QueryResult<()> {
+    let mut tally = Tally::default();
+    for (s, outcome) in submissions.iter().zip(outcomes) {
+        if s.concern || !matches!(outcome, Ok(Outcome::Stored(_))) {
+            continue;
         }
-    };
-    diesel::insert_into(responses::table)
-        .values((
-            responses::id.eq(&id),
-            responses::survey_id.eq(&s.survey_id),
-            responses::survey_version.eq(&s.survey_version),
-            responses::audience.eq(&s.audience),
-            responses::age_group.eq(&s.age_group),
-            responses::language.eq(&s.language),
-            responses::submitted_on.eq(today),
-            responses::concern.eq(s.concern),
-            responses::submission_hash.eq(&hash),
-            responses::via.eq(s.via.as_deref()),
-        ))
-        .execute(conn)?;
-    for theme in &s.suggested_themes {
-        diesel::insert_into(response_themes::table)
-            .values((
-                response_themes::response_id.eq(&id),
-                response_themes::theme_id.eq(theme),
-                response_themes::origin.eq("keyword"),
-                response_themes::confirmed.eq(false),
-            ))
-            .execute(conn)?;
+        tally.response(today, &s.survey_id, &s.audience, &s.age_group, s.via.as_deref());
+        let Some(question) = keys.measured.get(&s.survey_id) else { continue };
+        let answer = s.answers.iter().find(|a| &a.question_id == question && a.part.is_empty());
+        if let Some(choice) = answer.and_then(|a| a.choice.as_deref()) {
+            tally.choice(today, &s.survey_id, question, choice);
+        }
     }
-    if s.concern {
-        alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
+    tally.write(conn, keys.shard)
+}
+
+/// Stores every submission of a batch that is not stored yet, or fails as a whole.
+fn write_together(
+    conn: &mut DbConnection,
+    keys: &WriterKeys,
+    submissions: &[NewSubmission],
+    today: NaiveDate,
+) -> QueryResult<Vec<Outcome>> {
+    let tokens: Vec<&[u8; 16]> = submissions.iter().map(|s| &s.token).collect();
+    let places = find_places(conn, &keys.receipt_key, &tokens)?;
+    let mut outcomes = Vec::with_capacity(submissions.len());
+    let mut new = Vec::new();
+    for (s, place) in submissions.iter().zip(places) {
+        outcomes.push(match place {
+            Place::Sent(code) => Outcome::AlreadyStored(code),
+            Place::Free { code, id, hash } => {
+                new.push((s, id, hash));
+                Outcome::Stored(code)
+            }
+            Place::NoneFree => return Err(no_free_code()),
+        });
     }
-    let rows: Vec<_> = s
-        .answers
+    insert(conn, keys, &new, today)?;
+    Ok(outcomes)
+}
+
+/// Stores one submission, unless it was stored before.
+fn write_one(conn: &mut DbConnection, keys: &WriterKeys, s: &NewSubmission, today: NaiveDate) -> QueryResult<Outcome> {
+    match find_places(conn, &keys.receipt_key, &[&s.token])?.pop() {
+        Some(Place::Sent(code)) => Ok(Outcome::AlreadyStored(code)),
+        Some(Place::Free { code, id, hash }) => {
+            insert(conn, keys, &[(s, id, hash)], today)?;
+            Ok(Outcome::Stored(code))
+        }
+        Some(Place::NoneFree) | None => Err(no_free_code()),
+    }
+}
+
+fn no_free_code() -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError("no free receipt code after several tries".into())
+}
+
+/// Rows per multi-row insert: well within both databases' limits on bound
+/// values (32,766 for SQLite, 65,535 for PostgreSQL) at ten columns a row.
+const ROWS_PER_INSERT: usize = 1000;
+
+/// Inserts new responses `(submission, id, submission hash)` with their
+/// answers and suggested themes, and alerts the safeguarding leads to any
+/// that raised a concern.
+fn insert(
+    conn: &mut DbConnection,
+    keys: &WriterKeys,
+    new: &[(&NewSubmission, String, String)],
+    today: NaiveDate,
+) -> QueryResult<()> {
+    let rows: Vec<_> = new
         .iter()
-        .map(|a| {
+        .map(|(s, id, hash)| {
             (
-                answers::response_id.eq(&id),
-                answers::question_id.eq(&a.question_id),
-                answers::part.eq(&a.part),
-                answers::choice.eq(a.choice.as_deref()),
-                answers::free_text.eq(a.free_text.as_ref().map(ScrubbedText::as_str)),
+                responses::id.eq(id),
+                responses::survey_id.eq(&s.survey_id),
+                responses::survey_version.eq(&s.survey_version),
+                responses::audience.eq(&s.audience),
+                responses::age_group.eq(&s.age_group),
+                responses::language.eq(&s.language),
+                responses::submitted_on.eq(today),
+                responses::concern.eq(s.concern),
+                responses::submission_hash.eq(hash),
+                responses::via.eq(s.via.as_deref()),
             )
         })
         .collect();
-    // One statement per 200 answers (a multi-row insert, see `on_backend`).
-    for chunk in rows.chunks(200) {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        on_backend!(conn, diesel::insert_into(responses::table).values(chunk))?;
+    }
+    let themes: Vec<_> = new
+        .iter()
+        .flat_map(|(s, id, _)| {
+            s.suggested_themes.iter().map(move |theme| {
+                (
+                    response_themes::response_id.eq(id),
+                    response_themes::theme_id.eq(theme),
+                    response_themes::origin.eq("keyword"),
+                    response_themes::confirmed.eq(false),
+                )
+            })
+        })
+        .collect();
+    for chunk in themes.chunks(ROWS_PER_INSERT) {
+        on_backend!(conn, diesel::insert_into(response_themes::table).values(chunk))?;
+    }
+    for _ in new.iter().filter(|(s, ..)| s.concern) {
+        alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
+    }
+    let answers: Vec<_> = new
+        .iter()
+        .flat_map(|(s, id, _)| {
+            s.answers.iter().map(move |a| {
+                (
+                    answers::response_id.eq(id),
+                    answers::question_id.eq(&a.question_id),
+                    answers::part.eq(&a.part),
+                    answers::choice.eq(a.choice.as_deref()),
+                    answers::free_text.eq(a.free_text.as_ref().map(ScrubbedText::as_str)),
+                )
+            })
+        })
+        .collect();
+    for chunk in answers.chunks(ROWS_PER_INSERT) {
         on_backend!(conn, diesel::insert_into(answers::table).values(chunk))?;
     }
-    Ok(Outcome::Stored(code))
+    Ok(())
 }
 
 /// Where a journey's response is, or would go.
@@ -295,29 +381,62 @@ enum Place {
     NoneFree,
 }
 
-/// Walks the journey's receipt codes in order. A response's id is its code's
-/// [`ReceiptCode::response_id`], so the first code whose id is free is where
-/// it goes, and finding the journey's own submission hash at an id means it
-/// was sent. Another journey's response at an id (two journeys whose codes
-/// came out the same) moves on to the next code; the walk is deterministic,
-/// so a second "Send" takes the same steps and finds the same place.
-fn find_place(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<Place> {
-    let hash = submission_hash(token);
-    // Responses stored before migration 8 have random ids and their receipt hash beside them.
-    let legacy: Option<Option<String>> = super::unique_row(
-        responses::table
-            .filter(responses::legacy_receipt_hash.is_not_null())
-            .filter(responses::submission_hash.eq(&hash))
-            .select(responses::legacy_receipt_hash),
-        conn,
-    )?;
-    if let Some(stored) = legacy {
-        let code = (0..RECEIPT_ATTEMPTS)
-            .map(|n| receipt_for(key, token, n))
-            .find(|c| stored.as_deref() == Some(c.lookup_hash(key).as_str()));
-        return Ok(Place::Sent(code));
+/// Journeys looked up per statement in [`find_places`]: two bound values each on SQLite.
+const TOKENS_PER_LOOKUP: usize = 1000;
+
+/// Where each journey's response is, or would go. A response's id is its
+/// code's [`ReceiptCode::response_id`], so a journey's response goes in at
+/// its first code's id, and finding the journey's own submission hash there
+/// means it was sent. One statement looks at every first id, and for
+/// responses stored before migration 8, which have random ids and their
+/// receipt hash beside them. Another journey's response at a first id (two
+/// journeys whose codes came out the same) sends that journey on to [`walk`].
+fn find_places(conn: &mut DbConnection, key: &[u8; 32], tokens: &[&[u8; 16]]) -> QueryResult<Vec<Place>> {
+    let mut places = Vec::with_capacity(tokens.len());
+    for chunk in tokens.chunks(TOKENS_PER_LOOKUP) {
+        let firsts: Vec<(ReceiptCode, String, String)> = chunk
+            .iter()
+            .map(|token| {
+                let code = receipt_for(key, token, 0);
+                let id = code.response_id(key);
+                (code, id, submission_hash(token))
+            })
+            .collect();
+        let ids: Vec<&str> = firsts.iter().map(|(_, id, _)| id.as_str()).collect();
+        let hashes: Vec<&str> = firsts.iter().map(|(.., hash)| hash.as_str()).collect();
+        let found: Vec<(String, String, Option<String>)> = responses::table
+            .filter(
+                responses::id
+                    .eq_any(&ids)
+                    .or(responses::legacy_receipt_hash.is_not_null().and(responses::submission_hash.eq_any(&hashes))),
+            )
+            .select((responses::id, responses::submission_hash, responses::legacy_receipt_hash))
+            .load(conn)?;
+        for (token, (code, id, hash)) in chunk.iter().zip(firsts) {
+            let legacy = found.iter().find(|(_, theirs, legacy)| legacy.is_some() && *theirs == hash);
+            let place = if let Some((.., stored)) = legacy {
+                let code = (0..RECEIPT_ATTEMPTS)
+                    .map(|n| receipt_for(key, token, n))
+                    .find(|c| stored.as_deref() == Some(c.lookup_hash(key).as_str()));
+                Place::Sent(code)
+            } else {
+                match found.iter().find(|(there, ..)| *there == id) {
+                    None => Place::Free { code, id, hash },
+                    Some((_, theirs, _)) if *theirs == hash => Place::Sent(Some(code)),
+                    Some(_) => walk(conn, key, token, hash)?,
+                }
+            };
+            places.push(place);
+        }
     }
-    for attempt in 0..RECEIPT_ATTEMPTS {
+    Ok(places)
+}
+
+/// Walks a journey's later receipt codes in order, when its first code's id
+/// is another response's. The walk is deterministic, so a second "Send" takes
+/// the same steps and finds the same place.
+fn walk(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16], hash: String) -> QueryResult<Place> {
+    for attempt in 1..RECEIPT_ATTEMPTS {
         let code = receipt_for(key, token, attempt);
         let id = code.response_id(key);
         let there: Option<String> =
@@ -339,7 +458,7 @@ pub fn submission_hash(token: &[u8; 16]) -> String {
 
 /// Whether a journey with this token was already sent.
 pub fn already_sent(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<bool> {
-    Ok(matches!(find_place(conn, key, token)?, Place::Sent(_)))
+    Ok(matches!(find_places(conn, key, &[token])?.pop(), Some(Place::Sent(_))))
 }
 
 /// Tells every active safeguarding lead that a flagged response arrived:
