@@ -197,30 +197,23 @@ pub fn write_batch(
 ) -> QueryResult<Vec<Result<Outcome, WriteError>>> {
     let today = chrono::Utc::now().date_naive();
     let started = std::time::Instant::now();
-    let mut written = started;
-    let together = super::write_transaction(conn, |conn| {
-        let outcomes: Vec<_> = write_together(conn, keys, submissions, today)?.into_iter().map(Ok).collect();
-        tally(conn, keys, submissions, &outcomes, today)?;
-        written = std::time::Instant::now();
-        Ok(outcomes)
-    });
-    let done = match together {
-        Ok(outcomes) => outcomes,
+    let whole =
+        |conn: &mut DbConnection| Ok(write_together(conn, keys, submissions, today)?.into_iter().map(Ok).collect());
+    let each = |conn: &mut DbConnection| {
+        Ok(submissions
+            .iter()
+            .map(|submission| {
+                // Nested transaction = savepoint: a failure here undoes this submission only.
+                conn.transaction(|conn| write_one(conn, keys, submission, today))
+                    .map_err(|e| WriteError::Failed(e.to_string()))
+            })
+            .collect())
+    };
+    let (done, written) = match tallied_transaction(conn, keys, submissions, today, whole) {
+        Ok(done) => done,
         Err(e) => {
             tracing::debug!(error = %e, batch = submissions.len(), "writing the batch again, one savepoint each");
-            super::write_transaction(conn, |conn| {
-                let outcomes: Vec<_> = submissions
-                    .iter()
-                    .map(|submission| {
-                        // Nested transaction = savepoint: a failure here undoes this submission only.
-                        conn.transaction(|conn| write_one(conn, keys, submission, today))
-                            .map_err(|e| WriteError::Failed(e.to_string()))
-                    })
-                    .collect();
-                tally(conn, keys, submissions, &outcomes, today)?;
-                written = std::time::Instant::now();
-                Ok(outcomes)
-            })?
+            tallied_transaction(conn, keys, submissions, today, each)?
         }
     };
     // For finding where a slow submission's time went (`RUST_LOG=listening_loop::db::writer=debug`).
@@ -233,7 +226,24 @@ pub fn write_batch(
     Ok(done)
 }
 
-/// The dashboard's counts, in the same transaction as what they count.
+/// Runs `write` in a write transaction and adds the dashboard's counts of
+/// what it stored, in the same transaction as what they count. Says when the
+/// writing was done, before the commit.
+fn tallied_transaction(
+    conn: &mut DbConnection,
+    keys: &WriterKeys,
+    submissions: &[NewSubmission],
+    today: NaiveDate,
+    write: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<Result<Outcome, WriteError>>>,
+) -> QueryResult<(Vec<Result<Outcome, WriteError>>, std::time::Instant)> {
+    super::write_transaction(conn, |conn| {
+        let outcomes = write(conn)?;
+        tally(conn, keys, submissions, &outcomes, today)?;
+        Ok((outcomes, std::time::Instant::now()))
+    })
+}
+
+/// The dashboard's counts of the submissions just stored.
 fn tally(
     conn: &mut DbConnection,
     keys: &WriterKeys,
