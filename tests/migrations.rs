@@ -1,6 +1,7 @@
 //! Migrations that change how responses are kept leave what was stored
 //! before working: its answers, its themes, its receipt code, and the guard
-//! against storing a journey twice.
+//! against storing a journey twice; and the counts a migration adds start
+//! from those already kept.
 
 mod support;
 
@@ -8,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
-use listening_loop::db::schema::{answers, response_themes, responses};
+use listening_loop::db::schema::{answers, monthly_themes, response_themes, responses};
 use listening_loop::db::writer::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use listening_loop::db::{Database, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use listening_loop::publish::track::{Found, find};
@@ -127,5 +128,50 @@ fn responses_sent_before_migration_8_keep_their_answers_receipts_and_replay_guar
             let broken = count(&mut conn, "SELECT COUNT(*) AS n FROM pragma_foreign_key_check");
             assert_eq!(broken, 0, "no row points at a response that is not there");
         }
+    }
+}
+
+#[test]
+fn migration_9_counts_the_themes_by_month_from_the_daily_counts() {
+    for db in support::databases() {
+        let empty = support::empty_database(db);
+        let mut old = DbConnection::establish(&empty.url).expect("open the empty database");
+        migrate_before(&mut old, "20261202000009");
+        // Two days of one month, over two shards and two groups, and a day of the next.
+        old.batch_execute(
+            "INSERT INTO daily_themes (day, theme_id, audience, age_group, shard, n) VALUES
+               ('2026-10-01', 'kept-safe', 'child_young_person', '8-11', 0, 2),
+               ('2026-10-31', 'kept-safe', 'child_young_person', '8-11', 3, 5),
+               ('2026-10-31', 'kept-safe', 'parent_carer', 'adult', 0, 1),
+               ('2026-11-01', 'kept-safe', 'child_young_person', '8-11', 0, 4);",
+        )
+        .unwrap();
+        drop(old);
+
+        let db = Database::connect(&empty.url).expect("the service migrates the older database");
+        let mut conn = db.get().unwrap();
+        let months: Vec<(chrono::NaiveDate, String, i64)> = monthly_themes::table
+            .filter(monthly_themes::theme_id.eq("kept-safe"))
+            .order((monthly_themes::month, monthly_themes::audience))
+            .select((monthly_themes::month, monthly_themes::audience, monthly_themes::n))
+            .load(&mut conn)
+            .unwrap();
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, d, 1).unwrap();
+        assert_eq!(
+            months,
+            [
+                (day(10), "child_young_person".into(), 7),
+                (day(10), "parent_carer".into(), 1),
+                (day(11), "child_young_person".into(), 4)
+            ]
+        );
+        // A review after the migration adds to both.
+        listening_loop::db::daily::add_theme(&mut conn, day(11), "kept-safe", "child_young_person", "8-11", 1).unwrap();
+        let november: i64 = monthly_themes::table
+            .filter(monthly_themes::month.eq(day(11)))
+            .select(monthly_themes::n)
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(november, 5);
     }
 }

@@ -3,7 +3,9 @@
 //! that carry the "feel listened to" measure) in the batch's own
 //! transaction, and a review adds and takes away themes in the review's. So
 //! the dashboard reads a few thousand rows whatever the number of responses,
-//! and a count exists exactly when what it counts does.
+//! and a count exists exactly when what it counts does. Themes are counted
+//! by month too (`monthly_themes`), which is what the dashboard reads: by
+//! day, they are the one count that grows towards days × themes × groups.
 //!
 //! Responses flagged for safeguarding are never counted here: the dashboard
 //! is for the Youth Council. [`recount`] rebuilds every count from the
@@ -13,13 +15,15 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
 use super::DbConnection;
-use super::schema::{answers, daily_choices, daily_responses, daily_themes, pending_tasks, response_themes, responses};
+use super::schema::{
+    answers, daily_choices, daily_responses, daily_themes, monthly_themes, pending_tasks, response_themes, responses,
+};
 use crate::surveys::{Measure, Registry};
 
 /// The pending task that asks for [`recount`].
@@ -102,7 +106,8 @@ impl Tally {
     }
 }
 
-/// Adds `delta` (1 or -1) to a theme's count for a response's day and group.
+/// Adds `delta` (1 or -1) to a theme's count for a response's day and
+/// group, and to its count for that day's month.
 pub fn add_theme(
     conn: &mut DbConnection,
     day: NaiveDate,
@@ -124,7 +129,25 @@ pub fn add_theme(
         .on_conflict((t::day, t::theme_id, t::audience, t::age_group, t::shard))
         .do_update()
         .set(t::n.eq(t::n + excluded(t::n)));
+    on_backend!(conn, query)?;
+    use monthly_themes::dsl as m;
+    let query = diesel::insert_into(m::monthly_themes)
+        .values((
+            m::month.eq(first_of_month(day)),
+            m::theme_id.eq(theme),
+            m::audience.eq(audience),
+            m::age_group.eq(age_group),
+            m::n.eq(delta),
+        ))
+        .on_conflict((m::month, m::theme_id, m::audience, m::age_group))
+        .do_update()
+        .set(m::n.eq(m::n + excluded(m::n)));
     on_backend!(conn, query).map(drop)
+}
+
+/// The first day of `day`'s month, as `monthly_themes` keys it.
+pub fn first_of_month(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
 }
 
 /// Throws every count away and counts again from the stored rows, in one
@@ -133,6 +156,7 @@ pub fn recount(conn: &mut DbConnection, registry: &Registry) -> QueryResult<()> 
     super::write_transaction(conn, |conn| {
         diesel::delete(daily_responses::table).execute(conn)?;
         diesel::delete(daily_themes::table).execute(conn)?;
+        diesel::delete(monthly_themes::table).execute(conn)?;
         diesel::delete(daily_choices::table).execute(conn)?;
 
         let rows: Vec<(NaiveDate, String, String, String, Option<String>, i64)> = responses::table

@@ -191,6 +191,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    monthly_themes (month, theme_id, audience, age_group) {
+        month -> Date,
+        theme_id -> Text,
+        audience -> Text,
+        age_group -> Text,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     daily_choices (day, survey_id, question_id, choice, shard) {
         day -> Date,
         survey_id -> Text,

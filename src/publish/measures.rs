@@ -10,14 +10,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Months, NaiveDate};
 use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::actions;
 use super::long_date;
 use crate::db::DbConnection;
-use crate::db::schema::{daily_themes, you_said};
+use crate::db::schema::{daily_themes, monthly_themes, you_said};
 use crate::surveys::Registry;
 
 /// One theme's part of the loop.
@@ -70,23 +70,46 @@ fn median(values: &mut [i64]) -> Option<f64> {
     Some(if values.len() % 2 == 1 { values[mid] as f64 } else { (values[mid - 1] + values[mid]) as f64 / 2.0 })
 }
 
+/// Per theme, its count and the first day with any, from the dashboard's
+/// counts, so this stays quick at a million responses: the total from the
+/// monthly counts, then the first day from the daily ones of the first
+/// month with any. A day's count is never below zero (a review takes away
+/// only a theme it had added), so that month holds the first day.
+fn theme_counts(conn: &mut DbConnection) -> QueryResult<BTreeMap<String, (i64, Option<NaiveDate>)>> {
+    let months: Vec<(String, NaiveDate, i64)> = monthly_themes::table
+        .select((monthly_themes::theme_id, monthly_themes::month, monthly_themes::n))
+        .load(conn)?;
+    let mut by_month: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
+    for (theme, month, n) in months {
+        *by_month.entry((theme, month)).or_default() += n;
+    }
+    let mut per_theme: BTreeMap<String, (i64, Option<NaiveDate>)> = BTreeMap::new();
+    for ((theme, month), n) in by_month.into_iter().filter(|(_, n)| *n > 0) {
+        let entry = per_theme.entry(theme).or_insert((0, None));
+        entry.0 += n;
+        entry.1 = Some(entry.1.map_or(month, |first| first.min(month)));
+    }
+    for (theme, (_, first)) in per_theme.iter_mut() {
+        let Some(month) = *first else { continue };
+        let next = month.checked_add_months(Months::new(1)).unwrap_or(NaiveDate::MAX);
+        let days: Vec<(NaiveDate, i64)> = daily_themes::table
+            .filter(daily_themes::theme_id.eq(theme.as_str()))
+            .filter(daily_themes::day.ge(month).and(daily_themes::day.lt(next)))
+            .select((daily_themes::day, daily_themes::n))
+            .load(conn)?;
+        let mut by_day: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+        for (day, n) in days {
+            *by_day.entry(day).or_default() += n;
+        }
+        *first = by_day.into_iter().find(|(_, n)| *n > 0).map(|(day, _)| day);
+    }
+    Ok(per_theme)
+}
+
 /// Reads what the measures need. Flagged responses are left out, as
 /// everywhere on the dashboard.
 pub fn compute(conn: &mut DbConnection, registry: &Registry, threshold: u64) -> QueryResult<LoopMeasures> {
-    // From the dashboard's daily counts, so this stays quick at a million
-    // responses: per theme, how many, and the first day with any.
-    let rows: Vec<(String, NaiveDate, i64)> =
-        daily_themes::table.select((daily_themes::theme_id, daily_themes::day, daily_themes::n)).load(conn)?;
-    let mut by_day: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
-    for (theme, day, n) in rows {
-        *by_day.entry((theme, day)).or_default() += n;
-    }
-    let mut per_theme: BTreeMap<String, (i64, Option<NaiveDate>)> = BTreeMap::new();
-    for ((theme, day), n) in by_day.into_iter().filter(|(_, n)| *n > 0) {
-        let entry = per_theme.entry(theme).or_insert((0, None));
-        entry.0 += n;
-        entry.1 = Some(entry.1.map_or(day, |first| first.min(day)));
-    }
+    let per_theme = theme_counts(conn)?;
     let statements: Vec<String> = you_said::table.select(you_said::theme_id).distinct().load(conn)?;
     let published = actions::published(conn, None)?;
     let themes = registry

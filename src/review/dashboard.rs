@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel::prelude::*;
 use maud::{Markup, html};
 
@@ -21,7 +21,8 @@ use crate::anonymise::suppress::{
     CountTable, Shared, Shown, SuppressedTable, hidden_note, suppress_beside, suppress_small_counts,
 };
 use crate::db::DbConnection;
-use crate::db::schema::{daily_choices, daily_responses, daily_themes};
+use crate::db::daily::first_of_month;
+use crate::db::schema::{daily_choices, daily_responses, monthly_themes};
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::{Measure, QuestionKind, Registry};
@@ -47,23 +48,19 @@ pub struct Counts {
     pub loop_measures: crate::publish::measures::LoopMeasures,
 }
 
-fn month_start(date: NaiveDate) -> NaiveDate {
-    date.with_day(1).expect("every month has a first day")
-}
-
 /// The first days of the last [`MONTHS`] months, oldest first.
 pub fn months_to(today: NaiveDate) -> Vec<NaiveDate> {
-    let mut months = vec![month_start(today)];
+    let mut months = vec![first_of_month(today)];
     while months.len() < MONTHS {
         let first = months[0];
-        let previous = month_start(first.pred_opt().expect("a day before the first of a month"));
+        let previous = first_of_month(first.pred_opt().expect("a day before the first of a month"));
         months.insert(0, previous);
     }
     months
 }
 
 /// Reads every count the dashboard shows from the daily counts
-/// ([`crate::db::daily`]), grouped by month here.
+/// ([`crate::db::daily`]), grouped by month here, and the themes' monthly ones.
 pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) -> QueryResult<Counts> {
     let months = months_to(today);
     let from = months[0];
@@ -71,19 +68,20 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
 
     let mut themes_by_who: BTreeMap<String, Vec<Vec<u64>>> =
         registry.themes.iter().map(|t| (t.id.clone(), vec![vec![0; MONTHS]; Who::ALL.len()])).collect();
-    let rows: Vec<(String, String, String, NaiveDate, i64)> = daily_themes::table
-        .filter(daily_themes::day.ge(from))
+    // By month: a few hundred rows a year, however many responses.
+    let rows: Vec<(String, String, String, NaiveDate, i64)> = monthly_themes::table
+        .filter(monthly_themes::month.ge(from))
         .select((
-            daily_themes::theme_id,
-            daily_themes::audience,
-            daily_themes::age_group,
-            daily_themes::day,
-            daily_themes::n,
+            monthly_themes::theme_id,
+            monthly_themes::audience,
+            monthly_themes::age_group,
+            monthly_themes::month,
+            monthly_themes::n,
         ))
         .load(conn)?;
-    for (theme, audience, age_group, day, n) in rows {
+    for (theme, audience, age_group, month, n) in rows {
         let (Some(counts), Some(who), Some(i)) =
-            (themes_by_who.get_mut(&theme), Who::of(&audience, &age_group), index(day))
+            (themes_by_who.get_mut(&theme), Who::of(&audience, &age_group), index(month))
         else {
             continue;
         };

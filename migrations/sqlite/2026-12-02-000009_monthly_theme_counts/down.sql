@@ -1,0 +1,2 @@
+DROP INDEX daily_themes_by_theme;
+DROP TABLE monthly_themes;
