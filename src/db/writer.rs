@@ -414,14 +414,7 @@ fn find_places(conn: &mut DbConnection, key: &[u8; 32], tokens: &[&[u8; 16]]) ->
             .collect();
         let ids: Vec<&str> = firsts.iter().map(|(_, id, _)| id.as_str()).collect();
         let hashes: Vec<&str> = firsts.iter().map(|(.., hash)| hash.as_str()).collect();
-        let found: Vec<(String, String, Option<String>)> = responses::table
-            .filter(
-                responses::id
-                    .eq_any(&ids)
-                    .or(responses::legacy_receipt_hash.is_not_null().and(responses::submission_hash.eq_any(&hashes))),
-            )
-            .select((responses::id, responses::submission_hash, responses::legacy_receipt_hash))
-            .load(conn)?;
+        let found = stored_at(conn, &ids, &hashes)?;
         for (token, (code, id, hash)) in chunk.iter().zip(firsts) {
             let legacy = found.iter().find(|(_, theirs, legacy)| legacy.is_some() && *theirs == hash);
             let place = if let Some((.., stored)) = legacy {
@@ -440,6 +433,31 @@ fn find_places(conn: &mut DbConnection, key: &[u8; 32], tokens: &[&[u8; 16]]) ->
         }
     }
     Ok(places)
+}
+
+/// The responses stored under any of `ids`, or stored before migration 8
+/// with any of the submission `hashes`: (id, submission hash, legacy receipt hash).
+fn stored_at(
+    conn: &mut DbConnection,
+    ids: &[&str],
+    hashes: &[&str],
+) -> QueryResult<Vec<(String, String, Option<String>)>> {
+    let columns = (responses::id, responses::submission_hash, responses::legacy_receipt_hash);
+    let legacy = responses::legacy_receipt_hash.is_not_null();
+    match (ids, hashes) {
+        // Every page of a journey asks this for its one token, and so does
+        // most of the writer's batches on SQLite. A list of any length is
+        // prepared again each time it is run (diesel cannot cache it), and
+        // that parse and plan was most of what the check cost.
+        ([id], [hash]) => responses::table
+            .filter(responses::id.eq(*id).or(legacy.and(responses::submission_hash.eq(*hash))))
+            .select(columns)
+            .load(conn),
+        _ => responses::table
+            .filter(responses::id.eq_any(ids).or(legacy.and(responses::submission_hash.eq_any(hashes))))
+            .select(columns)
+            .load(conn),
+    }
 }
 
 /// Walks a journey's later receipt codes in order, when its first code's id
