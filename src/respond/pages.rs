@@ -144,6 +144,30 @@ async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<
     .await?
 }
 
+/// Whether the journey with this token was sent already.
+///
+/// On SQLite this is a read of one row by its key, which never waits for the
+/// writer (the log lets readers and the writer run together), so it runs here
+/// on the worker when a pooled connection is free at once: handing it to a
+/// blocking thread and back cost more than the read, on every page of every
+/// survey. Otherwise, and always on PostgreSQL, whose reads cross a socket,
+/// it waits on a blocking thread.
+async fn journey_sent(state: &AppState, token: [u8; 16]) -> Result<bool, AppError> {
+    use crate::db::{Backend, DbError, writer::already_sent};
+    let key = state.settings.secret.receipt_key();
+    if state.db.backend == Backend::Sqlite
+        && let Some(mut conn) = state.db.pool.try_get()
+    {
+        return already_sent(&mut conn, &key, &token).map_err(|e| DbError::from(e).into());
+    }
+    let db = state.db.clone();
+    web::block(move || -> Result<bool, AppError> {
+        let mut conn = db.get()?;
+        already_sent(&mut conn, &key, &token).map_err(|e| DbError::from(e).into())
+    })
+    .await?
+}
+
 /// Refuses a client posting far faster than a class of children could.
 fn throttle(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
     match &state.respond_throttle {
@@ -200,17 +224,8 @@ pub async fn answer(
     // A page replayed from history after "Send" (a shared phone, the browser's
     // "resubmit") must not show the answers again. Sending again is fine: it
     // shows the same receipt and stores nothing new.
-    if nav != "submit" {
-        let db = state.db.clone();
-        let key = state.settings.secret.receipt_key();
-        let sent = web::block(move || -> Result<bool, AppError> {
-            let mut conn = db.get()?;
-            crate::db::writer::already_sent(&mut conn, &key, &token).map_err(|e| crate::db::DbError::from(e).into())
-        })
-        .await??;
-        if sent {
-            return Err(AppError::Unusable(ALREADY_SENT));
-        }
+    if nav != "submit" && journey_sent(&state, token).await? {
+        return Err(AppError::Unusable(ALREADY_SENT));
     }
     if draft.version != survey.version {
         // The survey file changed during the journey: the page just posted
