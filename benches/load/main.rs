@@ -13,8 +13,11 @@
 //! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure);
 //! `submissions-full`, `submissions-normal` or `submissions-postgres` picks
 //! one database set-up of the submission figures.
-//! `BENCH_HOLD=RATE` skips the submission step-up and holds RATE for the
-//! sustained duration (`BENCH_SUSTAIN=SECONDS`, else 60, or 6 when quick).
+//! `BENCH_HOLD=RATE` skips the step-up of submissions and of whole
+//! respondents and holds RATE for the sustained duration
+//! (`BENCH_SUSTAIN=SECONDS`, else 60, or 6 when quick).
+//! `BENCH_BINARY=PATH` serves from another build of the server, to compare
+//! two versions under the same load.
 //! Benchmarks print numbers; they never fail on timing.
 
 mod http;
@@ -73,7 +76,8 @@ fn main() {
     let mut bench = Bench {
         quick,
         runs: std::env::var("BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(if quick { 1 } else { 3 }),
-        binary: env!("CARGO_BIN_EXE_listening-loop").into(),
+        binary: std::env::var_os("BENCH_BINARY")
+            .map_or_else(|| env!("CARGO_BIN_EXE_listening-loop").into(), PathBuf::from),
         work,
         surveys,
         postgres,
@@ -538,10 +542,15 @@ impl Bench {
         let assets = Arc::new(assets);
         let mut best = (0.0, BTreeMap::new(), f64::NAN);
         let pid = server.pid().expect("a running server");
-        for rate in [50.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 1000.0, 1200.0] {
+        let hold: Option<f64> = std::env::var("BENCH_HOLD").ok().and_then(|r| r.parse().ok());
+        let (rates, step) = match hold {
+            Some(rate) => (vec![rate], self.sustain()),
+            None => (vec![50.0, 100.0, 200.0, 300.0, 400.0, 500.0, 600.0, 700.0, 800.0, 1000.0, 1200.0], self.step()),
+        };
+        for rate in rates {
             let pages: Arc<Mutex<PageTimes>> = Arc::default();
             let (server_cpu, own_cpu) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
-            let outcome = open_loop::run(rate, self.step(), 4000, |_, intended| {
+            let outcome = open_loop::run(rate, step, 4000, |_, intended| {
                 let (pages, assets) = (pages.clone(), assets.clone());
                 async move { respondent(port, intended, &assets, &pages).await }
             })
