@@ -49,6 +49,14 @@ fn migrate_before(conn: &mut DbConnection, version: &str) {
     }
 }
 
+/// A new database at the version before `version`, and a connection to it.
+fn database_before(db: support::TestDb, version: &str) -> (support::EmptyDatabase, DbConnection) {
+    let empty = support::empty_database(db);
+    let mut conn = DbConnection::establish(&empty.url).expect("open the empty database");
+    migrate_before(&mut conn, version);
+    (empty, conn)
+}
+
 fn count(conn: &mut DbConnection, sql: &str) -> i64 {
     #[derive(QueryableByName)]
     struct Count {
@@ -61,9 +69,7 @@ fn count(conn: &mut DbConnection, sql: &str) -> i64 {
 #[test]
 fn responses_sent_before_migration_8_keep_their_answers_receipts_and_replay_guard() {
     for db in support::databases() {
-        let empty = support::empty_database(db);
-        let mut old = DbConnection::establish(&empty.url).expect("open the empty database");
-        migrate_before(&mut old, "20261123000008");
+        let (empty, mut old) = database_before(db, "20261123000008");
         let migrated = count(&mut old, "SELECT COUNT(*) AS n FROM __diesel_schema_migrations");
         assert_eq!(migrated, 7, "the database is at migration 7");
 
@@ -134,9 +140,7 @@ fn responses_sent_before_migration_8_keep_their_answers_receipts_and_replay_guar
 #[test]
 fn migration_9_counts_the_themes_by_month_from_the_daily_counts() {
     for db in support::databases() {
-        let empty = support::empty_database(db);
-        let mut old = DbConnection::establish(&empty.url).expect("open the empty database");
-        migrate_before(&mut old, "20261202000009");
+        let (empty, mut old) = database_before(db, "20261202000009");
         // Two days of one month, over two shards and two groups, and a day of the next.
         old.batch_execute(
             "INSERT INTO daily_themes (day, theme_id, audience, age_group, shard, n) VALUES
