@@ -83,11 +83,10 @@ fn theme_counts(conn: &mut DbConnection) -> QueryResult<BTreeMap<String, (i64, O
     for (theme, month, n) in months {
         *by_month.entry((theme, month)).or_default() += n;
     }
+    // In (theme, month) order, so a theme's first entry is its first month.
     let mut per_theme: BTreeMap<String, (i64, Option<NaiveDate>)> = BTreeMap::new();
     for ((theme, month), n) in by_month.into_iter().filter(|(_, n)| *n > 0) {
-        let entry = per_theme.entry(theme).or_insert((0, None));
-        entry.0 += n;
-        entry.1 = Some(entry.1.map_or(month, |first| first.min(month)));
+        per_theme.entry(theme).or_insert((0, Some(month))).0 += n;
     }
     for (theme, (_, first)) in per_theme.iter_mut() {
         let Some(month) = *first else { continue };
