@@ -8,8 +8,8 @@ mod support;
 use chrono::NaiveDate;
 use listening_loop::db::daily;
 use listening_loop::publish::measures;
-use listening_loop::review::breakdown::Who;
-use listening_loop::review::dashboard;
+use listening_loop::review::counts;
+use listening_loop::review::counts::Who;
 use listening_loop::surveys::Registry;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -44,7 +44,7 @@ async fn theme_counts_add_up_by_month_and_by_theme() {
             daily::add_theme(&mut conn, d, theme, audience, age, n).unwrap();
         }
 
-        let counts = dashboard::counts(&mut conn, &registry, day(2026, 12, 2)).unwrap();
+        let counts = counts::counts(&mut conn, &registry, day(2026, 12, 2)).unwrap();
         assert_eq!(counts.months.first(), Some(&day(2026, 1, 1)));
         let march = counts.months.iter().position(|m| *m == day(2026, 3, 1)).unwrap();
         let december = counts.months.len() - 1;

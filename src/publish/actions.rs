@@ -134,7 +134,7 @@ const FIELD_ORDER: [&str; 9] =
 
 impl ActionForm {
     /// Reads the posted form, trimming text.
-    pub fn from_form(form: &crate::respond::form::Form) -> ActionForm {
+    pub fn from_form(form: &crate::web::form::Form) -> ActionForm {
         let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
         ActionForm {
             you_said: text("you_said"),

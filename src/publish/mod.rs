@@ -22,10 +22,8 @@ use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
 use self::actions::Status;
-use crate::respond::form::Form;
-use crate::respond::pages::query_lang;
-use crate::surveys::catalogue::ENGLISH;
 use crate::surveys::{Key, Registry, Words};
+use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
 
 /// The public routes. The staff pages (`/staff/actions…`) sit in the staff
@@ -43,21 +41,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/unsubscribe/{token}", web::post().to(subscriptions::unsubscribe));
 }
 
-/// The words of a public page: the language its address asks for
-/// (`?lang=`: the picker, and every link and form here, carry it), else a
-/// form's hidden `lang` field, else the best the browser asks for, else
-/// English. Nothing is kept in a cookie.
+/// The words of a public page: the language its address asks for (the
+/// picker, and every link and form here, carry it), else a form's hidden
+/// `lang` field, else the best the browser asks for, else English.
 pub fn words_for<'a>(registry: &'a Registry, req: &HttpRequest, form: Option<&Form>) -> Words<'a> {
-    let catalogue = &registry.catalogue;
-    let asked = query_lang(req.query_string()).or_else(|| form.and_then(|f| f.get("lang")).map(str::to_owned));
-    if let Some(language) = asked.and_then(|code| catalogue.language(&code)) {
-        return catalogue.words(&language.code).chosen();
-    }
-    let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    match header.and_then(|h| catalogue.from_accept_language(h)) {
-        Some(language) => catalogue.words(&language.code),
-        None => catalogue.words(ENGLISH),
-    }
+    crate::web::lang::words_for(&registry.catalogue, req, form)
 }
 
 /// A public page of this stage in the shared layout and the reader's

@@ -27,8 +27,8 @@ use crate::db::DbConnection;
 use crate::db::schema::{outbox, subscribers};
 use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
-use crate::respond::form::Form;
 use crate::surveys::{Key, Registry, Words};
+use crate::web::form::Form;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html as respond_html, in_transaction};
 

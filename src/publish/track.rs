@@ -27,9 +27,9 @@ use super::{capitalise, error_message, error_summary, lang_field, picker, theme_
 use crate::AppState;
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
-use crate::respond::form::Form;
 use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
 use crate::surveys::{Key, Registry, Words};
+use crate::web::form::Form;
 use crate::web::throttle::{Throttle, client_key};
 use crate::web::{AppError, html as respond_html, in_transaction};
 

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::form::Form;
 use super::state::{Answer, Draft};
 use crate::anonymise::flag::Lexicon;
 use crate::anonymise::scrub::scrub;
 use crate::db::writer::{NewAnswer, NewSubmission};
-use crate::review::suggest::ThemeSuggester;
+use crate::surveys::suggest::ThemeSuggester;
 use crate::surveys::{AgeGroup, HOUSES, Question, QuestionKind, RATHER_NOT_SAY, Section, Survey};
+use crate::web::form::Form;
 
 /// Longest free-text answer, in characters.
 pub const MAX_TEXT: usize = 2000;

@@ -1,7 +1,6 @@
 //! The respondent journey: landing page, questions, check your answers,
 //! send, receipt. No account, no cookie, nothing stored until "Send".
 
-pub mod form;
 pub mod journey;
 pub mod pages;
 pub mod receipt;

@@ -3,13 +3,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::form::Form;
 use super::journey::{Journey, Step, read_answers};
 use super::state::{Answer, Draft};
 use super::views::{self, StepPage};
 use crate::AppState;
 use crate::db::writer::Outcome;
 use crate::surveys::{AgeGroup, Key, Survey, Words};
+use crate::web::form::Form;
 use crate::web::{AppError, html};
 
 type State = web::Data<AppState>;
@@ -22,26 +22,9 @@ const DRAFT_HOURS: i64 = 12;
 const HELP_NOW: Key = Key::NoticeHelpNow;
 const PAGE_MISMATCH: Key = Key::NoticePageMismatch;
 
-/// The language a page's address asks for (`?lang=ur`), if any. Whether the
-/// service has it is for the catalogue to say; unknown ones show English.
-/// The choice lives only in addresses and the sealed draft: no cookie.
-pub fn query_lang(query: &str) -> Option<String> {
-    let query = Form::parse(query.as_bytes()).ok()?;
-    query.get("lang").filter(|l| !l.is_empty() && l.len() <= 16).map(str::to_owned)
-}
-
-/// The words for a page: the language the address asks for (the picker
-/// always wins), else the best the browser asks for, else English.
+/// The words for a page (see [`crate::web::lang::words_for`]).
 fn words_for<'a>(state: &'a AppState, req: &HttpRequest) -> Words<'a> {
-    let catalogue = &state.registry.catalogue;
-    if let Some(language) = query_lang(req.query_string()).and_then(|code| catalogue.language(&code)) {
-        return catalogue.words(&language.code).chosen();
-    }
-    let header = req.headers().get(actix_web::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    match header.and_then(|h| catalogue.from_accept_language(h)) {
-        Some(language) => catalogue.words(&language.code),
-        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
-    }
+    crate::web::lang::words_for(&state.registry.catalogue, req, None)
 }
 
 /// `GET /`

@@ -196,7 +196,7 @@ pub struct StepPage<'a> {
     pub sealed: String,
     pub errors: Vec<FieldError>,
     /// What the person typed on a page that had errors, shown back as typed.
-    pub typed: Option<&'a super::form::Form>,
+    pub typed: Option<&'a crate::web::form::Form>,
     /// A problem with the page as a whole (not one answer).
     pub notice: Option<Key>,
 }

@@ -16,59 +16,11 @@
 
 use std::collections::BTreeMap;
 
-use super::dashboard::{Counts, MONTHS, month_label};
+use super::counts::{Counts, MONTHS, Who, month_label};
 use crate::anonymise::suppress::{
     CountTable, Shared, SuppressedTable, suppress_beside, suppress_rows_beside, suppress_small_counts,
 };
-use crate::surveys::{AgeGroup, Audience, Registry};
-
-/// Who answered, as the dashboard breaks it down: children and young people
-/// by age group, then parents and carers, then practitioners.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Who {
-    Age5To7,
-    Age8To11,
-    Age12To15,
-    Age16To17,
-    ParentsCarers,
-    Practitioners,
-}
-
-impl Who {
-    pub const ALL: [Who; 6] =
-        [Who::Age5To7, Who::Age8To11, Who::Age12To15, Who::Age16To17, Who::ParentsCarers, Who::Practitioners];
-
-    /// The group a stored response belongs to; `None` for a combination the
-    /// surveys cannot produce (a child's survey answered as an adult).
-    pub fn of(audience: &str, age_group: &str) -> Option<Who> {
-        match (Audience::parse(audience)?, AgeGroup::parse(age_group)?) {
-            (Audience::ChildYoungPerson, AgeGroup::FiveToSeven) => Some(Who::Age5To7),
-            (Audience::ChildYoungPerson, AgeGroup::EightToEleven) => Some(Who::Age8To11),
-            (Audience::ChildYoungPerson, AgeGroup::TwelveToFifteen) => Some(Who::Age12To15),
-            (Audience::ChildYoungPerson, AgeGroup::SixteenToSeventeen) => Some(Who::Age16To17),
-            (Audience::ChildYoungPerson, AgeGroup::Adult) => None,
-            (Audience::ParentCarer, _) => Some(Who::ParentsCarers),
-            (Audience::Practitioner, _) => Some(Who::Practitioners),
-        }
-    }
-
-    /// Its place in [`Who::ALL`].
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// A column heading: "Aged 8 to 11", "Parents and carers".
-    pub fn label(self) -> &'static str {
-        match self {
-            Who::Age5To7 => "Aged 5 to 7",
-            Who::Age8To11 => "Aged 8 to 11",
-            Who::Age12To15 => "Aged 12 to 15",
-            Who::Age16To17 => "Aged 16 or 17",
-            Who::ParentsCarers => Audience::ParentCarer.label(),
-            Who::Practitioners => Audience::Practitioner.label(),
-        }
-    }
-}
+use crate::surveys::Registry;
 
 /// The published family of theme tables.
 pub struct ThemeTables {
@@ -167,20 +119,6 @@ pub fn publish_counts(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_stored_group_has_a_column() {
-        for age in AgeGroup::ALL {
-            let expected = age != AgeGroup::Adult;
-            assert_eq!(Who::of("child_young_person", age.as_str()).is_some(), expected, "{age:?}");
-        }
-        assert_eq!(Who::of("parent_carer", "adult"), Some(Who::ParentsCarers));
-        assert_eq!(Who::of("practitioner", "adult"), Some(Who::Practitioners));
-        assert_eq!(Who::of("somebody", "adult"), None);
-        for (at, who) in Who::ALL.iter().enumerate() {
-            assert_eq!(who.index(), at);
-        }
-    }
 
     // ---- The property test: the whole family against one attacker. ----
 

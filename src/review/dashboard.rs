@@ -9,136 +9,18 @@
 //! [`crate::anonymise::suppress`]): the theme tables by [`super::breakdown`],
 //! and the responses by survey and by link, which share their grand total.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use maud::{Markup, html};
 
-use super::breakdown::{self, Who};
+use super::breakdown;
 use super::charts::{Series, bar_chart, line_chart};
+use super::counts::{Counts, MONTHS, month_label};
 use crate::anonymise::suppress::{
     CountTable, Shared, Shown, SuppressedTable, hidden_note, suppress_beside, suppress_small_counts,
 };
-use crate::db::DbConnection;
-use crate::db::daily::first_of_month;
-use crate::db::schema::{daily_choices, daily_responses, monthly_themes};
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
-use crate::surveys::{Measure, QuestionKind, Registry};
-
-/// How many months the dashboard looks back, this one included.
-pub const MONTHS: usize = 12;
-
-/// The raw counts, before suppression.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Counts {
-    pub months: Vec<NaiveDate>,
-    /// theme id → [who answered, as [`Who::index`]] → count per month
-    pub themes_by_who: BTreeMap<String, Vec<Vec<u64>>>,
-    /// survey id → count per month
-    pub surveys: BTreeMap<String, Vec<u64>>,
-    /// [feel listened to, does not] per month
-    pub listened: [Vec<u64>; 2],
-    /// distribution link code → responses in the window
-    pub links: BTreeMap<String, u64>,
-    /// responses in the window that came through no link
-    pub no_link: u64,
-    /// Filled in by the dashboard page only (see `publish::measures`).
-    pub loop_measures: crate::publish::measures::LoopMeasures,
-}
-
-/// The first days of the last [`MONTHS`] months, oldest first.
-pub fn months_to(today: NaiveDate) -> Vec<NaiveDate> {
-    let mut months = vec![first_of_month(today)];
-    while months.len() < MONTHS {
-        let first = months[0];
-        let previous = first_of_month(first.pred_opt().expect("a day before the first of a month"));
-        months.insert(0, previous);
-    }
-    months
-}
-
-/// Reads every count the dashboard shows from the daily counts
-/// ([`crate::db::daily`]), grouped by month here, and the themes' monthly ones.
-pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) -> QueryResult<Counts> {
-    let months = months_to(today);
-    let from = months[0];
-    let index = |date: NaiveDate| months.iter().rposition(|m| *m <= date);
-
-    let mut themes_by_who: BTreeMap<String, Vec<Vec<u64>>> =
-        registry.themes.iter().map(|t| (t.id.clone(), vec![vec![0; MONTHS]; Who::ALL.len()])).collect();
-    // By month: a few hundred rows a year, however many responses.
-    let rows: Vec<(String, String, String, NaiveDate, i64)> = monthly_themes::table
-        .filter(monthly_themes::month.ge(from))
-        .select((
-            monthly_themes::theme_id,
-            monthly_themes::audience,
-            monthly_themes::age_group,
-            monthly_themes::month,
-            monthly_themes::n,
-        ))
-        .load(conn)?;
-    for (theme, audience, age_group, month, n) in rows {
-        let (Some(counts), Some(who), Some(i)) =
-            (themes_by_who.get_mut(&theme), Who::of(&audience, &age_group), index(month))
-        else {
-            continue;
-        };
-        counts[who.index()][i] = counts[who.index()][i].saturating_add_signed(n);
-    }
-
-    let mut surveys: BTreeMap<String, Vec<u64>> =
-        registry.surveys().iter().map(|s| (s.id.clone(), vec![0; MONTHS])).collect();
-    let mut links: BTreeMap<String, u64> = BTreeMap::new();
-    let mut no_link = 0;
-    let rows: Vec<(String, String, NaiveDate, i64)> = daily_responses::table
-        .filter(daily_responses::day.ge(from))
-        .select((daily_responses::survey_id, daily_responses::via, daily_responses::day, daily_responses::n))
-        .load(conn)?;
-    for (survey, via, day, n) in rows {
-        let n = u64::try_from(n).unwrap_or(0);
-        if let (Some(counts), Some(i)) = (surveys.get_mut(&survey), index(day)) {
-            counts[i] += n;
-        }
-        if index(day).is_some() {
-            if via.is_empty() { no_link += n } else { *links.entry(via).or_default() += n }
-        }
-    }
-
-    // "Do you feel listened to?": the top two points of a scale, the happy
-    // face, or a single choice's first option count as feeling listened to.
-    let mut listened = [vec![0; MONTHS], vec![0; MONTHS]];
-    for survey in registry.surveys() {
-        let Some(question) = survey.questions().find(|q| q.measure == Some(Measure::FeelListenedTo)) else { continue };
-        let yes: Vec<String> = match &question.kind {
-            QuestionKind::Scale { .. } => vec!["4".into(), "5".into()],
-            QuestionKind::Faces { .. } => vec!["3".into()],
-            QuestionKind::Single { options } => options.first().map(|o| vec![o.id.clone()]).unwrap_or_default(),
-            _ => continue,
-        };
-        let rows: Vec<(String, NaiveDate, i64)> = daily_choices::table
-            .filter(daily_choices::survey_id.eq(&survey.id))
-            .filter(daily_choices::question_id.eq(&question.id))
-            .filter(daily_choices::choice.ne(crate::surveys::RATHER_NOT_SAY))
-            .filter(daily_choices::day.ge(from))
-            .select((daily_choices::choice, daily_choices::day, daily_choices::n))
-            .load(conn)?;
-        for (choice, day, n) in rows {
-            if let Some(i) = index(day) {
-                let side = if yes.contains(&choice) { 0 } else { 1 };
-                listened[side][i] += u64::try_from(n).unwrap_or(0);
-            }
-        }
-    }
-
-    Ok(Counts { months, themes_by_who, surveys, listened, links, no_link, loop_measures: Default::default() })
-}
-
-/// "Mar 2026"
-pub fn month_label(month: NaiveDate) -> String {
-    month.format("%b %Y").to_string()
-}
+use crate::surveys::Registry;
 
 fn table(rows: Vec<(String, Vec<u64>)>, months: &[NaiveDate], threshold: u64) -> SuppressedTable {
     let (names, cells): (Vec<String>, Vec<Vec<u64>>) = rows.into_iter().unzip();

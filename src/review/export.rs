@@ -50,7 +50,7 @@ use crate::surveys::{HOUSES, QuestionKind, Registry, Survey};
 use crate::web::AppError;
 
 use super::breakdown::{self, ThemeTables};
-use super::dashboard;
+use super::counts;
 
 type State = web::Data<AppState>;
 
@@ -105,7 +105,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
             h1 { "Exports" }
             p { "Spreadsheet files (CSV) for the partnership's report. Every export is written in the audit log with your name." }
             h2 { "Theme counts" }
-            p { "How many responses the Youth Council grouped under each theme over the last " (dashboard::MONTHS) " months: the same numbers as the dashboard. Flagged responses are in no number." }
+            p { "How many responses the Youth Council grouped under each theme over the last " (counts::MONTHS) " months: the same numbers as the dashboard. Flagged responses are in no number." }
             ul.choices-list {
                 li { a.big-link href="/staff/exports/themes.csv" download { "Themes by month (CSV)" } }
                 li { a.big-link href="/staff/exports/themes-by-who.csv" download { "Themes by who answered (CSV)" } }
@@ -132,7 +132,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 
 /// The theme tables exactly as the dashboard publishes them (the same
 /// function builds both), with months written `YYYY-MM` for spreadsheets.
-fn theme_tables(registry: &Registry, counts: &dashboard::Counts, threshold: u64) -> ThemeTables {
+fn theme_tables(registry: &Registry, counts: &counts::Counts, threshold: u64) -> ThemeTables {
     let mut tables = breakdown::publish(registry, counts, threshold);
     let months: Vec<String> = counts.months.iter().map(|m| m.format("%Y-%m").to_string()).collect();
     tables.by_month.columns.clone_from(&months);
@@ -195,10 +195,10 @@ async fn theme_download(
     let registry = state.registry.clone();
     let today = Utc::now().date_naive();
     let db = state.db.clone();
-    let counts = web::block(move || -> Result<dashboard::Counts, AppError> {
+    let counts = web::block(move || -> Result<counts::Counts, AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
-            let counts = dashboard::counts(conn, &registry, today)?;
+            let counts = counts::counts(conn, &registry, today)?;
             let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
             audit::record(conn, &actor, what, None, None)?;
             Ok(counts)

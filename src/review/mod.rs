@@ -3,11 +3,11 @@
 
 pub mod breakdown;
 pub mod charts;
+pub mod counts;
 pub mod dashboard;
 pub mod export;
 pub mod links;
 pub mod pages;
 pub mod store;
-pub mod suggest;
 pub mod views;
 pub mod you_said;

@@ -97,7 +97,7 @@ async fn render(
     let db = state.db.clone();
     let (counts, per_theme) = web::block(move || -> Result<_, AppError> {
         let mut conn = db.get()?;
-        let counts = super::dashboard::counts(&mut conn, &registry, today).map_err(DbError::from)?;
+        let counts = super::counts::counts(&mut conn, &registry, today).map_err(DbError::from)?;
         let mut per_theme = Vec::new();
         for theme in &registry.themes {
             let quotes = quotes_for(&mut conn, &theme.id).map_err(DbError::from)?;

@@ -14,7 +14,7 @@ use super::views::{self, InviteForm, QueuedMail};
 use crate::AppState;
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
-use crate::respond::form::Form;
+use crate::web::form::Form;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html, in_transaction};
 

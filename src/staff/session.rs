@@ -56,9 +56,9 @@ impl SignedIn {
     pub async fn with_form(
         req: &HttpRequest,
         payload: web::Payload,
-    ) -> Result<(SignedIn, crate::respond::form::Form), AppError> {
+    ) -> Result<(SignedIn, crate::web::form::Form), AppError> {
         let me = SignedIn::of(req)?;
-        let form = crate::respond::form::Form::read(payload).await?;
+        let form = crate::web::form::Form::read(payload).await?;
         me.check_csrf(form.get("csrf").unwrap_or_default())?;
         Ok((me, form))
     }

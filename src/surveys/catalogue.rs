@@ -21,8 +21,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::load::{Report, SurveyError, parse_toml};
 use super::model::Text;
+use super::report::{Report, SurveyError, parse_toml};
 
 macro_rules! keys {
     ($($variant:ident = $key:literal,)*) => {
@@ -315,8 +315,7 @@ const MONTHS: [Key; 12] = [
     Key::Month12,
 ];
 
-/// The code of the language every other one falls back to.
-pub const ENGLISH: &str = "en";
+pub use super::model::ENGLISH;
 
 /// Where the catalogue files live, inside the surveys folder.
 pub const LANG_DIR: &str = "lang";

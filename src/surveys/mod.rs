@@ -5,6 +5,8 @@ pub mod catalogue;
 pub mod load;
 pub mod model;
 pub mod partnership;
+mod report;
+pub mod suggest;
 pub mod themes;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -15,10 +17,10 @@ use serde::Deserialize;
 
 use crate::anonymise::flag::Lexicon;
 pub use catalogue::{Catalogue, Key, Words};
-pub use load::SurveyError;
-use load::{Report, parse_toml};
 pub use model::*;
 pub use partnership::{Partnership, SupportContact};
+pub use report::SurveyError;
+use report::{Report, parse_toml};
 pub use themes::Theme;
 
 const PARTNERSHIP: &str = "partnership.toml";
@@ -32,7 +34,7 @@ pub struct Registry {
     pub themes: Vec<Theme>,
     pub lexicon: Lexicon,
     /// Suggests themes for free text from the themes' keywords.
-    pub suggester: crate::review::suggest::ThemeSuggester,
+    pub suggester: suggest::ThemeSuggester,
     /// The interface's words in every language, from `lang/`.
     pub catalogue: Catalogue,
     surveys: Vec<Arc<Survey>>,
@@ -76,7 +78,7 @@ impl Registry {
         }
         match (partnership, themes, lexicon) {
             (Some(partnership), Some(themes), Some(lexicon)) => {
-                let suggester = crate::review::suggest::ThemeSuggester::new(&themes).map_err(|e| {
+                let suggester = suggest::ThemeSuggester::new(&themes).map_err(|e| {
                     vec![SurveyError {
                         path: dir.join(THEMES),
                         line: 0,

@@ -3,6 +3,9 @@
 
 use std::path::PathBuf;
 
+/// The code of the language every other one falls back to.
+pub const ENGLISH: &str = "en";
+
 /// Who a survey is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Audience {
@@ -111,7 +114,7 @@ impl Text {
     /// language has none for the group (the page then shows English).
     /// English (`en`) is always there.
     pub fn in_lang(&self, lang: &str, age: AgeGroup) -> Option<&str> {
-        if lang == super::catalogue::ENGLISH {
+        if lang == ENGLISH {
             return Some(self.for_age(age));
         }
         let (_, translated) = self.translations.iter().find(|(code, _)| code == lang)?;

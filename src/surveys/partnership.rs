@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::load::{Report, parse_toml};
+use super::report::{Report, parse_toml};
 
 /// The partnership running this service.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::catalogue::Catalogue;
-use super::load::{Report, parse_toml, valid_id};
+use super::report::{Report, parse_toml, valid_id};
 use super::{check_language, check_words};
 
 /// A theme young people's answers are grouped into.

@@ -116,7 +116,7 @@ pub async fn error_pages(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = req.app_data::<web::Data<crate::AppState>>().cloned();
-    let lang = crate::respond::pages::query_lang(req.query_string());
+    let lang = super::lang::query_lang(req.query_string());
     // Middleware inside this one answers errors as responses (never `Err`),
     // so every error passes through here; handlers' errors already do.
     let res = next.call(req).await?;
@@ -139,10 +139,8 @@ pub async fn error_pages(
     });
     let partnership = &state.registry.partnership;
     let catalogue = &state.registry.catalogue;
-    let w = match lang.as_deref().and_then(|code| catalogue.language(code)) {
-        Some(language) => catalogue.words(&language.code).chosen(),
-        None => catalogue.words(crate::surveys::catalogue::ENGLISH),
-    };
+    let w = super::lang::chosen(catalogue, lang.as_deref())
+        .unwrap_or_else(|| catalogue.words(crate::surveys::catalogue::ENGLISH));
     let heading = w.s(words.heading);
     let markup = page(
         &Page::new(&heading, partnership).in_words(w),

@@ -4,7 +4,9 @@
 pub mod assets;
 pub mod compress;
 pub mod errors;
+pub mod form;
 pub mod headers;
+pub mod lang;
 pub mod layout;
 pub mod throttle;
 

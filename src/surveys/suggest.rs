@@ -2,8 +2,8 @@
 //! keywords in `themes.toml`. Only a suggestion: a Youth Council reviewer
 //! accepts, removes or adds themes before anything counts.
 
+use super::Theme;
 use crate::anonymise::flag::Lexicon;
-use crate::surveys::Theme;
 
 /// Matches free text against every theme's keywords.
 #[derive(Debug)]
