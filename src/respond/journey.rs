@@ -192,6 +192,153 @@ impl<'a> Journey<'a> {
     }
 }
 
+/// The button a page was posted with (its `nav` field), read at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// "Continue" on a question page.
+    Next,
+    /// "Back", from any page.
+    Back,
+    /// "Answer these" after a content note: the section is not skipped.
+    Continue,
+    /// "Skip this part" after a content note.
+    SkipSection,
+    /// "Send" on the check page.
+    Submit,
+    /// "Change" or "Answer it" on the check page: the step to go to.
+    Change(usize),
+    /// A value no page offers: a stale or altered form.
+    Unknown,
+}
+
+impl Nav {
+    /// Reads the `nav` field; a form without one moves on, like "Continue".
+    pub fn parse(nav: Option<&str>) -> Nav {
+        match nav.unwrap_or("next") {
+            "next" => Nav::Next,
+            "back" => Nav::Back,
+            "continue" => Nav::Continue,
+            "skip-section" => Nav::SkipSection,
+            "submit" => Nav::Submit,
+            other => other.strip_prefix("change:").and_then(|t| t.parse().ok()).map_or(Nav::Unknown, Nav::Change),
+        }
+    }
+}
+
+/// What to show once a page has been posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// The step the draft is now at. `help`: free text just taken in may
+    /// mean the person is not safe, so help is offered on this very page,
+    /// not only after "Send".
+    Step { help: bool },
+    /// The same step again with what was wrong on it; nothing was taken in.
+    Problems(Vec<FieldError>),
+    /// The survey file changed during the journey: "Check your answers",
+    /// with a notice saying so.
+    SurveyChanged,
+    /// "Send" was pressed on the check page.
+    Send,
+    /// The form does not fit the step it came from (a stale or altered page):
+    /// the step again, with a notice.
+    Mismatch,
+    /// The draft points at a step this journey does not have.
+    NoSuchStep,
+}
+
+impl Journey<'_> {
+    /// Takes in a posted page and moves: the draft afterwards and what to
+    /// show. Every rule of where a person goes next is here; the handler
+    /// only reads the request, checks "already sent?", renders and sends.
+    pub fn after_page(&self, mut draft: Draft, page: &Form, nav: Nav, lexicon: &Lexicon) -> (Draft, Next) {
+        if draft.version != self.survey.version {
+            // The page just posted may not match the new steps, so keep the
+            // answers to questions that still exist and show them to check.
+            let (survey, age) = (self.survey, self.age);
+            draft.answers.retain(|id, _| survey.question(id).is_some_and(|q| q.asked_of(age)));
+            draft.skipped.retain(|id| survey.section(id).is_some());
+            draft.version = survey.version.clone();
+            draft.at = self.check();
+            draft.reviewing = true;
+            return (draft, Next::SurveyChanged);
+        }
+        let at = draft.at;
+        let Some(step) = self.steps.get(at) else { return (draft, Next::NoSuchStep) };
+        let help = match take_in(&mut draft, step, page, nav, lexicon) {
+            Ok(help) => help,
+            Err(next) => return (draft, next),
+        };
+        let next_or_check = |draft: &Draft| if draft.reviewing { self.check() } else { self.next(draft, at) };
+        match (step, nav) {
+            (_, Nav::Back) => draft.at = self.previous(&draft, at).unwrap_or(at),
+            (Step::Note(section), Nav::Continue) => {
+                draft.skipped.remove(&section.id);
+                draft.at = self.next(&draft, at);
+            }
+            (Step::Note(section), Nav::SkipSection) => {
+                // Nothing from a skipped section is kept, not even in the page.
+                draft.skipped.insert(section.id.clone());
+                for question in &section.questions {
+                    draft.answers.remove(&question.id);
+                }
+                draft.at = next_or_check(&draft);
+            }
+            (Step::Questions(..), Nav::Next) => draft.at = next_or_check(&draft),
+            (Step::Check, Nav::Submit) => return (draft, Next::Send),
+            (Step::Check, Nav::Change(target)) if target < self.check() => {
+                // "Answer it" on a skipped part walks through the whole part;
+                // "Change" on one answer comes straight back to the check page.
+                match &self.steps[target] {
+                    Step::Note(section) => {
+                        draft.skipped.remove(&section.id);
+                        draft.reviewing = false;
+                    }
+                    Step::Questions(section, _) => {
+                        draft.skipped.remove(&section.id);
+                        draft.reviewing = true;
+                    }
+                    Step::Check => {}
+                }
+                draft.at = target;
+            }
+            _ => return (draft, Next::Mismatch),
+        }
+        (draft, Next::Step { help })
+    }
+}
+
+/// Puts a page's answers into the draft: whether the free text among them
+/// may mean the person is not safe, or, when the page cannot be taken in,
+/// what to show instead.
+fn take_in(draft: &mut Draft, step: &Step<'_>, page: &Form, nav: Nav, lexicon: &Lexicon) -> Result<bool, Next> {
+    let Step::Questions(_, questions) = step else {
+        // A content note and the check page carry nothing but their buttons.
+        let extra = page.names().iter().any(|n| *n != "state" && *n != "nav");
+        return if extra { Err(Next::Mismatch) } else { Ok(false) };
+    };
+    let read = read_answers(questions, page);
+    if read.unexpected_field {
+        return Err(Next::Mismatch);
+    }
+    if !read.errors.is_empty() {
+        // "Back" still leaves a page with problems, keeping none of it.
+        return if nav == Nav::Back { Ok(false) } else { Err(Next::Problems(read.errors)) };
+    }
+    let mut help = false;
+    for (id, answer) in read.answers {
+        help |= match &answer {
+            Some(Answer::Text(text)) => lexicon.matches(text),
+            Some(Answer::Houses(houses)) => houses.iter().any(|h| lexicon.matches(h)),
+            _ => false,
+        };
+        match answer {
+            Some(answer) => draft.answers.insert(id, answer),
+            None => draft.answers.remove(&id),
+        };
+    }
+    Ok(help)
+}
+
 /// The form field that holds a question's answer (a house adds `.worries` etc.).
 pub fn field_name(question: &Question) -> String {
     format!("answer.{}", question.id)
@@ -306,7 +453,7 @@ pub fn first_input(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::surveys::{Choice, Text};
+    use crate::surveys::{Audience, Choice, Text};
 
     fn question(id: &str, kind: QuestionKind) -> Question {
         Question {
@@ -368,5 +515,318 @@ mod tests {
             let page = read_answers(&[&q], &Form::parse(body.as_bytes()).unwrap());
             assert_eq!(page.errors.is_empty(), ok, "{body}");
         }
+    }
+
+    /// Three sections: "school" (the last question only for 12-15s), "home"
+    /// behind a content note, and "later" with the three houses. For 8-11s,
+    /// one question a page, the steps are:
+    /// 0 food, 1 wish, 2 home's note, 3 safe, 4 worry, 5 houses, 6 check.
+    fn survey() -> Survey {
+        let section = |id: &str, note: bool, questions| Section {
+            id: id.into(),
+            title: Text::plain(id),
+            content_note: note.then(|| Text::plain("This part asks about home.")),
+            questions,
+        };
+        let mut older = question("older", QuestionKind::Text);
+        older.age_groups = Some(vec![AgeGroup::TwelveToFifteen]);
+        let houses = QuestionKind::ThreeHouses { houses: HOUSES.map(Text::plain) };
+        Survey {
+            id: "s".into(),
+            link: "s".into(),
+            audience: Audience::ChildYoungPerson,
+            age_groups: vec![AgeGroup::EightToEleven, AgeGroup::TwelveToFifteen],
+            title: Text::plain("S"),
+            intro: None,
+            sections: vec![
+                section(
+                    "school",
+                    false,
+                    vec![question("food", options()), question("wish", QuestionKind::Text), older],
+                ),
+                section("home", true, vec![question("safe", options()), question("worry", QuestionKind::Text)]),
+                section("later", false, vec![question("houses", houses)]),
+            ],
+            version: "v1".into(),
+            path: Default::default(),
+        }
+    }
+
+    const CHECK: usize = 6;
+
+    fn draft(at: usize) -> Draft {
+        Draft {
+            survey: "s".into(),
+            version: "v1".into(),
+            age: "8-11".into(),
+            lang: "en".into(),
+            token: "00".repeat(16),
+            at,
+            reviewing: false,
+            skipped: Default::default(),
+            answers: Default::default(),
+            via: None,
+            started_hour: 0,
+        }
+    }
+
+    fn with(mut draft: Draft, answers: &[(&str, &str)], skipped: &[&str]) -> Draft {
+        draft.answers.extend(answers.iter().map(|(id, text)| (id.to_string(), Answer::Text(text.to_string()))));
+        draft.skipped.extend(skipped.iter().map(|id| id.to_string()));
+        draft
+    }
+
+    fn chose(choice: &str) -> Answer {
+        Answer::Choices(vec![choice.into()])
+    }
+
+    /// Posts `body` (with the sealed state, as a real page has) on `draft`'s step.
+    fn post(journey: &Journey<'_>, draft: &Draft, body: &str) -> (Draft, Next) {
+        let page = Form::parse(format!("state=sealed&{body}").as_bytes()).unwrap();
+        let lexicon = Lexicon::new(&["hurt me"]).unwrap();
+        journey.after_page(draft.clone(), &page, Nav::parse(page.get("nav")), &lexicon)
+    }
+
+    fn moved(before: &Draft, at: usize) -> Draft {
+        Draft { at, ..before.clone() }
+    }
+
+    #[test]
+    fn nav_reads_every_button_and_nothing_else() {
+        for (nav, read) in [
+            (Some("next"), Nav::Next),
+            (None, Nav::Next),
+            (Some("back"), Nav::Back),
+            (Some("continue"), Nav::Continue),
+            (Some("skip-section"), Nav::SkipSection),
+            (Some("submit"), Nav::Submit),
+            (Some("change:3"), Nav::Change(3)),
+            (Some("change:"), Nav::Unknown),
+            (Some("change:-1"), Nav::Unknown),
+            (Some("change:x"), Nav::Unknown),
+            (Some("Next"), Nav::Unknown),
+            (Some(""), Nav::Unknown),
+            (Some("explode"), Nav::Unknown),
+        ] {
+            assert_eq!(Nav::parse(nav), read, "{nav:?}");
+        }
+    }
+
+    #[test]
+    fn the_steps_are_laid_out_for_the_age_group() {
+        let survey = survey();
+        let kinds = |age| {
+            Journey::new(&survey, age)
+                .steps
+                .iter()
+                .map(|s| match s {
+                    Step::Note(section) => format!("note {}", section.id),
+                    Step::Questions(_, qs) => qs.iter().map(|q| q.id.as_str()).collect::<Vec<_>>().join("+"),
+                    Step::Check => "check".into(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let young = ["food", "wish", "note home", "safe", "worry", "houses", "check"];
+        assert_eq!(kinds(AgeGroup::EightToEleven), young);
+        assert_eq!(kinds(AgeGroup::TwelveToFifteen), ["food+wish+older", "note home", "safe+worry", "houses", "check"]);
+    }
+
+    #[test]
+    fn next_takes_the_page_in_and_moves_on() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let (after, next) = post(&journey, &draft(0), "nav=next&answer.food=b");
+        assert_eq!(next, Next::Step { help: false });
+        let mut expected = moved(&draft(0), 1);
+        expected.answers.insert("food".into(), chose("b"));
+        assert_eq!(after, expected);
+
+        // An answer cleared on the page is cleared in the draft.
+        let before = with(draft(1), &[("wish", "clubs"), ("worry", "none")], &[]);
+        let (after, next) = post(&journey, &before, "nav=next&answer.wish=");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after, with(draft(2), &[("worry", "none")], &[]));
+
+        // A skipped section's note still shows, so the person can change their mind.
+        let before = with(draft(1), &[], &["home"]);
+        let (after, _) = post(&journey, &before, "nav=next");
+        assert_eq!(after.at, 2);
+        // The last question leads to the check page.
+        let (after, _) = post(&journey, &draft(5), "nav=next");
+        assert_eq!(after.at, CHECK);
+        // A form without a button moves on too.
+        assert_eq!(post(&journey, &draft(1), "answer.wish=hi").0, with(draft(2), &[("wish", "hi")], &[]));
+    }
+
+    #[test]
+    fn next_while_changing_an_answer_goes_back_to_the_check_page() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let before = Draft { reviewing: true, ..draft(0) };
+        let (after, next) = post(&journey, &before, "nav=next&answer.food=a");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after.at, CHECK);
+        assert_eq!(after.answers["food"], chose("a"));
+        assert!(after.reviewing);
+    }
+
+    #[test]
+    fn back_from_each_kind_of_step() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        // From a question: what was typed is kept.
+        let (after, next) = post(&journey, &draft(1), "nav=back&answer.wish=more+clubs");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after, with(draft(0), &[("wish", "more clubs")], &[]));
+        // From a question with a problem: nothing of it is kept, and no problem is shown.
+        let before = with(draft(3), &[("safe", "kept")], &[]);
+        let (after, next) = post(&journey, &before, "nav=back&answer.safe=zzz");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after, moved(&before, 2));
+        // From a content note, and from the first step, which stays put.
+        assert_eq!(post(&journey, &draft(2), "nav=back"), (draft(1), Next::Step { help: false }));
+        assert_eq!(post(&journey, &draft(0), "nav=back"), (draft(0), Next::Step { help: false }));
+        // From the check page: a skipped section's questions are passed over.
+        let before = with(draft(CHECK), &[], &["later"]);
+        assert_eq!(post(&journey, &before, "nav=back").0, moved(&before, 4));
+        let before = with(draft(3), &[], &["home"]);
+        assert_eq!(post(&journey, &before, "nav=back&answer.safe=a").0.at, 2);
+    }
+
+    #[test]
+    fn a_page_with_problems_is_shown_again_and_none_of_it_is_kept() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::TwelveToFifteen);
+        let before = Draft { age: "12-15".into(), ..draft(0) };
+        let long = "a".repeat(MAX_TEXT + 1);
+        let (after, next) = post(&journey, &before, &format!("nav=next&answer.food=a&answer.wish={long}"));
+        let problem = FieldError {
+            field: "answer.wish".into(),
+            question: "wish".into(),
+            problem: Problem::TooLong(MAX_TEXT + 1),
+        };
+        assert_eq!(next, Next::Problems(vec![problem]));
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn continue_after_a_note_answers_the_section_even_if_it_was_skipped() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        assert_eq!(post(&journey, &draft(2), "nav=continue"), (draft(3), Next::Step { help: false }));
+        let before = with(draft(2), &[], &["home"]);
+        assert_eq!(post(&journey, &before, "nav=continue"), (draft(3), Next::Step { help: false }));
+    }
+
+    #[test]
+    fn skipping_a_section_forgets_its_answers() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let before = with(draft(2), &[("wish", "clubs"), ("safe", "yes"), ("worry", "none")], &[]);
+        let (after, next) = post(&journey, &before, "nav=skip-section");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after, with(draft(5), &[("wish", "clubs")], &["home"]));
+        // Skipped from the check page's "Answer it": back to the check page.
+        let before = Draft { reviewing: true, ..draft(2) };
+        let (after, _) = post(&journey, &before, "nav=skip-section");
+        assert_eq!(after, Draft { reviewing: true, ..with(draft(CHECK), &[], &["home"]) });
+    }
+
+    #[test]
+    fn change_from_the_check_page() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let before = with(draft(CHECK), &[("wish", "clubs")], &["home"]);
+        // "Change" one answer: straight back to the check page afterwards.
+        let (after, next) = post(&journey, &before, "nav=change:1");
+        assert_eq!(next, Next::Step { help: false });
+        assert_eq!(after, Draft { reviewing: true, ..moved(&before, 1) });
+        let (back, _) = post(&journey, &after, "nav=next&answer.wish=games");
+        assert_eq!(back, Draft { reviewing: true, ..with(draft(CHECK), &[("wish", "games")], &["home"]) });
+        // "Answer it" on a skipped part: its note, then the whole part.
+        let (after, _) = post(&journey, &before, "nav=change:2");
+        assert_eq!(after, with(draft(2), &[("wish", "clubs")], &[]));
+        // A question of a skipped part un-skips the part too.
+        let (after, _) = post(&journey, &before, "nav=change:3");
+        assert_eq!(after, Draft { reviewing: true, ..with(draft(3), &[("wish", "clubs")], &[]) });
+        // Not a step before the check page.
+        for nav in ["nav=change:6", "nav=change:99", "nav=change:x"] {
+            assert_eq!(post(&journey, &before, nav), (before.clone(), Next::Mismatch), "{nav}");
+        }
+        // Only the check page offers it.
+        assert_eq!(post(&journey, &draft(2), "nav=change:0"), (draft(2), Next::Mismatch));
+    }
+
+    #[test]
+    fn send_only_from_the_check_page() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let before = with(draft(CHECK), &[("wish", "clubs")], &[]);
+        assert_eq!(post(&journey, &before, "nav=submit"), (before.clone(), Next::Send));
+        assert_eq!(post(&journey, &draft(2), "nav=submit"), (draft(2), Next::Mismatch));
+        // A question page takes its answers in before the button is found wrong.
+        let (after, next) = post(&journey, &draft(1), "nav=submit&answer.wish=hi");
+        assert_eq!((after, next), (with(draft(1), &[("wish", "hi")], &[]), Next::Mismatch));
+    }
+
+    #[test]
+    fn a_form_that_does_not_fit_its_step_is_one_mismatch() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        for (at, body) in [
+            // A field the page does not ask: nothing is taken in.
+            (1, "nav=next&answer.wish=hi&answer.food=a"),
+            (1, "nav=back&answer.no-such-question=1"),
+            // A note or the check page with an answer on it.
+            (2, "nav=continue&answer.safe=a"),
+            (CHECK, "nav=submit&answer.wish=hi"),
+            // A button the step does not have.
+            (2, "nav=next"),
+            (CHECK, "nav=next"),
+            (CHECK, "nav=continue"),
+            (CHECK, "nav=skip-section"),
+            (0, "nav=continue"),
+            (0, "nav=skip-section"),
+            (0, "nav=explode"),
+            (2, "nav=explode"),
+            (CHECK, "nav=explode"),
+        ] {
+            assert_eq!(post(&journey, &draft(at), body), (draft(at), Next::Mismatch), "{at} {body}");
+        }
+    }
+
+    #[test]
+    fn words_that_may_mean_harm_offer_help_on_the_next_page() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let (after, next) = post(&journey, &draft(1), "nav=next&answer.wish=he+would+hurt+me");
+        assert_eq!((after.at, next), (2, Next::Step { help: true }));
+        let body = "nav=next&answer.houses.worries=&answer.houses.good=school&answer.houses.wishes=no+one+will+hurt+me";
+        let (after, next) = post(&journey, &draft(5), body);
+        assert_eq!((after.at, next), (CHECK, Next::Step { help: true }));
+        let houses = Answer::Houses(["".into(), "school".into(), "no one will hurt me".into()]);
+        assert_eq!(after.answers["houses"], houses);
+        assert_eq!(post(&journey, &draft(1), "nav=next&answer.wish=clubs").1, Next::Step { help: false });
+    }
+
+    #[test]
+    fn a_survey_changed_mid_journey_keeps_what_still_fits_and_shows_the_check_page() {
+        let mut survey = survey();
+        survey.version = "v2".into();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        // "older" is not asked of 8-11s; "gone" and "was-here" are no more.
+        let before = with(draft(1), &[("wish", "clubs"), ("older", "x"), ("gone", "x")], &["home", "was-here"]);
+        // Whatever the page said: it may not match the new steps.
+        let (after, next) = post(&journey, &before, "nav=explode&answer.gone=x");
+        assert_eq!(next, Next::SurveyChanged);
+        let expected = with(draft(CHECK), &[("wish", "clubs")], &["home"]);
+        assert_eq!(after, Draft { version: "v2".into(), reviewing: true, ..expected });
+    }
+
+    #[test]
+    fn a_draft_past_the_last_step_is_not_used() {
+        let survey = survey();
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        assert_eq!(post(&journey, &draft(CHECK + 1), "nav=next"), (draft(CHECK + 1), Next::NoSuchStep));
     }
 }

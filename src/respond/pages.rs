@@ -3,8 +3,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::journey::{Journey, Step, read_answers};
-use super::state::{Answer, Draft};
+use super::journey::{Journey, Nav, Next};
+use super::state::Draft;
 use super::views::{self, StepPage};
 use crate::AppState;
 use crate::db::writer::Outcome;
@@ -190,154 +190,44 @@ pub async fn answer(
 ) -> Result<HttpResponse, AppError> {
     throttle(&state, &req)?;
     let form = Form::read(payload).await?;
-    let mut draft =
-        state.seal.open(form.get("state").unwrap_or_default()).map_err(|_| AppError::Unusable(UNREADABLE_DRAFT))?;
-    let survey: &Survey =
-        state.registry.survey(&draft.survey).filter(|s| s.link == *link).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
-    let age = AgeGroup::parse(&draft.age)
-        .filter(|a| survey.age_groups.contains(a))
-        .ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
-    let journey = Journey::new(survey, age);
-    if chrono::Utc::now().timestamp() / 3600 - draft.started_hour > DRAFT_HOURS {
-        return Err(AppError::Unusable(EXPIRED_DRAFT));
-    }
-    let nav = form.get("nav").unwrap_or("next").to_owned();
-    let token: [u8; 16] =
-        hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
+    let (draft, journey, token) = open_journey(&state, &link, &form)?;
+    let nav = Nav::parse(form.get("nav"));
     // A page replayed from history after "Send" (a shared phone, the browser's
     // "resubmit") must not show the answers again. Sending again is fine: it
     // shows the same receipt and stores nothing new.
-    if nav != "submit" && journey_sent(&state, token).await? {
+    if nav != Nav::Submit && journey_sent(&state, token).await? {
         return Err(AppError::Unusable(ALREADY_SENT));
     }
-    if draft.version != survey.version {
-        // The survey file changed during the journey: the page just posted
-        // may not match the new steps, so keep the answers to questions that
-        // still exist and show them to check.
-        draft.answers.retain(|id, _| survey.question(id).is_some_and(|q| q.asked_of(age)));
-        draft.skipped.retain(|id| survey.section(id).is_some());
-        draft.version = survey.version.clone();
-        draft.at = journey.check();
-        draft.reviewing = true;
-        return Ok(render(&state, &journey, &draft, StatusCode::OK, vec![], None, Some(Key::NoticeUpdated)));
-    }
-    if draft.at >= journey.steps.len() {
-        return Err(AppError::Unusable(UNREADABLE_DRAFT));
-    }
-    let at = draft.at;
-    // Words that may mean the person is not safe: help is offered on the
-    // very next page, not only after "Send".
-    let mut needs_help = false;
+    let (draft, next) = journey.after_page(draft, &form, nav, &state.registry.lexicon);
+    let (status, problems, notice) = match next {
+        Next::Step { help } => (StatusCode::OK, vec![], help.then_some(HELP_NOW)),
+        Next::Problems(problems) => (StatusCode::BAD_REQUEST, problems, None),
+        Next::SurveyChanged => (StatusCode::OK, vec![], Some(Key::NoticeUpdated)),
+        Next::Mismatch => (StatusCode::BAD_REQUEST, vec![], Some(PAGE_MISMATCH)),
+        Next::Send => return submit(&state, &journey, &draft).await,
+        Next::NoSuchStep => return Err(AppError::Unusable(UNREADABLE_DRAFT)),
+    };
+    // What was typed is shown again only beside its problems.
+    let typed = (!problems.is_empty()).then_some(&form);
+    Ok(render(&state, &journey, &draft, status, problems, typed, notice))
+}
 
-    // Take in what this page said.
-    match &journey.steps[at] {
-        Step::Questions(_, questions) => {
-            let page = read_answers(questions, &form);
-            if page.unexpected_field {
-                return Ok(render(
-                    &state,
-                    &journey,
-                    &draft,
-                    StatusCode::BAD_REQUEST,
-                    vec![],
-                    None,
-                    Some(PAGE_MISMATCH),
-                ));
-            }
-            if !page.errors.is_empty() {
-                if nav != "back" {
-                    return Ok(render(
-                        &state,
-                        &journey,
-                        &draft,
-                        StatusCode::BAD_REQUEST,
-                        page.errors,
-                        Some(&form),
-                        None,
-                    ));
-                }
-            } else {
-                for (id, answer) in page.answers {
-                    if let Some(Answer::Text(text)) = &answer {
-                        needs_help |= state.registry.lexicon.matches(text);
-                    }
-                    if let Some(Answer::Houses(houses)) = &answer {
-                        needs_help |= houses.iter().any(|h| state.registry.lexicon.matches(h));
-                    }
-                    match answer {
-                        Some(answer) => draft.answers.insert(id, answer),
-                        None => draft.answers.remove(&id),
-                    };
-                }
-            }
-        }
-        Step::Note(_) | Step::Check => {
-            if form.names().iter().any(|n| *n != "state" && *n != "nav") {
-                return Ok(render(
-                    &state,
-                    &journey,
-                    &draft,
-                    StatusCode::BAD_REQUEST,
-                    vec![],
-                    None,
-                    Some(PAGE_MISMATCH),
-                ));
-            }
-        }
+/// The draft a page carries, the journey it belongs to and its token; a
+/// draft that is altered, from another survey's link, or too old is refused.
+fn open_journey<'a>(state: &'a AppState, link: &str, form: &Form) -> Result<(Draft, Journey<'a>, [u8; 16]), AppError> {
+    let draft =
+        state.seal.open(form.get("state").unwrap_or_default()).map_err(|_| AppError::Unusable(UNREADABLE_DRAFT))?;
+    let survey: &Survey =
+        state.registry.survey(&draft.survey).filter(|s| s.link == link).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
+    let age = AgeGroup::parse(&draft.age)
+        .filter(|a| survey.age_groups.contains(a))
+        .ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
+    if chrono::Utc::now().timestamp() / 3600 - draft.started_hour > DRAFT_HOURS {
+        return Err(AppError::Unusable(EXPIRED_DRAFT));
     }
-
-    // Then move.
-    let next_or_check = |draft: &Draft| if draft.reviewing { journey.check() } else { journey.next(draft, at) };
-    match (&journey.steps[at], nav.as_str()) {
-        (_, "back") => draft.at = journey.previous(&draft, at).unwrap_or(at),
-        (Step::Note(section), "continue") => {
-            draft.skipped.remove(&section.id);
-            draft.at = journey.next(&draft, at);
-        }
-        (Step::Note(section), "skip-section") => {
-            // Nothing from a skipped section is kept, not even in the page.
-            draft.skipped.insert(section.id.clone());
-            for question in &section.questions {
-                draft.answers.remove(&question.id);
-            }
-            draft.at = next_or_check(&draft);
-        }
-        (Step::Questions(..), "next") => draft.at = next_or_check(&draft),
-        (Step::Check, "submit") => return submit(&state, &journey, &draft).await,
-        (Step::Check, change) if change.starts_with("change:") => {
-            let target = change["change:".len()..].parse::<usize>().ok().filter(|t| *t < journey.check());
-            let Some(target) = target else {
-                return Ok(render(
-                    &state,
-                    &journey,
-                    &draft,
-                    StatusCode::BAD_REQUEST,
-                    vec![],
-                    None,
-                    Some(PAGE_MISMATCH),
-                ));
-            };
-            // "Answer it" on a skipped part walks through the whole part;
-            // "Change" on one answer comes straight back here.
-            match &journey.steps[target] {
-                Step::Note(section) => {
-                    draft.skipped.remove(&section.id);
-                    draft.reviewing = false;
-                }
-                Step::Questions(section, _) => {
-                    draft.skipped.remove(&section.id);
-                    draft.reviewing = true;
-                }
-                Step::Check => {}
-            }
-            draft.at = target;
-        }
-        _ => {
-            return Ok(render(&state, &journey, &draft, StatusCode::BAD_REQUEST, vec![], None, Some(PAGE_MISMATCH)));
-        }
-    }
-    let notice = needs_help.then_some(HELP_NOW);
-    Ok(render(&state, &journey, &draft, StatusCode::OK, Vec::new(), None, notice))
+    let token: [u8; 16] =
+        hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
+    Ok((draft, Journey::new(survey, age), token))
 }
 
 async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
