@@ -45,6 +45,8 @@ pub struct AppState {
     pub respond_throttle: Option<web::throttle::Throttle>,
     /// Receipt code lookups at `/track` and email sign-ups, per client address.
     pub lookup_throttle: web::throttle::Throttle,
+    /// Every staff route, with who may use it (see [`staff_routes`]).
+    pub staff_routes: staff::access::StaffRoutes,
 }
 
 /// A built, bound, not yet running service.
@@ -94,6 +96,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
+        let staff_routes = staff_routes().map_err(StartError::Routes)?;
         let state = actix_web::web::Data::new(AppState {
             registry,
             db,
@@ -111,6 +114,7 @@ impl Application {
                 web::throttle::Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
             }),
             lookup_throttle: publish::track::lookup_throttle(),
+            staff_routes,
             settings,
         });
         let server = HttpServer::new(move || {
@@ -123,8 +127,8 @@ impl Application {
                 .route("/static/{name}", actix_web::web::get().to(web::assets::serve))
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
-                .configure(staff::routes)
                 .configure(publish::routes)
+                .configure(|cfg| state.staff_routes.register(cfg))
         })
         // Without it, every compressed response after the first on a
         // keep-alive connection waits ~40 ms for Nagle's algorithm.
@@ -148,6 +152,12 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Every stage's staff routes, gathered: what is registered under
+/// `/staff`, what the access check reads, and what the route × role test walks.
+pub fn staff_routes() -> Result<staff::access::StaffRoutes, String> {
+    staff::access::StaffRoutes::new(&[staff::STAFF_ROUTES, review::STAFF_ROUTES, publish::STAFF_ROUTES])
 }
 
 /// Deletes old free text, and email sign-ups never confirmed, at start and
@@ -191,6 +201,8 @@ pub enum StartError {
     Database(String),
     #[error("mail: {0}")]
     Mail(String),
+    #[error("the staff routes: {0}")]
+    Routes(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
 }

@@ -22,12 +22,22 @@ use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
 use self::actions::Status;
+use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
 
-/// The public routes. The staff pages (`/staff/actions…`) sit in the staff
-/// scope, behind its access check (see `staff::routes`).
+/// The sub-group's staff pages, for writing and publishing "We did".
+pub const STAFF_ROUTES: &[Declared] = &[
+    Declared::get("/staff/actions", PUBLISHES, |r| r.to(pages::list)),
+    Declared::post("/staff/actions", PUBLISHES, |r| r.to(pages::create)),
+    Declared::get("/staff/actions/new", PUBLISHES, |r| r.to(pages::new_form)),
+    Declared::get("/staff/actions/{id}", PUBLISHES, |r| r.to(pages::edit_form)),
+    Declared::post("/staff/actions/{id}", PUBLISHES, |r| r.to(pages::save)),
+    Declared::post("/staff/actions/{id}/unpublish", ADMIN, |r| r.to(pages::unpublish)),
+];
+
+/// The public routes: the board and its feed, `/track`, and email sign-up.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/you-said-we-did", web::get().to(board::board))
         .route("/you-said-we-did/feed.atom", web::get().to(feed::feed))

@@ -1,14 +1,12 @@
-//! Who may use which staff route, declared in one table. The access check
-//! runs before any staff handler; a path under `/staff` that is not in the
-//! table is refused, so a route cannot be added without saying who may use it.
-
-use std::sync::LazyLock;
+//! Who may use which staff route. Each stage declares its staff routes once
+//! ([`Declared`]), with their handlers; [`StaffRoutes`] gathers them at
+//! start, registers them, and checks access before any staff handler runs.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ResourceDef, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::middleware::{Compress, Next, from_fn};
+use actix_web::{HttpResponse, Route, web};
 
 use super::roles::Role;
 use super::session::signed_in;
@@ -36,78 +34,102 @@ impl Access {
     }
 }
 
-/// One staff route.
-#[derive(Debug)]
+/// One staff route, declared once: its method and path, who may use it,
+/// and the handler that answers it. The stage that owns the handler owns
+/// the declaration; registration, the access check, the home page's links
+/// and the route × role test all read it.
 pub struct Declared {
     pub method: Method,
+    /// The whole path, `/staff/…`, as actix-web writes a pattern.
     pub path: &'static str,
     pub access: Access,
+    /// Puts the handler on a route of this method.
+    handler: fn(Route) -> Route,
+    /// Compressed chunk by chunk, off the workers, by actix-web's Compress:
+    /// only for a streamed response. Every other response is a whole body,
+    /// gzipped in place (`crate::web::compress`).
+    streamed: bool,
 }
 
-const fn route(method: Method, path: &'static str, access: Access) -> Declared {
-    Declared { method, path, access }
+impl Declared {
+    pub const fn get(path: &'static str, access: Access, handler: fn(Route) -> Route) -> Declared {
+        Declared { method: Method::GET, path, access, handler, streamed: false }
+    }
+
+    pub const fn post(path: &'static str, access: Access, handler: fn(Route) -> Route) -> Declared {
+        Declared { method: Method::POST, path, access, handler, streamed: false }
+    }
+
+    /// A GET whose body is streamed, and compressed as it goes.
+    pub const fn streamed_get(path: &'static str, access: Access, handler: fn(Route) -> Route) -> Declared {
+        Declared { method: Method::GET, path, access, handler, streamed: true }
+    }
 }
 
-const ADMIN: Access = Access::Roles(&[Role::Admin]);
-const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
-const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
-const READS_YOU_SAID: Access = Access::Roles(&[Role::YouthReviewer, Role::Publisher, Role::Admin]);
-const PUBLISHES: Access = Access::Roles(&[Role::Publisher, Role::Admin]);
-const ANY_ROLE: Access = Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]);
+impl std::fmt::Debug for Declared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} ({:?})", self.method, self.path, self.access)
+    }
+}
 
-/// Every staff route. Add a route here, with its access, or it answers 404.
-pub const ROUTES: &[Declared] = &[
-    route(Method::GET, "/staff", Access::SignedIn),
-    route(Method::GET, "/staff/sign-in", Access::Public),
-    route(Method::POST, "/staff/sign-in", Access::Public),
-    route(Method::POST, "/staff/sign-out", Access::SignedIn),
-    route(Method::GET, "/staff/accept/{token}", Access::Public),
-    route(Method::POST, "/staff/accept/{token}", Access::Public),
-    route(Method::GET, "/staff/reset", Access::Public),
-    route(Method::POST, "/staff/reset", Access::Public),
-    route(Method::GET, "/staff/reset/{token}", Access::Public),
-    route(Method::POST, "/staff/reset/{token}", Access::Public),
-    route(Method::GET, "/staff/password", Access::SignedIn),
-    route(Method::POST, "/staff/password", Access::SignedIn),
-    route(Method::GET, "/staff/accounts", ADMIN),
-    route(Method::POST, "/staff/accounts/invite", ADMIN),
-    route(Method::POST, "/staff/accounts/{id}/roles", ADMIN),
-    route(Method::POST, "/staff/accounts/{id}/deactivate", ADMIN),
-    route(Method::POST, "/staff/accounts/{id}/reactivate", ADMIN),
-    route(Method::GET, "/staff/audit", ADMIN),
-    route(Method::GET, "/staff/outbox", ADMIN),
-    route(Method::GET, "/staff/dashboard", ANY_ROLE),
-    route(Method::GET, "/staff/dashboard/themes/{id}", ANY_ROLE),
-    route(Method::GET, "/staff/links", ADMIN),
-    route(Method::POST, "/staff/links", ADMIN),
-    route(Method::POST, "/staff/links/{code}/close", ADMIN),
-    route(Method::GET, "/staff/exports", ADMIN),
-    route(Method::GET, "/staff/exports/themes.csv", ADMIN),
-    route(Method::GET, "/staff/exports/themes-by-who.csv", ADMIN),
-    route(Method::GET, "/staff/exports/themes-by-who-and-month.csv", ADMIN),
-    route(Method::GET, "/staff/exports/responses/{survey}.csv", ADMIN),
-    route(Method::GET, "/staff/you-said", READS_YOU_SAID),
-    route(Method::POST, "/staff/you-said", REVIEWER),
-    route(Method::GET, "/staff/actions", PUBLISHES),
-    route(Method::POST, "/staff/actions", PUBLISHES),
-    route(Method::GET, "/staff/actions/new", PUBLISHES),
-    route(Method::GET, "/staff/actions/{id}", PUBLISHES),
-    route(Method::POST, "/staff/actions/{id}", PUBLISHES),
-    route(Method::POST, "/staff/actions/{id}/unpublish", ADMIN),
-    route(Method::GET, "/staff/review", REVIEWER),
-    route(Method::POST, "/staff/review/{id}", REVIEWER),
-    route(Method::GET, "/staff/safeguarding", LEAD),
-    route(Method::GET, "/staff/safeguarding/{id}", LEAD),
-    route(Method::POST, "/staff/safeguarding/{id}/notes", LEAD),
-];
+pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
+pub const REVIEWER: Access = Access::Roles(&[Role::YouthReviewer]);
+pub const LEAD: Access = Access::Roles(&[Role::SafeguardingLead]);
+pub const READS_YOU_SAID: Access = Access::Roles(&[Role::YouthReviewer, Role::Publisher, Role::Admin]);
+pub const PUBLISHES: Access = Access::Roles(&[Role::Publisher, Role::Admin]);
+pub const ANY_ROLE: Access =
+    Access::Roles(&[Role::YouthReviewer, Role::SafeguardingLead, Role::Publisher, Role::Admin]);
 
-static MATCHERS: LazyLock<Vec<(ResourceDef, &'static Declared)>> =
-    LazyLock::new(|| ROUTES.iter().map(|d| (ResourceDef::new(d.path), d)).collect());
+/// Every staff route of every stage, in one list. A path under `/staff`
+/// that is not in it is refused, so a page cannot be added without saying
+/// who may use it.
+pub struct StaffRoutes {
+    matchers: Vec<(ResourceDef, &'static Declared)>,
+}
 
-/// The declaration for a request, if any.
-pub fn declared(method: &Method, path: &str) -> Option<&'static Declared> {
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
-    MATCHERS.iter().find(|(def, d)| d.method == method && def.is_match(path)).map(|(_, d)| *d)
+impl StaffRoutes {
+    /// Gathers the stages' declarations. Fails at start-up on a path outside
+    /// `/staff` or a method and path declared twice: either would leave the
+    /// access check and the registered handlers disagreeing.
+    pub fn new(stages: &[&'static [Declared]]) -> Result<StaffRoutes, String> {
+        let mut matchers: Vec<(ResourceDef, &'static Declared)> = Vec::new();
+        for declared in stages.iter().flat_map(|s| s.iter()) {
+            if declared.path != "/staff" && !declared.path.starts_with("/staff/") {
+                return Err(format!("the staff route {declared:?} is not under /staff"));
+            }
+            if matchers.iter().any(|(_, d)| d.method == declared.method && d.path == declared.path) {
+                return Err(format!("the staff route {declared:?} is declared twice"));
+            }
+            matchers.push((ResourceDef::new(declared.path), declared));
+        }
+        Ok(StaffRoutes { matchers })
+    }
+
+    /// The declarations, in the order the stages gave them.
+    pub fn iter(&self) -> impl Iterator<Item = &'static Declared> + '_ {
+        self.matchers.iter().map(|(_, d)| *d)
+    }
+
+    /// The declaration for a request, if any.
+    pub fn declared(&self, method: &Method, path: &str) -> Option<&'static Declared> {
+        let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+        self.matchers.iter().find(|(def, d)| d.method == method && def.is_match(path)).map(|(_, d)| *d)
+    }
+
+    /// Registers every route under `/staff`, behind [`staff_access`].
+    pub fn register(&self, cfg: &mut web::ServiceConfig) {
+        let mut scope = web::scope("/staff").wrap(from_fn(staff_access));
+        for declared in self.iter() {
+            let path = &declared.path["/staff".len()..];
+            let route = (declared.handler)(web::method(declared.method.clone()));
+            scope = if declared.streamed {
+                scope.service(web::resource(path).wrap(Compress::default()).route(route))
+            } else {
+                scope.route(path, route)
+            };
+        }
+        cfg.service(scope);
+    }
 }
 
 /// Middleware on `/staff`: undeclared → 404; not signed in → the sign-in
@@ -119,11 +141,11 @@ pub async fn staff_access(
     // Refusals are answered as responses, not errors, so the error-page
     // middleware outside sees and renders them.
     let refuse = |req: ServiceRequest, e: AppError| Ok(req.error_response(e).map_into_right_body());
-    let Some(route) = declared(req.method(), req.path()) else {
-        return refuse(req, AppError::NotFound);
-    };
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return refuse(req, AppError::Internal("no app state".into()));
+    };
+    let Some(route) = state.staff_routes.declared(req.method(), req.path()) else {
+        return refuse(req, AppError::NotFound);
     };
     let who = match signed_in(&state, req.request()).await {
         Ok(who) => who,
@@ -139,4 +161,36 @@ pub async fn staff_access(
         _ => {}
     }
     next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn nothing() -> HttpResponse {
+        HttpResponse::Ok().finish()
+    }
+
+    const ONE: &[Declared] = &[
+        Declared::get("/staff/things/{id}", ADMIN, |r| r.to(nothing)),
+        Declared::post("/staff/things/{id}", LEAD, |r| r.to(nothing)),
+    ];
+
+    #[test]
+    fn a_request_finds_its_declaration_by_method_and_path() {
+        let routes = StaffRoutes::new(&[ONE]).expect("a good list");
+        assert_eq!(routes.declared(&Method::GET, "/staff/things/7/").map(|d| d.access), Some(ADMIN));
+        assert_eq!(routes.declared(&Method::POST, "/staff/things/7").map(|d| d.access), Some(LEAD));
+        assert!(routes.declared(&Method::PUT, "/staff/things/7").is_none());
+        assert!(routes.declared(&Method::GET, "/staff/things").is_none());
+    }
+
+    const AGAIN: &[Declared] = &[Declared::get("/staff/things/{id}", Access::Public, |r| r.to(nothing))];
+    const OUTSIDE: &[Declared] = &[Declared::get("/staffroom", Access::Public, |r| r.to(nothing))];
+
+    #[test]
+    fn a_route_declared_twice_or_outside_staff_stops_the_start() {
+        assert!(StaffRoutes::new(&[ONE, AGAIN]).is_err_and(|e| e.contains("declared twice")));
+        assert!(StaffRoutes::new(&[OUTSIDE]).is_err_and(|e| e.contains("not under /staff")));
+    }
 }

@@ -48,8 +48,8 @@ fn link(state: &AppState, path: &str) -> String {
 }
 
 /// `GET /staff`
-pub async fn home(req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?)))
+pub async fn home(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?, &state.staff_routes)))
 }
 
 /// `GET /staff/sign-in`

@@ -3,7 +3,7 @@
 
 use maud::{DOCTYPE, Markup, html};
 
-use super::access::{Access, ROUTES};
+use super::access::{Access, StaffRoutes};
 use super::audit::Entry;
 use super::roles::Role;
 use super::session::SignedIn;
@@ -83,8 +83,8 @@ pub fn sign_in(csrf: &str, email: &str, error: Option<&str>) -> Markup {
     )
 }
 
-pub fn home(who: &SignedIn) -> Markup {
-    let links: Vec<(&str, &str)> = ROUTES
+pub fn home(who: &SignedIn, routes: &StaffRoutes) -> Markup {
+    let links: Vec<(&str, &str)> = routes
         .iter()
         .filter(|r| r.method == actix_web::http::Method::GET && !r.path.contains('{') && r.path != "/staff")
         .filter(|r| r.access != Access::Public && r.access.allows(&who.roles))
