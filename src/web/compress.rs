@@ -5,7 +5,7 @@
 //! connection that had been sent anything compressed (1,000 idle phones:
 //! 150 MB). A page is a few kilobytes made at once, so it is compressed
 //! here, in place, in tens of microseconds, and tiny bodies not at all.
-//! `Compress` is left only on the streamed CSV export (`staff::routes`).
+//! `Compress` is left only on the streamed CSV export (`review::STAFF_ROUTES`).
 
 use std::cell::RefCell;
 
