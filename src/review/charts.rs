@@ -125,6 +125,28 @@ pub fn bar_chart(
         }
     };
 
+    let table = html! {
+        thead {
+            tr {
+                th scope="col" { "Category" }
+                th.num scope="col" { (quantity_name(unit)) }
+            }
+        }
+        tbody {
+            @for (category, value) in &rows {
+                tr {
+                    th scope="row" { (category) }
+                    td.num { (value_or_hidden(*value, unit, hidden_label)) }
+                }
+            }
+        }
+    };
+    figure(title, title, &id, svg, table)
+}
+
+/// A chart as a figure: the picture, then its numbers as a table, folded
+/// away under [`TABLE_SUMMARY`], whose caption names the chart.
+fn figure(title: &str, caption: &str, id: &str, svg: Markup, table: Markup) -> Markup {
     html! {
         figure.chart {
             figcaption { (title) }
@@ -133,21 +155,8 @@ pub fn bar_chart(
                 summary { (TABLE_SUMMARY) }
                 div.chart-table role="region" aria-labelledby=(format!("{id}-caption")) tabindex="0" {
                     table {
-                    caption id=(format!("{id}-caption")) { (title) }
-                    thead {
-                        tr {
-                            th scope="col" { "Category" }
-                            th.num scope="col" { (quantity_name(unit)) }
-                        }
-                    }
-                    tbody {
-                        @for (category, value) in &rows {
-                            tr {
-                                th scope="row" { (category) }
-                                td.num { (value_or_hidden(*value, unit, hidden_label)) }
-                            }
-                        }
-                    }
+                        caption id=(format!("{id}-caption")) { (caption) }
+                        (table)
                     }
                 }
             }
@@ -326,38 +335,27 @@ pub fn line_chart(
         unit if title.to_lowercase().contains(&unit.to_lowercase()) => title.to_owned(),
         unit => format!("{title} ({unit})"),
     };
-    html! {
-        figure.chart {
-            figcaption { (title) }
-            (svg)
-            details.chart-numbers {
-                summary { (TABLE_SUMMARY) }
-                div.chart-table role="region" aria-labelledby=(format!("{id}-caption")) tabindex="0" {
-                    table {
-                    caption id=(format!("{id}-caption")) { (caption) }
-                    thead {
-                        tr {
-                            td {}
-                            @for line in series {
-                                th.num scope="col" { (line.label) }
-                            }
-                        }
-                    }
-                    tbody {
-                        @for (i, label) in x_labels.iter().enumerate() {
-                            tr {
-                                th scope="row" { (label) }
-                                @for line in &points {
-                                    td.num { (value_or_hidden(line[i], y_unit, hidden_label)) }
-                                }
-                            }
-                        }
-                    }
+    let table = html! {
+        thead {
+            tr {
+                td {}
+                @for line in series {
+                    th.num scope="col" { (line.label) }
+                }
+            }
+        }
+        tbody {
+            @for (i, label) in x_labels.iter().enumerate() {
+                tr {
+                    th scope="row" { (label) }
+                    @for line in &points {
+                        td.num { (value_or_hidden(line[i], y_unit, hidden_label)) }
                     }
                 }
             }
         }
-    }
+    };
+    figure(title, &caption, &id, svg, table)
 }
 
 /// How one series is drawn: colour, dash pattern and point marker.
