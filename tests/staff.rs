@@ -104,13 +104,11 @@ impl Browser {
     }
 
     async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
         let res = self
             .client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
+            .body(support::form_body(pairs))
             .send()
             .await
             .unwrap();

@@ -78,13 +78,11 @@ impl Staff {
     }
 
     pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", super::encode(k), super::encode(v))).collect();
         let res = self
             .client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
+            .body(super::form_body(pairs))
             .send()
             .await
             .unwrap();
