@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::process::Command;
 
 use support::served::{self, Server, ServerConfig};
+use support::staff::csrf;
 use support::{Page, form_body};
 
 const SECRET: &str = "a test secret that is long enough to use";
@@ -143,9 +144,4 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
     assert!(written.contains("/staff/accept/{token}"), "the route is logged:\n{written}");
     // …nor query strings.
     assert!(!written.contains('?'), "{written}");
-}
-
-fn csrf(page: &Page) -> String {
-    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
 }
