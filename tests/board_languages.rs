@@ -7,7 +7,7 @@
 
 mod support;
 
-use base64::Engine;
+use mail_parser::{HeaderValue, MessageParser};
 use support::publish::{AGENCY, WE_DID, publish_about_food};
 use support::smtp::{Received, SmtpListener};
 use support::{Page, TestApp, is_urdu, lang_and_dir, spawn_app_configured};
@@ -134,84 +134,30 @@ async fn track_in_polish_walks_a_code_to_its_result_in_polish() {
     .await;
 }
 
-/// The readable text of a message: each part's body decoded (base64 or
-/// quoted-printable), and any encoded-word headers decoded.
+/// The readable text of a message: every header of every part as
+/// `Name: value` with encoded words decoded, and every part's body with its
+/// base64 or quoted-printable undone.
 fn decoded(message: &Received) -> String {
+    let parsed = MessageParser::default().parse(message.data.as_bytes()).expect("a MIME message");
+    let raw = parsed.raw_message();
     let mut out = String::new();
-    let mut encoding = String::new();
-    let mut body = String::new();
-    let mut in_body = false;
-    let flush = |out: &mut String, encoding: &str, body: &str| {
-        let bytes = match encoding {
-            "base64" => {
-                base64::engine::general_purpose::STANDARD.decode(body.replace(['\r', '\n'], "")).unwrap_or_default()
-            }
-            "quoted-printable" => quoted_printable(body),
-            _ => body.as_bytes().to_vec(),
-        };
-        out.push_str(&String::from_utf8_lossy(&bytes));
-        out.push('\n');
-    };
-    for line in message.data.split("\r\n") {
-        if line.starts_with("--") {
-            flush(&mut out, &encoding, &body);
-            (in_body, body, encoding) = (false, String::new(), String::new());
-        } else if !in_body && line.is_empty() {
-            in_body = true;
-        } else if in_body {
-            body.push_str(line);
-            body.push_str("\r\n");
-        } else {
-            if let Some(e) = line.to_ascii_lowercase().strip_prefix("content-transfer-encoding:") {
-                encoding = e.trim().to_owned();
-            }
-            out.push_str(&encoded_words(line));
+    for part in &parsed.parts {
+        for header in &part.headers {
+            let value = match header.value() {
+                HeaderValue::Text(text) => text.to_string(),
+                HeaderValue::TextList(texts) => texts.join(", "),
+                // Addresses, dates and content types as written: no encoded words in ours.
+                _ => String::from_utf8_lossy(&raw[header.offset_start as usize..header.offset_end as usize])
+                    .trim()
+                    .to_owned(),
+            };
+            out.push_str(&format!("{}: {value}\n", header.name()));
+        }
+        if let Some(text) = part.text_contents() {
+            out.push_str(text);
             out.push('\n');
         }
     }
-    flush(&mut out, &encoding, &body);
-    out
-}
-
-fn quoted_printable(body: &str) -> Vec<u8> {
-    let body = body.replace("=\r\n", "");
-    let bytes = body.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'='
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&body[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// `=?utf-8?b?…?=` words in a header line, decoded.
-fn encoded_words(line: &str) -> String {
-    let mut out = String::new();
-    let mut rest = line;
-    while let Some(start) = rest.find("=?") {
-        out.push_str(&rest[..start]);
-        let word = &rest[start + 2..];
-        let parts: Vec<&str> = word.splitn(3, '?').collect();
-        let Some(end) = parts.get(2).and_then(|p| p.find("?=")) else { break };
-        let text = &parts[2][..end];
-        let bytes = if parts[1].eq_ignore_ascii_case("b") {
-            base64::engine::general_purpose::STANDARD.decode(text).unwrap_or_default()
-        } else {
-            quoted_printable(&text.replace('_', " "))
-        };
-        out.push_str(&String::from_utf8_lossy(&bytes));
-        rest = &parts[2][end + 2..];
-    }
-    out.push_str(rest);
     out
 }
 

@@ -7,8 +7,9 @@ mod support;
 use std::net::IpAddr;
 use std::process::Command;
 
-use support::Page;
 use support::served::{self, Server, ServerConfig};
+use support::staff::csrf;
+use support::{Page, form_body};
 
 const SECRET: &str = "a test secret that is long enough to use";
 /// The client connects from this address, so it can be looked for in the log.
@@ -19,10 +20,6 @@ async fn fetch(request: reqwest::RequestBuilder) -> Page {
     let status = res.status().as_u16();
     let headers = res.headers().clone();
     Page { status, headers, body: res.text().await.unwrap() }
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect::<Vec<_>>().join("&")
 }
 
 #[tokio::test]
@@ -88,20 +85,26 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
     // The admin sets a password from the link, signs in, and invites someone.
     let set = fetch(client.get(format!("{base}{link}"))).await;
     let token = csrf(&set);
-    let done = fetch(post(&link, form(&[("csrf", &token), ("password", "ada's own long password")]))).await;
+    let done =
+        fetch(post(&link, form_body(&[("csrf", token.as_str()), ("password", "ada's own long password")]))).await;
     assert_eq!(done.status, 303);
     let accounts = fetch(client.get(format!("{base}/staff/accounts"))).await;
     assert_eq!(accounts.status, 200, "the new admin reaches the accounts page");
     let token = csrf(&accounts);
     let invited = fetch(post(
         "/staff/accounts/invite",
-        form(&[("csrf", &token), ("email", "invitee@example.org"), ("name", "Ivy"), ("role", "publisher")]),
+        form_body(&[
+            ("csrf", token.as_str()),
+            ("email", "invitee@example.org"),
+            ("name", "Ivy"),
+            ("role", "publisher"),
+        ]),
     ))
     .await;
     assert_eq!(invited.status, 200);
 
     // A young person answers, with contact details in their words.
-    let mut page = fetch(post("/s/young-people/start", form(&[("age", "16-17")]))).await;
+    let mut page = fetch(post("/s/young-people/start", form_body(&[("age", "16-17")]))).await;
     let mut receipt = None;
     for _ in 0..40 {
         assert_eq!(page.status, 200);
@@ -125,7 +128,7 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
             }
         }
         let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        page = fetch(post("/s/young-people", form(&borrowed))).await;
+        page = fetch(post("/s/young-people", form_body(&borrowed))).await;
     }
     let receipt = receipt.expect("the survey was sent");
     drop(server);
@@ -141,9 +144,4 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
     assert!(written.contains("/staff/accept/{token}"), "the route is logged:\n{written}");
     // …nor query strings.
     assert!(!written.contains('?'), "{written}");
-}
-
-fn csrf(page: &Page) -> String {
-    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
 }

@@ -177,9 +177,8 @@ async fn compressed(app: &TestApp, path: &str, form: Option<&[(String, String)]>
     let request = match form {
         None => app.client.get(url),
         Some(form) => {
-            let body: Vec<String> =
-                form.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
-            app.client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body.join("&"))
+            let body = support::form_body(form);
+            app.client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body)
         }
     };
     // This client has no decompression built in, so it gets the bytes as sent.

@@ -8,11 +8,10 @@ use std::collections::BTreeSet;
 use diesel::prelude::*;
 use listening_loop::staff::access::Access;
 use listening_loop::staff::roles::Role;
-use listening_loop::staff::{password, store};
+use listening_loop::staff::store;
 use support::smtp::SmtpListener;
+use support::staff::{PASSWORD, Staff, make_staff};
 use support::{Page, TestApp, on_each_database, spawn_app_configured};
-
-const PASSWORD: &str = "a long enough staff password";
 
 /// Who may use each staff route. A route added to the app but not here (or
 /// here but not in the app) fails `every_staff_route_is_in_the_matrix`.
@@ -76,76 +75,13 @@ fn allowed(who: &str, roles: &[Role]) -> bool {
     }
 }
 
-/// Makes an active account with a password, straight in the database.
-fn make_staff(app: &TestApp, email: &str, roles: &[Role]) -> String {
-    let mut conn = app.db.get().unwrap();
-    let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
-    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().expect("a new account");
-    store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
-    id
-}
-
-/// A browser with its own cookies.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Browser {
-    fn new(app: &TestApp) -> Browser {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { client, base: app.address.clone() }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        page(res).await
-    }
-
-    async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", support::encode(k), support::encode(v))).collect();
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
-            .send()
-            .await
-            .unwrap();
-        page(res).await
-    }
-
-    /// The form token on a page.
-    async fn csrf(&self, path: &str) -> String {
-        let page = self.get(path).await;
-        csrf_of(&page).unwrap_or_else(|| panic!("no csrf field on {path}: {}", page.status))
-    }
-
-    async fn sign_in(&self, email: &str, password: &str) -> Page {
-        let csrf = self.csrf("/staff/sign-in").await;
-        self.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", password)]).await
-    }
-
-    async fn signed_in(app: &TestApp, email: &str) -> Browser {
-        let browser = Browser::new(app);
-        let res = browser.sign_in(email, PASSWORD).await;
-        assert_eq!(res.status, 303, "{email} signs in: {}", res.body);
-        assert_eq!(location(&res), "/staff");
-        browser
-    }
-}
-
-async fn page(res: reqwest::Response) -> Page {
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    Page { status, headers, body: res.text().await.unwrap() }
-}
-
-fn csrf_of(page: &Page) -> Option<String> {
-    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned))
+/// A browser signed in as `email`, landing on the staff home page.
+async fn signed_in(app: &TestApp, email: &str) -> Staff {
+    let browser = Staff::new(app);
+    let res = browser.sign_in_with(email, PASSWORD).await;
+    assert_eq!(res.status, 303, "{email} signs in: {}", res.body);
+    assert_eq!(location(&res), "/staff");
+    browser
 }
 
 fn location(page: &Page) -> String {
@@ -204,11 +140,11 @@ async fn the_route_role_matrix_holds_for_everyone() {
                 .replace("{code}", "no-such-link")
                 .replace("{survey}", "what-we-need");
             // Anonymous.
-            let anonymous = Browser::new(&app);
+            let anonymous = Staff::new(&app);
             let page = match *method {
                 "GET" => anonymous.get(&path).await,
                 _ => {
-                    let csrf = anonymous.csrf("/staff/sign-in").await;
+                    let csrf = anonymous.csrf_on("/staff/sign-in").await;
                     anonymous
                         .post(&path, &[("csrf", &csrf), ("email", "nobody@example.org"), ("password", "wrong")])
                         .await
@@ -229,13 +165,13 @@ async fn the_route_role_matrix_holds_for_everyone() {
             }
             // Each role.
             for (email, roles) in &people {
-                let browser = Browser::signed_in(&app, email).await;
+                let browser = signed_in(&app, email).await;
                 let page = match *method {
                     "GET" => browser.get(&path).await,
                     _ => {
                         // Pages used before signing in carry the form token; the rest, the session's.
                         let source = if *who == "public" { "/staff/reset" } else { "/staff" };
-                        let csrf = browser.csrf(source).await;
+                        let csrf = browser.csrf_on(source).await;
                         invites += 1;
                         let invitee = format!("invitee{invites}@example.org");
                         let fields = [
@@ -274,7 +210,7 @@ async fn a_post_without_the_form_token_is_refused() {
     on_each_database(|app| async move {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
         let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
-        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        let admin = signed_in(&app, "admin@example.org").await;
         for (method, template, _) in MATRIX.iter().filter(|(m, ..)| *m == "POST") {
             let path = template
                 .replace("{token}", "not-a-real-token")
@@ -307,8 +243,8 @@ async fn an_invite_arrives_by_smtp_and_its_link_sets_a_password() {
         let url = smtp.url();
         let app = spawn_app_configured(db, move |s| s.smtp_url = Some(url)).await;
         make_staff(&app, "admin@example.org", &[Role::Admin]);
-        let admin = Browser::signed_in(&app, "admin@example.org").await;
-        let csrf = admin.csrf("/staff/accounts").await;
+        let admin = signed_in(&app, "admin@example.org").await;
+        let csrf = admin.csrf_on("/staff/accounts").await;
         let sent = admin
             .post(
                 "/staff/accounts/invite",
@@ -329,10 +265,10 @@ async fn an_invite_arrives_by_smtp_and_its_link_sets_a_password() {
         let path = link.trim_start_matches("http://127.0.0.1");
         assert!(mail.text().contains("Content-Type: text/html") && mail.text().contains("Content-Type: text/plain"));
 
-        let sam = Browser::new(&app);
+        let sam = Staff::new(&app);
         let form = sam.get(path).await;
         assert_eq!(form.status, 200);
-        let csrf = csrf_of(&form).unwrap();
+        let csrf = support::staff::csrf(&form);
         let short = sam.post(path, &[("csrf", &csrf), ("password", "short")]).await;
         assert_eq!(short.status, 400);
         assert!(short.body.contains("at least 12 characters"));
@@ -343,15 +279,15 @@ async fn an_invite_arrives_by_smtp_and_its_link_sets_a_password() {
         assert!(home.body.contains("Youth Council reviewer") && home.body.contains("Sub-group publisher"));
         assert!(!home.body.contains("Staff accounts"), "only what the roles may use");
         // The link works once.
-        let again = Browser::new(&app).get(path).await;
+        let again = Staff::new(&app).get(path).await;
         assert_eq!(again.status, 410);
         // Sam can sign in with the new password.
-        let fresh = Browser::new(&app);
-        assert_eq!(fresh.sign_in("sam@example.org", "sam's long password").await.status, 303);
+        let fresh = Staff::new(&app);
+        assert_eq!(fresh.sign_in_with("sam@example.org", "sam's long password").await.status, 303);
 
         // With the mail server down, mail waits in the outbox…
         smtp.stop();
-        let csrf = admin.csrf("/staff/accounts").await;
+        let csrf = admin.csrf_on("/staff/accounts").await;
         admin
             .post(
                 "/staff/accounts/invite",
@@ -401,19 +337,19 @@ async fn links_expire_and_work_once() {
                 .unwrap();
             (used, expired)
         };
-        let browser = Browser::new(&app);
+        let browser = Staff::new(&app);
         let path = format!("/staff/reset/{used}");
-        let csrf = browser.csrf(&path).await;
+        let csrf = browser.csrf_on(&path).await;
         assert_eq!(browser.post(&path, &[("csrf", &csrf), ("password", "a brand new password")]).await.status, 303);
-        let reused = Browser::new(&app);
+        let reused = Staff::new(&app);
         let page = reused.get(&path).await;
         assert_eq!(page.status, 410);
         assert!(page.body.contains("already been used"));
-        let page = Browser::new(&app).get(&format!("/staff/accept/{expired}")).await;
+        let page = Staff::new(&app).get(&format!("/staff/accept/{expired}")).await;
         assert_eq!(page.status, 410);
         assert!(page.body.contains("expired"));
         // An invite link is no reset link.
-        assert_eq!(Browser::new(&app).get(&format!("/staff/accept/{used}")).await.status, 404);
+        assert_eq!(Staff::new(&app).get(&format!("/staff/accept/{used}")).await.status, 404);
     })
     .await;
 }
@@ -423,29 +359,29 @@ async fn sign_out_deactivation_and_role_changes_end_old_sessions() {
     on_each_database(|app| async move {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
         let id = make_staff(&app, "ali@example.org", &[Role::Publisher]);
-        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        let admin = signed_in(&app, "admin@example.org").await;
 
         // Sign-out: a copy of the old cookie is refused afterwards.
-        let ali = Browser::signed_in(&app, "ali@example.org").await;
+        let ali = signed_in(&app, "ali@example.org").await;
         let cookie = ali.get("/staff").await;
         assert_eq!(cookie.status, 200);
         let stolen = ali.client.clone();
-        let csrf = ali.csrf("/staff").await;
+        let csrf = ali.csrf_on("/staff").await;
         assert!(is_sign_in_redirect(&ali.post("/staff/sign-out", &[("csrf", &csrf)]).await));
-        let replay = Browser { client: stolen, base: app.address.clone() };
+        let replay = Staff { client: stolen, base: app.address.clone() };
         assert!(is_sign_in_redirect(&replay.get("/staff").await));
 
         // Deactivation ends a live session at once, and sign-in fails.
-        let ali = Browser::signed_in(&app, "ali@example.org").await;
-        let csrf = admin.csrf("/staff/accounts").await;
+        let ali = signed_in(&app, "ali@example.org").await;
+        let csrf = admin.csrf_on("/staff/accounts").await;
         assert_eq!(admin.post(&format!("/staff/accounts/{id}/deactivate"), &[("csrf", &csrf)]).await.status, 303);
         assert!(is_sign_in_redirect(&ali.get("/staff").await));
-        assert_eq!(Browser::new(&app).sign_in("ali@example.org", PASSWORD).await.status, 401);
+        assert_eq!(Staff::new(&app).sign_in_with("ali@example.org", PASSWORD).await.status, 401);
         assert_eq!(admin.post(&format!("/staff/accounts/{id}/reactivate"), &[("csrf", &csrf)]).await.status, 303);
 
         // A role change ends it too.
-        let ali = Browser::signed_in(&app, "ali@example.org").await;
-        let csrf = admin.csrf("/staff/accounts").await;
+        let ali = signed_in(&app, "ali@example.org").await;
+        let csrf = admin.csrf_on("/staff/accounts").await;
         admin.post(&format!("/staff/accounts/{id}/roles"), &[("csrf", &csrf), ("role", "youth_reviewer")]).await;
         assert!(is_sign_in_redirect(&ali.get("/staff").await));
 
@@ -475,7 +411,7 @@ async fn sign_out_deactivation_and_role_changes_end_old_sessions() {
 async fn the_audit_log_cannot_be_changed() {
     on_each_database(|app| async move {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
-        Browser::signed_in(&app, "admin@example.org").await;
+        signed_in(&app, "admin@example.org").await;
         let mut conn = app.db.get().unwrap();
         assert!(app.count("audit_log") >= 1);
         assert!(diesel::sql_query("UPDATE audit_log SET action = 'nothing'").execute(&mut conn).is_err());
@@ -490,18 +426,18 @@ async fn failed_sign_ins_slow_an_account_and_stop_a_client() {
     on_each_database(|app| async move {
         make_staff(&app, "jo@example.org", &[Role::Publisher]);
         for _ in 0..5 {
-            assert_eq!(Browser::new(&app).sign_in("jo@example.org", "wrong password!").await.status, 401);
+            assert_eq!(Staff::new(&app).sign_in_with("jo@example.org", "wrong password!").await.status, 401);
         }
         // Now every try waits first, the right password too; but it is never
         // refused, so nobody can lock the account out by failing on purpose.
         let started = std::time::Instant::now();
-        let page = Browser::new(&app).sign_in("jo@example.org", PASSWORD).await;
+        let page = Staff::new(&app).sign_in_with("jo@example.org", PASSWORD).await;
         assert_eq!(page.status, 303);
         assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the try was slowed down");
         // A client that keeps failing is stopped (ten tries, then one per 90 s).
         let mut limited = false;
         for _ in 0..12 {
-            if Browser::new(&app).sign_in("someone@example.org", "wrong password!").await.status == 429 {
+            if Staff::new(&app).sign_in_with("someone@example.org", "wrong password!").await.status == 429 {
                 limited = true;
                 break;
             }
@@ -515,13 +451,13 @@ async fn failed_sign_ins_slow_an_account_and_stop_a_client() {
 async fn security_headers_are_on_every_kind_of_page() {
     on_each_database(|app| async move {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
-        let admin = Browser::signed_in(&app, "admin@example.org").await;
+        let admin = signed_in(&app, "admin@example.org").await;
         let pages = [
             app.get("/s/young-people").await,
             admin.get("/staff/accounts").await,
-            Browser::new(&app).get("/staff/sign-in").await,
+            Staff::new(&app).get("/staff/sign-in").await,
             app.get("/no-such-page").await,
-            Browser::new(&app).get("/staff/nowhere").await,
+            Staff::new(&app).get("/staff/nowhere").await,
         ];
         for page in pages {
             let h = &page.headers;
@@ -535,7 +471,7 @@ async fn security_headers_are_on_every_kind_of_page() {
             assert!(h["permissions-policy"].to_str().unwrap().contains("geolocation=()"));
             assert_eq!(h["cache-control"], "no-store");
         }
-        let cookie = Browser::new(&app).get("/staff/sign-in").await;
+        let cookie = Staff::new(&app).get("/staff/sign-in").await;
         let set = cookie.headers["set-cookie"].to_str().unwrap();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
     })

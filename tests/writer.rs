@@ -1,14 +1,18 @@
 //! The group-commit writer: one submission that fails does not take the
 //! others in its batch with it, a token sent twice is stored once, and a
-//! journey whose receipt code is already another's gets the next one.
+//! journey whose receipt code is already another's gets the next one; and a
+//! receipt code handed out by an earlier build still finds its response.
 
 mod support;
 
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use listening_loop::config::SecretKey;
+use listening_loop::db::schema::responses;
 use listening_loop::db::writer::{Outcome, Writer, receipt_for, write_batch};
 use support::writer::{submission, writer_keys};
 
-use support::on_each_database;
+use support::{on_each_database, spawn_app_configured};
 
 #[tokio::test]
 async fn a_failing_submission_does_not_lose_the_rest_of_its_batch() {
@@ -90,4 +94,35 @@ async fn a_journey_whose_first_code_is_taken_goes_in_under_its_next() {
         assert_eq!(app.count("answers"), 3);
     })
     .await;
+}
+
+/// A configured `SECRET_KEY`, and what the build of December 2026 made of
+/// it: the receipt code journey `[42; 16]` was given and the id its response
+/// was stored under. Children keep these codes on paper, so every later
+/// build must issue and find the same.
+const SECRET: &str = "listening-loop pinned test secret, 32+ characters";
+const ISSUED_CODE: &str = "SNAIL-TOUCAN-ONION-83";
+const STORED_ID: &str = "db7d1b22e2b4e6b4c8e4e3cdbda34d9a";
+
+#[tokio::test]
+async fn a_receipt_code_issued_by_an_earlier_build_still_finds_its_response() {
+    for db in support::databases() {
+        let app = spawn_app_configured(db, |s| s.secret = SecretKey::from_configured(SECRET).unwrap()).await;
+        let key = SecretKey::from_configured(SECRET).unwrap().receipt_key();
+        let mut conn = app.db.open_dedicated().unwrap();
+        let results = write_batch(&mut conn, &writer_keys(key), &[submission([42; 16], &[("a", "", "1")])]).unwrap();
+        match &results[0] {
+            Ok(Outcome::Stored(code)) => assert_eq!(code.as_str(), ISSUED_CODE, "the same token gets the same code"),
+            other => panic!("the journey was not stored: {other:?}"),
+        }
+        let ids: Vec<String> = responses::table.select(responses::id).load(&mut app.db.get().unwrap()).unwrap();
+        assert_eq!(ids, [STORED_ID], "stored under the same id");
+
+        // Typed in at /track as a child would, it finds the response.
+        let found = app.post("/track", &[("code", "snail toucan onion 83")]).await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert_eq!(found.h1(), "What happened to your answers");
+        let unknown = app.post("/track", &[("code", "SNAIL-TOUCAN-ONION-84")]).await;
+        assert_eq!(unknown.status, 404, "and only that code");
+    }
 }

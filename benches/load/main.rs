@@ -1005,7 +1005,7 @@ async fn submissions(
                 let mut token = [0u8; 16];
                 listening_loop::random_bytes(&mut token);
                 draft.token = hex::encode(token);
-                served::form_body(&[("state".into(), seal.seal(&draft)), ("nav".into(), "submit".into())])
+                served::form_body(&[("state", seal.seal(&draft).as_str()), ("nav", "submit")])
             })
             .collect(),
     );

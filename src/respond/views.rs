@@ -121,7 +121,7 @@ pub fn landing(
             ul.plain {
                 li { (w.t(Key::LandingNoName)) " " strong { (w.t(Key::LandingWontKnow)) } }
                 li { (w.t(Key::LandingSkipAny)) }
-                li { (w.fill(Key::LandingMinutes, &[("minutes", html! { (minutes(survey, age_for_words)) })])) }
+                li { (w.fill_counted(Key::LandingMinutes, ("minutes", minutes(survey, age_for_words)), &[])) }
             }
             h2 { (w.t(Key::LandingWhoReads)) }
             p {
@@ -172,7 +172,7 @@ fn problem(w: &Words<'_>, problem: Problem) -> Markup {
         Problem::Unrecognised => w.t(Key::ProblemUnrecognised),
         Problem::RatherNotSayAlone => w.t(Key::ProblemRatherNotSayAlone),
         Problem::TooLong(count) => {
-            w.fill(Key::ProblemTooLong, &[("count", html! { (count) }), ("max", html! { (MAX_TEXT) })])
+            w.fill_counted(Key::ProblemTooLong, ("count", count), &[("max", html! { (MAX_TEXT) })])
         }
     }
 }

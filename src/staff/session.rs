@@ -5,6 +5,7 @@
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use actix_web::{HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 use super::roles::Role;
 use super::store;
@@ -77,8 +78,11 @@ impl SignedIn {
     }
 }
 
+/// Compares tokens in time that does not depend on where they differ, so a
+/// guesser learns nothing from how long a refusal takes. (A length mismatch
+/// returns at once; every token has the same, public, length.)
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.ct_eq(b).into()
 }
 
 impl Sessions {
@@ -171,4 +175,19 @@ pub async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Option<Sig
         req.extensions_mut().insert(s.clone());
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn tokens_match_only_when_every_byte_and_the_length_do() {
+        let token = b"0123456789abcdef0123456789abcdef";
+        assert!(constant_time_eq(token, token));
+        assert!(!constant_time_eq(token, b"0123456789abcdef0123456789abcdeF"));
+        assert!(!constant_time_eq(token, b"0123456789abcdef0123456789abcde"));
+        assert!(!constant_time_eq(token, b""));
+        assert!(constant_time_eq(b"", b""));
+    }
 }

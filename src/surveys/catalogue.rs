@@ -11,12 +11,20 @@
 //! when translations are strict (tests and debug builds), visibly marked
 //! `⟦en⟧` with a `data-missing-translation` attribute so nobody ships it
 //! unnoticed.
+//!
+//! A message that counts something (`{count} characters`) may be written once
+//! per plural form, as CLDR names them for the language (`one`, `few`,
+//! `many`, `other`, …): `too-long.one = "…"`, `too-long.few = "…"`. The
+//! number picks the form by the language's CLDR rules (Polish 2, 3, 4, 22
+//! are `few`; 5, 12, 25 are `many`). `other` is always required; a form the
+//! language does not have is refused, so a typo cannot hide.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
+use icu_plurals::{PluralCategory, PluralRules};
 use maud::{Markup, html};
 use serde::Deserialize;
 use toml::Spanned;
@@ -332,7 +340,41 @@ pub struct Language {
     pub name: String,
     /// Written right to left.
     pub rtl: bool,
-    messages: HashMap<String, String>,
+    /// Which plural form a number takes in this language.
+    plurals: Arc<PluralRules>,
+    messages: HashMap<String, Message>,
+}
+
+/// One message as written: a single text, or a text for each plural form.
+#[derive(Debug, Clone)]
+enum Message {
+    Plain(String),
+    /// `other` is every language's catch-all; `forms` are the rest by CLDR category.
+    Plural {
+        other: String,
+        forms: Vec<(PluralCategory, String)>,
+    },
+}
+
+impl Message {
+    /// The text where no number is given, and the one whose
+    /// `{placeholders}` every form must keep: the only text, or `other`.
+    fn other(&self) -> &str {
+        match self {
+            Message::Plain(text) | Message::Plural { other: text, .. } => text,
+        }
+    }
+
+    /// The text for `count`, by the rules of the language it is written in.
+    fn for_count(&self, count: usize, rules: &PluralRules) -> &str {
+        match self {
+            Message::Plain(text) => text,
+            Message::Plural { other, forms } => {
+                let category = rules.category_for(count);
+                forms.iter().find(|(c, _)| *c == category).map_or(other, |(_, text)| text)
+            }
+        }
+    }
 }
 
 /// Every language the service speaks, English first.
@@ -435,8 +477,9 @@ impl Catalogue {
     /// Adds an empty language (every message falls back to English).
     #[cfg(test)]
     pub(crate) fn add_for_tests(&mut self, code: &str) {
+        let plurals = Arc::new(plural_rules(code).unwrap());
         let messages = HashMap::new();
-        self.languages.push(Language { code: code.into(), name: code.into(), rtl: false, messages });
+        self.languages.push(Language { code: code.into(), name: code.into(), rtl: false, plurals, messages });
     }
 
     /// Every language, English first.
@@ -479,9 +522,9 @@ impl Catalogue {
     /// A label with a wording in every language that has one, for the
     /// survey's built-in labels (named scales, faces, houses).
     pub fn text(&self, key: Key) -> Text {
-        let mut text = Text::plain(self.languages[0].message(key).unwrap_or_default());
+        let mut text = Text::plain(self.languages[0].message(key, None).unwrap_or_default());
         for language in &self.languages[1..] {
-            if let Some(said) = language.message(key) {
+            if let Some(said) = language.message(key, None) {
                 text.translations.push((language.code.clone(), Text::plain(said)));
             }
         }
@@ -492,23 +535,57 @@ impl Catalogue {
     pub fn gaps(&self) -> Vec<(&str, Vec<Key>)> {
         self.languages[1..]
             .iter()
-            .map(|l| (l.code.as_str(), Key::ALL.iter().copied().filter(|k| l.message(*k).is_none()).collect()))
+            .map(|l| (l.code.as_str(), Key::ALL.iter().copied().filter(|k| l.message(*k, None).is_none()).collect()))
             .collect()
     }
 }
 
 impl Language {
-    fn message(&self, key: Key) -> Option<&str> {
-        self.messages.get(key.as_str()).map(String::as_str)
+    /// A message's text: the form for `count` if it counts something.
+    fn message(&self, key: Key, count: Option<usize>) -> Option<&str> {
+        let message = self.messages.get(key.as_str())?;
+        Some(match count {
+            Some(count) => message.for_count(count, &self.plurals),
+            None => message.other(),
+        })
     }
 
     fn clone_language(&self) -> Language {
-        Language { code: self.code.clone(), name: self.name.clone(), rtl: self.rtl, messages: self.messages.clone() }
+        Language {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            rtl: self.rtl,
+            plurals: self.plurals.clone(),
+            messages: self.messages.clone(),
+        }
     }
 
     /// `rtl` or `ltr`, for the `dir` attribute.
     pub fn dir(&self) -> &'static str {
         if self.rtl { "rtl" } else { "ltr" }
+    }
+}
+
+/// CLDR's cardinal plural rules for a language code (`pl`, `pt-br`); a
+/// language CLDR does not know gets the root rules, where every number is `other`.
+fn plural_rules(code: &str) -> Result<PluralRules, String> {
+    let language = icu_locale_core::LanguageIdentifier::try_from_str(code).map_err(|e| e.to_string())?;
+    PluralRules::try_new_cardinal((&language).into()).map_err(|e| e.to_string())
+}
+
+/// The CLDR names of a language's plural forms, for error messages.
+fn form_names(rules: &PluralRules) -> String {
+    rules.categories().map(category_name).collect::<Vec<_>>().join(", ")
+}
+
+fn category_name(category: PluralCategory) -> &'static str {
+    match category {
+        PluralCategory::Zero => "zero",
+        PluralCategory::One => "one",
+        PluralCategory::Two => "two",
+        PluralCategory::Few => "few",
+        PluralCategory::Many => "many",
+        PluralCategory::Other => "other",
     }
 }
 
@@ -546,6 +623,13 @@ fn read_language(
 /// same `{placeholders}` as English in each message they have.
 fn load_language(report: &mut Report<'_>, code: &str, english: Option<&Language>) -> Option<Language> {
     let groups: BTreeMap<String, Spanned<toml::Value>> = parse_toml(report)?;
+    let plurals = match plural_rules(code) {
+        Ok(rules) => rules,
+        Err(e) => {
+            report.error(0, format!("no plural rules for \"{code}\": {e}"));
+            return None;
+        }
+    };
     let known: HashMap<&str, Key> = Key::ALL.iter().map(|k| (k.as_str(), *k)).collect();
     let mut about = None;
     let mut messages = HashMap::new();
@@ -564,31 +648,40 @@ fn load_language(report: &mut Report<'_>, code: &str, english: Option<&Language>
         };
         for (name, said) in table {
             let key = format!("{group}.{name}");
-            let line_of = |report: &Report<'_>| report.line_at(find_key(report.source(), at, name));
+            let line_of = |report: &Report<'_>, form: Option<&str>| {
+                let source = report.source();
+                let found = form.and_then(|form| find_key(source, at, &format!("{name}.{form}")));
+                report.line_at(found.or_else(|| find_key(source, at, name)).unwrap_or(at))
+            };
             if !known.contains_key(key.as_str()) {
-                let line = line_of(report);
+                let line = line_of(report, None);
                 report.push(line, format!("\"{key}\" is not a message the service uses (a typo?)"));
                 continue;
             }
-            let Some(said) = said.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
-                let line = line_of(report);
-                report.push(line, format!("\"{key}\" must be a non-empty string"));
+            let Some(message) = read_message(report, &key, said, &plurals, line_of) else {
                 continue;
             };
-            if let Some(english) = english
-                && let Some(original) = english.messages.get(&key)
-                && placeholders(original) != placeholders(said)
-            {
-                let line = line_of(report);
-                report.push(
-                    line,
-                    format!(
-                        "\"{key}\" must use the same {{placeholders}} as English: {}",
-                        placeholders(original).join(", ")
-                    ),
-                );
+            // English's own forms are held to its `other`.
+            let original = match english {
+                Some(english) => english.messages.get(&key).map(|m| m.other().to_owned()),
+                None => Some(message.other().to_owned()),
+            };
+            for (form, text) in forms_of(&message) {
+                if let Some(original) = &original
+                    && placeholders(original) != placeholders(text)
+                {
+                    let line = line_of(report, form);
+                    let which = form.map(|f| format!(" (form `{f}`)")).unwrap_or_default();
+                    report.push(
+                        line,
+                        format!(
+                            "\"{key}\"{which} must use the same {{placeholders}} as English: {}",
+                            placeholders(original).join(", ")
+                        ),
+                    );
+                }
             }
-            messages.insert(key, said.to_owned());
+            messages.insert(key, message);
         }
     }
     let Some((about, about_at)) = about else {
@@ -611,23 +704,84 @@ fn load_language(report: &mut Report<'_>, code: &str, english: Option<&Language>
             report.error(0, format!("\"{}\" is missing: English must have every message", key.as_str()));
         }
     }
-    Some(Language { code: code.to_owned(), name: about.name, rtl, messages })
+    Some(Language { code: code.to_owned(), name: about.name, rtl, plurals: Arc::new(plurals), messages })
 }
 
-/// Where `name = ` is written, at or after the table at `from`.
-fn find_key(source: &str, from: usize, name: &str) -> usize {
+/// One message's value: a non-empty string, or a table of plural forms
+/// with `other` among them, each a form the language has. Errors name the
+/// line `line_of` finds for the message, or for one of its forms; a form in
+/// error is left out, so the rest can still be checked.
+fn read_message(
+    report: &mut Report<'_>,
+    key: &str,
+    said: &toml::Value,
+    rules: &PluralRules,
+    line_of: impl Fn(&Report<'_>, Option<&str>) -> usize,
+) -> Option<Message> {
+    let text = |value: &toml::Value| value.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let Some(table) = said.as_table() else {
+        let Some(said) = text(said) else {
+            let line = line_of(report, None);
+            report.push(line, format!("\"{key}\" must be a non-empty string, or a table of plural forms"));
+            return None;
+        };
+        return Some(Message::Plain(said));
+    };
+    let mut other = None;
+    let mut forms = Vec::new();
+    for (form, said) in table {
+        let line = line_of(report, Some(form));
+        let category = PluralCategory::get_for_cldr_string(form);
+        let Some(category) = category.filter(|c| rules.categories().any(|known| known == *c)) else {
+            let problem =
+                if category.is_some() { "is not a plural form of this language" } else { "is not a plural form" };
+            report.push(line, format!("\"{key}.{form}\" {problem}: use {}", form_names(rules)));
+            continue;
+        };
+        let Some(said) = text(said) else {
+            report.push(line, format!("\"{key}.{form}\" must be a non-empty string"));
+            continue;
+        };
+        match category {
+            PluralCategory::Other => other = Some(said),
+            _ => forms.push((category, said)),
+        }
+    }
+    let Some(other) = other else {
+        let line = line_of(report, None);
+        report.push(line, format!("\"{key}\" has plural forms but no `other`, which every language needs"));
+        return None;
+    };
+    Some(Message::Plural { other, forms })
+}
+
+/// A message's texts, each with the name of its plural form (`None` for a plain one).
+fn forms_of(message: &Message) -> Vec<(Option<&'static str>, &str)> {
+    match message {
+        Message::Plain(text) => vec![(None, text.as_str())],
+        Message::Plural { other, forms } => forms
+            .iter()
+            .map(|(category, text)| (Some(category_name(*category)), text.as_str()))
+            .chain([(Some("other"), other.as_str())])
+            .collect(),
+    }
+}
+
+/// Where the key `name` is first written (`name = …`, or dotted as
+/// `name.form = …`), at or after the table at `from`.
+fn find_key(source: &str, from: usize, name: &str) -> Option<usize> {
     let rest = &source[from.min(source.len())..];
     let mut offset = from;
     for line in rest.split_inclusive('\n') {
         let trimmed = line.trim_start();
         let bare = trimmed.strip_prefix('"').and_then(|t| t.strip_prefix(name)).and_then(|t| t.strip_prefix('"'));
-        let key_end = bare.or_else(|| trimmed.strip_prefix(name));
-        if key_end.is_some_and(|t| t.trim_start().starts_with('=')) {
-            return offset;
+        let key_end = bare.or_else(|| trimmed.strip_prefix(name)).map(str::trim_start);
+        if key_end.is_some_and(|t| t.starts_with('=') || t.starts_with('.')) {
+            return Some(offset);
         }
         offset += line.len();
     }
-    from
+    None
 }
 
 /// The `{names}` a message fills in, sorted.
@@ -686,11 +840,12 @@ impl<'a> Words<'a> {
         }
     }
 
-    /// The message, and whether it is English standing in for a translation.
-    fn said(&self, key: Key) -> (&'a str, bool) {
-        match self.lang.message(key) {
+    /// The message (in its form for `count`, by the rules of the language
+    /// it is in), and whether it is English standing in for a translation.
+    fn said(&self, key: Key, count: Option<usize>) -> (&'a str, bool) {
+        match self.lang.message(key, count) {
             Some(said) => (said, false),
-            None => (self.english.message(key).unwrap_or(key.as_str()), true),
+            None => (self.english.message(key, count).unwrap_or(key.as_str()), true),
         }
     }
 
@@ -706,7 +861,7 @@ impl<'a> Words<'a> {
 
     /// A message with its `{placeholders}` filled in, as plain text.
     pub fn s_with(&self, key: Key, args: &[(&str, &str)]) -> Cow<'a, str> {
-        let (said, missing) = self.said(key);
+        let (said, missing) = self.said(key, None);
         let mut out = String::new();
         for (text, arg) in pieces(said) {
             out.push_str(text);
@@ -721,7 +876,18 @@ impl<'a> Words<'a> {
     /// emphasis, names from configuration), so each language can put them
     /// where its word order needs them.
     pub fn fill(&self, key: Key, args: &[(&str, Markup)]) -> Markup {
-        let (said, missing) = self.said(key);
+        self.render(self.said(key, None), args)
+    }
+
+    /// A message that counts something: `count` picks the plural form and
+    /// fills `{name}`; `args` fill the rest, as for [`Self::fill`].
+    pub fn fill_counted(&self, key: Key, (name, count): (&str, usize), args: &[(&str, Markup)]) -> Markup {
+        let mut all = vec![(name, html! { (count) })];
+        all.extend(args.iter().map(|(n, value)| (*n, value.clone())));
+        self.render(self.said(key, Some(count)), &all)
+    }
+
+    fn render(&self, (said, missing): (&str, bool), args: &[(&str, Markup)]) -> Markup {
         let body = html! {
             @for (text, arg) in pieces(said) {
                 (text)
@@ -809,7 +975,7 @@ mod tests {
     fn the_built_in_english_has_every_key() {
         let english = &Catalogue::built_in().languages[0];
         for key in Key::ALL {
-            assert!(english.message(*key).is_some(), "{} is in en.toml", key.as_str());
+            assert!(english.message(*key, None).is_some(), "{} is in en.toml", key.as_str());
         }
     }
 
@@ -822,7 +988,9 @@ mod tests {
 
     #[test]
     fn a_missing_translation_is_english_marked_and_visible_only_when_strict() {
-        let urdu = Language { code: "ur".into(), name: "اردو".into(), rtl: true, messages: HashMap::new() };
+        let plurals = Arc::new(plural_rules("ur").unwrap());
+        let urdu =
+            Language { code: "ur".into(), name: "اردو".into(), rtl: true, plurals, messages: HashMap::new() };
         let english = &Catalogue::built_in().languages[0];
         let strict = Words { lang: &urdu, english, strict: true, chosen: false }.t(Key::LayoutLeave).into_string();
         assert!(strict.contains("data-missing-translation") && strict.contains(MISSING_MARK), "{strict}");
@@ -848,12 +1016,129 @@ mod tests {
     #[test]
     fn dates_read_in_the_language_of_the_page() {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
-        let catalogue = Catalogue::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys").as_path()).unwrap();
+        let catalogue = shipped();
         assert_eq!(catalogue.words("en").long_date(date), "3 December 2026");
         assert_eq!(catalogue.words("pl").long_date(date), "3 grudnia 2026");
         assert_eq!(catalogue.words("ur").long_date(date), "3 دسمبر 2026");
         let may = chrono::NaiveDate::from_ymd_opt(2027, 5, 31).unwrap();
         assert_eq!(catalogue.words("pl").long_date(may), "31 maja 2027");
+    }
+
+    fn shipped() -> Catalogue {
+        Catalogue::load(Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys").as_path()).unwrap()
+    }
+
+    /// The too-long message for `count` characters in `code`.
+    fn too_long(catalogue: &Catalogue, code: &str, count: usize) -> String {
+        let max = [("max", html! { "2000" })];
+        catalogue.words(code).fill_counted(Key::ProblemTooLong, ("count", count), &max).into_string()
+    }
+
+    #[test]
+    fn a_count_picks_the_polish_plural_form() {
+        let catalogue = shipped();
+        let cases = [
+            (1, "ma 1 znak."),
+            (2, "ma 2 znaki."),
+            (4, "ma 4 znaki."),
+            (5, "ma 5 znaków."),
+            (12, "ma 12 znaków."),
+            (22, "ma 22 znaki."),
+            (25, "ma 25 znaków."),
+            (2001, "ma 2001 znaków."),
+        ];
+        for (count, wanted) in cases {
+            let said = too_long(&catalogue, "pl", count);
+            assert!(said.starts_with(&format!("Twoja odpowiedź {wanted} Skróć ją do 2000 znaków")), "{count}: {said}");
+        }
+        let minutes = |n| catalogue.words("pl").fill_counted(Key::LandingMinutes, ("minutes", n), &[]).into_string();
+        assert_eq!(minutes(1), "To zajmie około 1 minuty.");
+        assert_eq!(minutes(3), "To zajmie około 3 minut.");
+        assert_eq!(minutes(5), "To zajmie około 5 minut.");
+    }
+
+    #[test]
+    fn a_count_picks_the_urdu_and_english_plural_forms() {
+        let catalogue = shipped();
+        assert!(too_long(&catalogue, "ur", 1).starts_with("آپ کا جواب 1 حرف لمبا ہے۔"));
+        assert!(too_long(&catalogue, "ur", 2).starts_with("آپ کا جواب 2 حروف لمبا ہے۔"));
+        assert!(too_long(&catalogue, "ur", 2001).starts_with("آپ کا جواب 2001 حروف لمبا ہے۔"));
+        let minutes = |n| catalogue.words("ur").fill_counted(Key::LandingMinutes, ("minutes", n), &[]).into_string();
+        assert_eq!(minutes(1), "اس میں تقریباً 1 منٹ لگتا ہے۔");
+        assert_eq!(minutes(2), "اس میں تقریباً 2 منٹ لگتے ہیں۔");
+        assert!(too_long(&catalogue, "en", 1).starts_with("Your answer is 1 character long. Please make it 2000"));
+        assert!(too_long(&catalogue, "en", 2).starts_with("Your answer is 2 characters long."));
+        assert!(too_long(&catalogue, "en", 2001).starts_with("Your answer is 2001 characters long."));
+        // Without a count, a message with forms says its `other`.
+        assert_eq!(
+            catalogue.languages[0].message(Key::LandingMinutes, None),
+            Some("It takes about {minutes} minutes.")
+        );
+    }
+
+    #[test]
+    fn english_standing_in_takes_the_english_form() {
+        let mut catalogue = Catalogue::english_only();
+        catalogue.add_for_tests("pl");
+        catalogue.strict = true;
+        // 2 is `few` in Polish but `other` in English.
+        let said = too_long(&catalogue, "pl", 2);
+        assert!(said.contains("data-missing-translation") && said.contains("2 characters long"), "{said}");
+        assert!(too_long(&catalogue, "pl", 1).contains("1 character long"));
+    }
+
+    /// Loads a catalogue file for `code` written as `source`, against the
+    /// built-in English: the language, and each error as `line: message`.
+    fn load_source(code: &str, source: &str) -> (Option<Language>, Vec<String>) {
+        let path = Path::new("lang/test.toml");
+        let mut report = Report::new(path, source);
+        let english = &Catalogue::built_in().languages[0];
+        let language = load_language(&mut report, code, Some(english));
+        (language, report.errors.iter().map(|e| format!("{}: {}", e.line, e.message)).collect())
+    }
+
+    const POLISH_HEAD: &str = "[language]\nname = \"Polski\"\ndir = \"ltr\"\n\n[problem]\n";
+
+    #[test]
+    fn plural_forms_are_checked_with_file_and_line() {
+        let source = format!(
+            "{POLISH_HEAD}choose-age = \"Wybierz.\"\ntoo-long.one = \"{{count}} znak {{max}}\"\ntoo-long.few = \"{{count}} znaki {{max}}\"\n"
+        );
+        let (_, errors) = load_source("pl", &source);
+        assert_eq!(errors, ["7: \"problem.too-long\" has plural forms but no `other`, which every language needs"]);
+
+        let source = format!(
+            "{POLISH_HEAD}too-long.one = \"{{count}} {{max}}\"\ntoo-long.several = \"{{count}} {{max}}\"\ntoo-long.two = \"{{count}} {{max}}\"\ntoo-long.other = \"{{count}}\"\n"
+        );
+        let (_, errors) = load_source("pl", &source);
+        assert_eq!(
+            errors,
+            [
+                "7: \"problem.too-long.several\" is not a plural form: use one, few, many, other",
+                "8: \"problem.too-long.two\" is not a plural form of this language: use one, few, many, other",
+                "9: \"problem.too-long\" (form `other`) must use the same {placeholders} as English: count, max",
+            ]
+        );
+
+        let source = format!("{POLISH_HEAD}too-long = {{ one = \"\", other = \"{{count}} {{max}}\" }}\n");
+        let (_, errors) = load_source("pl", &source);
+        assert_eq!(errors, ["6: \"problem.too-long.one\" must be a non-empty string"]);
+    }
+
+    #[test]
+    fn plain_strings_and_plural_forms_load_side_by_side() {
+        let source = format!(
+            "{POLISH_HEAD}choose-age = \"Wybierz.\"\ntoo-long.one = \"{{count}} znak, {{max}}\"\ntoo-long.other = \"{{count}} znaku, {{max}}\"\n"
+        );
+        let (polish, errors) = load_source("pl", &source);
+        assert_eq!(errors, Vec::<String>::new());
+        let polish = polish.unwrap();
+        assert_eq!(polish.message(Key::ProblemChooseAge, None), Some("Wybierz."));
+        assert_eq!(polish.message(Key::ProblemChooseAge, Some(3)), Some("Wybierz."));
+        assert_eq!(polish.message(Key::ProblemTooLong, Some(1)), Some("{count} znak, {max}"));
+        // No `few` written: 3 takes `other`, as CLDR's fallback says.
+        assert_eq!(polish.message(Key::ProblemTooLong, Some(3)), Some("{count} znaku, {max}"));
+        assert_eq!(polish.message(Key::ProblemTooLong, None), Some("{count} znaku, {max}"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use listening_loop::config::{SecretKey, Settings};
 use listening_loop::db::{Backend, Database};
+pub use served::form_body;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
@@ -237,9 +238,7 @@ impl TestApp {
 
     /// Posts `pairs` form-encoded (repeated names allowed).
     pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: String =
-            pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        self.post_raw(path, body.into_bytes()).await
+        self.post_raw(path, form_body(pairs).into_bytes()).await
     }
 
     pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> Page {
@@ -279,19 +278,6 @@ async fn page(res: reqwest::Response) -> Page {
     let headers = res.headers().clone();
     let body = res.text().await.expect("a body");
     Page { status, headers, body }
-}
-
-/// Percent-encodes for a form body.
-pub fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// `<html lang=".." dir="..">` of a page.

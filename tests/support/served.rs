@@ -1,8 +1,8 @@
 //! The real binary as a separate process, and a respondent walking a survey
 //! the way a phone without JavaScript does. Shared by the crash test, the
 //! two-instance test and the benchmark (`benches/load.rs`), which include
-//! this file by path; it needs nothing but the standard library, tokio and
-//! the service's own crate.
+//! this file by path; it needs nothing but the standard library, tokio,
+//! reqwest, url and the service's own crate.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -320,21 +320,10 @@ fn unescape(text: &str) -> String {
     text.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
-/// A form body, percent-encoded.
-pub fn form_body(pairs: &[(String, String)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
-}
-
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+/// A form body as a browser sends it (`application/x-www-form-urlencoded`),
+/// names repeated as given. Every test and the benchmark post through this.
+pub fn form_body<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
 }
 
 // ---------------------------------------------------------------------------

@@ -9,11 +9,13 @@ use super::{Page, TestApp};
 /// Every test account's password.
 pub const PASSWORD: &str = "a long enough staff password";
 
-pub fn make_staff(app: &TestApp, email: &str, roles: &[Role]) {
+/// Makes an active account with [`PASSWORD`], straight in the database; its id.
+pub fn make_staff(app: &TestApp, email: &str, roles: &[Role]) -> String {
     let mut conn = app.db.get().unwrap();
     let email = listening_loop::mail::EmailAddress::parse(email).unwrap();
-    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().unwrap();
+    let id = store::create(&mut conn, &email, "Test person", roles).unwrap().expect("a new account");
     store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+    id
 }
 
 /// A young person (16–17) who writes `text` in every box and says yes to
@@ -54,48 +56,66 @@ pub async fn answer_as(app: &TestApp, age: &str, text: &str) -> String {
     panic!("never reached the check page");
 }
 
+/// A browser with its own cookies, on the staff pages.
 pub struct Staff {
     pub client: reqwest::Client,
     pub base: String,
 }
 
 impl Staff {
-    pub async fn sign_in(app: &TestApp, email: &str) -> Staff {
+    /// A browser nobody has signed in on.
+    pub fn new(app: &TestApp) -> Staff {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        let staff = Staff { client, base: app.address.clone() };
-        let form = staff.get("/staff/sign-in").await;
-        let csrf = csrf(&form);
-        let res = staff.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", PASSWORD)]).await;
+        Staff { client, base: app.address.clone() }
+    }
+
+    /// A browser signed in as `email`, an account [`make_staff`] made.
+    pub async fn sign_in(app: &TestApp, email: &str) -> Staff {
+        let staff = Staff::new(app);
+        let res = staff.sign_in_with(email, PASSWORD).await;
         assert_eq!(res.status, 303);
         staff
     }
 
+    /// Fills in the sign-in form; the page that answers.
+    pub async fn sign_in_with(&self, email: &str, password: &str) -> Page {
+        let csrf = self.csrf_on("/staff/sign-in").await;
+        self.post("/staff/sign-in", &[("csrf", &csrf), ("email", email), ("password", password)]).await
+    }
+
+    /// The form token on the page at `path`.
+    pub async fn csrf_on(&self, path: &str) -> String {
+        let page = self.get(path).await;
+        csrf_of(&page).unwrap_or_else(|| panic!("no csrf field on {path}: {}", page.status))
+    }
+
     pub async fn get(&self, path: &str) -> Page {
         let res = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
+        super::page(res).await
     }
 
     pub async fn post(&self, path: &str, pairs: &[(&str, &str)]) -> Page {
-        let body: Vec<String> =
-            pairs.iter().map(|(k, v)| format!("{}={}", super::encode(k), super::encode(v))).collect();
         let res = self
             .client
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body.join("&"))
+            .body(super::form_body(pairs))
             .send()
             .await
             .unwrap();
-        let (status, headers) = (res.status().as_u16(), res.headers().clone());
-        Page { status, headers, body: res.text().await.unwrap() }
+        super::page(res).await
     }
 }
 
+/// The form token on a page.
 pub fn csrf(page: &Page) -> String {
+    csrf_of(page).expect("a form token")
+}
+
+fn csrf_of(page: &Page) -> Option<String> {
     let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
-    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned)).expect("a form token")
+    page.html().select(&selector).next().and_then(|e| e.value().attr("value").map(str::to_owned))
 }
 
 /// The rows of the theme × month table on a dashboard page, as text cells.
