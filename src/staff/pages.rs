@@ -60,7 +60,7 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, views::sign_in(&csrf, "", None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -118,7 +118,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
     match outcome {
         Ok((id, _email, epoch)) => {
             let mut res = see_other("/staff");
-            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
             Ok(res)
         }
         Err(()) => {
@@ -140,7 +140,7 @@ pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> 
     })
     .await?;
     let mut res = see_other("/staff/sign-in");
-    res.add_removal_cookie(&state.sessions.removal()).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_removal_cookie(&state.sessions.removal()).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -181,7 +181,7 @@ pub async fn link_form(state: State, req: HttpRequest, token: web::Path<String>)
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, set_password_view(&req, &csrf, None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -229,7 +229,7 @@ pub async fn link_set_password(
         )),
         Ok((id, epoch, true)) => {
             let mut res = see_other("/staff");
-            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
             Ok(res)
         }
     }
@@ -240,7 +240,7 @@ pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpRe
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, views::reset_request(&csrf, false, None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -320,7 +320,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
     };
     // This device stays signed in with a fresh cookie; every other one is out.
     let mut res = see_other("/staff/password?changed=1");
-    res.add_cookie(&state.sessions.issue(&me.id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&state.sessions.issue(&me.id, epoch)).map_err(AppError::internal)?;
     Ok(res)
 }
 
