@@ -200,8 +200,7 @@ async fn theme_download(
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
             let counts = counts::counts(conn, &registry, today)?;
-            let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
-            audit::record(conn, &actor, what, None, None)?;
+            audit::record(conn, &me.actor(), what, None, None)?;
             Ok(counts)
         })
         .map_err(|e| DbError::from(e).into())
@@ -393,8 +392,7 @@ pub async fn responses_csv(
         web::block(move || -> Result<(), AppError> {
             let mut conn = db.get()?;
             crate::db::write_transaction(&mut conn, |conn| {
-                let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
-                audit::record(conn, &actor, "exported responses", Some(("survey", &survey_id)), Some(&detail))
+                audit::record(conn, &me.actor(), "exported responses", Some(("survey", &survey_id)), Some(&detail))
             })
             .map_err(|e| DbError::from(e).into())
         })
