@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::Settings;
 use crate::surveys::{Registry, survey_files};
+use crate::web::errors::Chain;
 
 #[derive(Parser)]
 #[command(
@@ -108,7 +109,7 @@ fn serve() -> ExitCode {
         let app = match crate::Application::build(settings) {
             Ok(app) => app,
             Err(e) => {
-                eprintln!("listening-loop: {e}");
+                eprintln!("listening-loop: {}", Chain(&e));
                 return ExitCode::FAILURE;
             }
         };
@@ -139,15 +140,14 @@ fn recount() -> ExitCode {
     };
     let result = crate::db::Database::connect(&settings.database_url)
         .and_then(|db| db.open_dedicated())
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| crate::db::daily::recount(&mut conn, &registry).map_err(|e| e.to_string()));
+        .and_then(|mut conn| Ok(crate::db::daily::recount(&mut conn, &registry)?));
     match result {
         Ok(()) => {
             println!("Counted the stored responses again for the dashboard.");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("listening-loop: {e}");
+            eprintln!("listening-loop: {}", Chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -158,13 +158,10 @@ fn purge() -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let result = crate::db::Database::connect(&settings.database_url)
-        .and_then(|db| db.open_dedicated())
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| {
+    let result =
+        crate::db::Database::connect(&settings.database_url).and_then(|db| db.open_dedicated()).and_then(|mut conn| {
             let today = chrono::Utc::now().date_naive();
-            crate::anonymise::retention::purge_free_text(&mut conn, today, settings.retention_days)
-                .map_err(|e| e.to_string())
+            Ok(crate::anonymise::retention::purge_free_text(&mut conn, today, settings.retention_days)?)
         });
     match result {
         Ok(purged) => {
@@ -175,7 +172,7 @@ fn purge() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("listening-loop: {e}");
+            eprintln!("listening-loop: {}", Chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -192,7 +189,7 @@ fn migrate() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("listening-loop: {e}");
+            eprintln!("listening-loop: {}", Chain(&e));
             ExitCode::FAILURE
         }
     }
@@ -291,13 +288,13 @@ fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
     use crate::staff::{audit, store};
     use diesel::Connection;
 
-    let fail = |message: String| {
+    let fail = |message: &dyn std::fmt::Display| {
         eprintln!("listening-loop: {message}");
         ExitCode::FAILURE
     };
     let email = match EmailAddress::parse(email) {
         Ok(e) => e,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(&e),
     };
     let mut parsed = Vec::new();
     for role in roles {
@@ -305,7 +302,7 @@ fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
             Some(r) if !parsed.contains(&r) => parsed.push(r),
             Some(_) => {}
             None => {
-                return fail(format!(
+                return fail(&format!(
                     "unknown role \"{role}\": use youth_reviewer, safeguarding_lead, publisher or admin"
                 ));
             }
@@ -318,11 +315,11 @@ fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
     };
     let db = match crate::db::Database::connect(&settings.database_url) {
         Ok(db) => db,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(&Chain(&e)),
     };
     let mut conn = match db.open_dedicated() {
         Ok(c) => c,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(&Chain(&e)),
     };
     let result = conn.transaction(|conn| {
         let Some(id) = store::create(conn, &email, &name, &parsed)? else { return Ok(None) };
@@ -344,7 +341,7 @@ fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
             println!("  {}/staff/accept/{token}", settings.base_url);
             ExitCode::SUCCESS
         }
-        Ok(None) => fail(format!("{} already has an account", email.as_str())),
-        Err(e) => fail(e.to_string()),
+        Ok(None) => fail(&format!("{} already has an account", email.as_str())),
+        Err(e) => fail(&Chain(&e)),
     }
 }

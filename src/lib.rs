@@ -28,6 +28,7 @@ use db::Database;
 use db::writer::Writer;
 use respond::state::DraftSeal;
 use surveys::Registry;
+use web::errors::Chain;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -62,11 +63,10 @@ impl Application {
         let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
-        let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
-            .map_err(|e| StartError::Database(e.to_string()))?;
+        let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)?;
         {
-            let mut conn = db.get().map_err(|e| StartError::Database(e.to_string()))?;
-            if db::daily::recount_if_pending(&mut conn, &registry).map_err(|e| StartError::Database(e.to_string()))? {
+            let mut conn = db.get()?;
+            if db::daily::recount_if_pending(&mut conn, &registry).map_err(db::DbError::from)? {
                 tracing::info!("counted the stored responses for the dashboard");
             }
         }
@@ -81,9 +81,9 @@ impl Application {
             },
         };
         let writer = Writer::start(db.clone(), keys, settings.writer_max_batch);
-        let transport = mail::transport::Transport::new(settings.smtp_url.as_deref(), settings.data_dir.join("outbox"))
-            .map_err(StartError::Mail)?;
-        let from = settings.mail_from.parse().map_err(|e| StartError::Mail(format!("MAIL_FROM is not usable: {e}")))?;
+        let transport =
+            mail::transport::Transport::new(settings.smtp_url.as_deref(), settings.data_dir.join("outbox"))?;
+        let from = settings.mail_from.parse().map_err(StartError::MailFrom)?;
         mail::worker::MailWorker {
             db: db.clone(),
             transport,
@@ -166,19 +166,19 @@ fn spawn_daily_purge(db: Database, retention_days: u32) {
     tokio::spawn(async move {
         loop {
             let db = db.clone();
-            let done = tokio::task::spawn_blocking(move || -> Result<_, String> {
-                let mut conn = db.get().map_err(|e| e.to_string())?;
+            let done = tokio::task::spawn_blocking(move || -> Result<_, db::DbError> {
+                let mut conn = db.get()?;
                 let today = chrono::Utc::now().date_naive();
                 let purged = anonymise::retention::purge_free_text(&mut conn, today, retention_days);
-                publish::subscriptions::forget_unconfirmed(&mut conn).map_err(|e| e.to_string())?;
-                purged.map_err(|e| e.to_string())
+                publish::subscriptions::forget_unconfirmed(&mut conn)?;
+                Ok(purged?)
             })
             .await;
             match done {
                 Ok(Ok(purged)) => {
                     tracing::info!(written = purged.written_answers, quotes = purged.quotes, "retention purge")
                 }
-                Ok(Err(e)) => tracing::warn!(error = %e, "retention purge failed; will try again tomorrow"),
+                Ok(Err(e)) => tracing::warn!(error = %Chain(&e), "retention purge failed; will try again tomorrow"),
                 Err(e) => tracing::warn!(error = %e, "retention purge stopped"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
@@ -197,14 +197,16 @@ async fn healthz() -> &'static str {
 pub enum StartError {
     #[error("the surveys have mistakes:\n{}", .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
     Surveys(Vec<surveys::SurveyError>),
-    #[error("{0}")]
-    Database(String),
+    #[error(transparent)]
+    Database(#[from] db::DbError),
     #[error("mail: {0}")]
-    Mail(String),
+    Mail(#[from] mail::transport::SetupError),
+    #[error("mail: MAIL_FROM is not usable: {0}")]
+    MailFrom(#[source] lettre::address::AddressError),
     #[error("the staff routes: {0}")]
     Routes(String),
     #[error("cannot listen on {0}: {1}")]
-    Bind(String, std::io::Error),
+    Bind(String, #[source] std::io::Error),
 }
 
 /// Fills `buf` from the operating system's random source.

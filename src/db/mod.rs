@@ -169,7 +169,7 @@ impl Database {
             // on each checkout) would be a tenth of a page's cost.
             .test_on_check_out(backend == Backend::Postgres)
             .build(manager)
-            .map_err(|e| DbError::Setup(e.to_string()))?;
+            .map_err(DbError::Setup)?;
         Ok(Database { pool, backend, manager: dedicated })
     }
 
@@ -191,10 +191,9 @@ impl Database {
         if manager.backend == Backend::Sqlite
             && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
         {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbError::Setup(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|source| DbError::Folder { path: dir.to_owned(), source })?;
         }
-        let mut first = manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
+        let mut first = manager.open()?;
         run_migrations(&mut first)?;
         Ok(first)
     }
@@ -204,7 +203,7 @@ impl Database {
     /// submission writes to are keyed by random values, and each page it
     /// must fetch again from the file is time the whole batch waits.
     pub fn open_dedicated(&self) -> Result<DbConnection, DbError> {
-        let mut conn = self.manager.open().map_err(|e| DbError::Setup(e.to_string()))?;
+        let mut conn = self.manager.open()?;
         if let DbConnection::Sqlite(sqlite) = &mut conn {
             sqlite.batch_execute("PRAGMA cache_size = -65536;")?;
         }
@@ -248,16 +247,23 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), DbError> {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ()),
     };
-    result.map_err(|e| DbError::Migration(e.to_string()))
+    result.map_err(DbError::Migration)
 }
 
-/// What can go wrong talking to the database.
+/// What can go wrong talking to the database. Each keeps its cause, for
+/// the log's chain.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// A SQLite file's folder could not be made.
+    #[error("database setup: cannot create {}: {source}", .path.display())]
+    Folder { path: std::path::PathBuf, source: std::io::Error },
     #[error("database setup: {0}")]
-    Setup(String),
+    Connect(#[from] ConnectionError),
+    /// The pool could not be built.
+    #[error("database setup: {0}")]
+    Setup(#[source] r2d2::PoolError),
     #[error("database migration: {0}")]
-    Migration(String),
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("no database connection: {0}")]
     Pool(#[from] r2d2::PoolError),
     #[error("database: {0}")]

@@ -6,6 +6,28 @@ use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
+/// Why mail cannot be sent from here at all (checked at start).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("SMTP_URL is not usable: {0}")]
+    SmtpUrl(#[source] lettre::transport::smtp::Error),
+    #[error("cannot create {}: {source}", .folder.display())]
+    Folder { folder: PathBuf, source: std::io::Error },
+}
+
+/// Why one message was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("bad recipient: {0}")]
+    Recipient(#[source] lettre::address::AddressError),
+    #[error("cannot build the message: {0}")]
+    Build(#[source] lettre::error::Error),
+    #[error(transparent)]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error(transparent)]
+    File(#[from] lettre::transport::file::Error),
+}
+
 /// How the worker sends.
 #[derive(Clone)]
 pub enum Transport {
@@ -17,13 +39,15 @@ pub enum Transport {
 
 impl Transport {
     /// From `SMTP_URL`, or the file folder when it is unset.
-    pub fn new(smtp_url: Option<&str>, folder: PathBuf) -> Result<Transport, String> {
+    pub fn new(smtp_url: Option<&str>, folder: PathBuf) -> Result<Transport, SetupError> {
         match smtp_url {
             Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .map(|b| Transport::Smtp(b.build()))
-                .map_err(|e| format!("SMTP_URL is not usable: {e}")),
+                .map_err(SetupError::SmtpUrl),
             None => {
-                std::fs::create_dir_all(&folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+                if let Err(source) = std::fs::create_dir_all(&folder) {
+                    return Err(SetupError::Folder { folder, source });
+                }
                 Ok(Transport::Files(folder))
             }
         }
@@ -39,23 +63,24 @@ impl Transport {
         text: &str,
         html: &str,
         list_unsubscribe: Option<&str>,
-    ) -> Result<(), String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("bad recipient: {e}"))?;
+    ) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(SendError::Recipient)?;
         let mut builder = Message::builder().from(from.clone()).to(to).subject(subject);
         if let Some(url) = list_unsubscribe {
             builder = builder.header(ListUnsubscribe(format!("<{url}>"))).header(ListUnsubscribePost);
         }
         let message = builder
             .multipart(MultiPart::alternative_plain_html(text.to_owned(), html.to_owned()))
-            .map_err(|e| format!("cannot build the message: {e}"))?;
+            .map_err(SendError::Build)?;
         match self {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Files(folder) => AsyncFileTransport::<Tokio1Executor>::new(folder)
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await?;
+            }
+            Transport::Files(folder) => {
+                AsyncFileTransport::<Tokio1Executor>::new(folder).send(message).await?;
+            }
         }
+        Ok(())
     }
 }
 

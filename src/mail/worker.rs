@@ -10,7 +10,8 @@ use lettre::message::Mailbox;
 
 use super::transport::Transport;
 use crate::db::schema::outbox;
-use crate::db::{Database, DbConnection};
+use crate::db::{Database, DbConnection, DbError};
+use crate::web::errors::Chain;
 
 /// Messages tried per round.
 const BATCH: usize = 20;
@@ -52,7 +53,7 @@ impl MailWorker {
                 match self.deliver_due().await {
                     Ok(n) if n > 0 => continue,
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "outbox round failed"),
+                    Err(e) => tracing::warn!(error = %Chain(&e), "outbox round failed"),
                 }
                 tokio::time::sleep(self.poll).await;
             }
@@ -61,27 +62,23 @@ impl MailWorker {
 
     /// One round: claims due messages one at a time (so a slow server
     /// cannot outlast a claim) and tries each once. Returns how many it tried.
-    pub async fn deliver_due(&self) -> Result<usize, String> {
+    pub async fn deliver_due(&self) -> Result<usize, RoundError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || -> Result<(), String> {
-            let mut conn = db.get().map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(move || -> Result<(), DbError> {
+            let mut conn = db.get()?;
             let now = Utc::now().naive_utc();
-            diesel::delete(outbox::table.filter(outbox::sent_at.lt(now - KEEP_SENT)))
-                .execute(&mut *conn)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            diesel::delete(outbox::table.filter(outbox::sent_at.lt(now - KEEP_SENT))).execute(&mut *conn)?;
+            Ok(())
         })
-        .await
-        .map_err(|e| e.to_string())??;
+        .await??;
         let mut tried = 0;
         while tried < BATCH {
             let db = self.db.clone();
-            let claimed = tokio::task::spawn_blocking(move || -> Result<Option<(Due, NaiveDateTime)>, String> {
-                let mut conn = db.get().map_err(|e| e.to_string())?;
-                claim_one(&mut conn, Utc::now().naive_utc()).map_err(|e| e.to_string())
+            let claimed = tokio::task::spawn_blocking(move || -> Result<Option<(Due, NaiveDateTime)>, DbError> {
+                let mut conn = db.get()?;
+                Ok(claim_one(&mut conn, Utc::now().naive_utc())?)
             })
-            .await
-            .map_err(|e| e.to_string())??;
+            .await??;
             let Some((message, claim)) = claimed else { break };
             tried += 1;
             let result = self
@@ -95,7 +92,7 @@ impl MailWorker {
                     message.list_unsubscribe.as_deref(),
                 )
                 .await
-                .map_err(|e| redact_addresses(&e));
+                .map_err(|e| redact_addresses(&Chain(&e).to_string()));
             let attempts = message.attempts + 1;
             match &result {
                 Ok(()) => tracing::info!(attempts, "mail sent"),
@@ -103,15 +100,23 @@ impl MailWorker {
             }
             let retry_at = Utc::now().naive_utc() + backoff(self.retry_base, attempts);
             let db = self.db.clone();
-            tokio::task::spawn_blocking(move || -> Result<(), String> {
-                let mut conn = db.get().map_err(|e| e.to_string())?;
-                record(&mut conn, &message.id, claim, attempts, result, retry_at).map_err(|e| e.to_string())
+            tokio::task::spawn_blocking(move || -> Result<(), DbError> {
+                let mut conn = db.get()?;
+                Ok(record(&mut conn, &message.id, claim, attempts, result, retry_at)?)
             })
-            .await
-            .map_err(|e| e.to_string())??;
+            .await??;
         }
         Ok(tried)
     }
+}
+
+/// Why a round of the outbox stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("the outbox task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 /// Mail servers quote addresses in their errors; logs and the admin's

@@ -102,11 +102,10 @@ async fn save_and_maybe_publish(
     };
     let publish = form.get("intent") == Some("publish") || existing.as_ref().is_some_and(|a| a.row.is_published());
     let (links, registry) = (Links::of(&state), state.registry.clone());
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let actor = me.actor();
     let id = in_transaction(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
         let id = actions::save(conn, id.as_deref(), &valid, now)?;
-        let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
         if publish {
             let kind = actions::publish(conn, &id, now)?;
             let first = kind == Publication::First;
@@ -133,12 +132,11 @@ pub async fn unpublish(
 ) -> Result<HttpResponse, AppError> {
     let (me, _) = SignedIn::with_form(&req, payload).await?;
     let id = id.into_inner();
-    let (actor_id, actor_email, target) = (me.id.clone(), me.email.clone(), id.clone());
+    let (actor, target) = (me.actor(), id.clone());
     let done = in_transaction(&state.db, move |conn| {
         if !actions::unpublish(conn, &target, Utc::now().naive_utc())? {
             return Ok(false);
         }
-        let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
         audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &target)), None)?;
         Ok(true)
     })

@@ -48,6 +48,7 @@ use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::{HOUSES, QuestionKind, Registry, Survey};
 use crate::web::AppError;
+use crate::web::errors::Chain;
 
 use super::breakdown::{self, ThemeTables};
 use super::counts;
@@ -199,8 +200,7 @@ async fn theme_download(
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
             let counts = counts::counts(conn, &registry, today)?;
-            let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
-            audit::record(conn, &actor, what, None, None)?;
+            audit::record(conn, &me.actor(), what, None, None)?;
             Ok(counts)
         })
         .map_err(|e| DbError::from(e).into())
@@ -392,8 +392,7 @@ pub async fn responses_csv(
         web::block(move || -> Result<(), AppError> {
             let mut conn = db.get()?;
             crate::db::write_transaction(&mut conn, |conn| {
-                let actor = audit::Actor { id: Some(&me.id), email: Some(&me.email) };
-                audit::record(conn, &actor, "exported responses", Some(("survey", &survey_id)), Some(&detail))
+                audit::record(conn, &me.actor(), "exported responses", Some(("survey", &survey_id)), Some(&detail))
             })
             .map_err(|e| DbError::from(e).into())
         })
@@ -409,17 +408,17 @@ pub async fn responses_csv(
             return;
         }
         // A connection per query, so a slow download does not hold one from the pool.
-        let find = |after: &str| -> Result<Vec<ResponseRow>, String> {
-            let mut conn = db.get().map_err(|e| e.to_string())?;
-            page_rows(&mut conn, &survey_id, with_flagged, after).map_err(|e| e.to_string())
+        let find = |after: &str| -> Result<Vec<ResponseRow>, ExportError> {
+            let mut conn = db.get()?;
+            Ok(page_rows(&mut conn, &survey_id, with_flagged, after).map_err(DbError::from)?)
         };
-        let draw = |rows: &[ResponseRow]| -> Result<String, String> {
-            let mut conn = db.get().map_err(|e| e.to_string())?;
-            page_csv(&mut conn, rows, with_flagged, &columns).map_err(|e| e.to_string())
+        let draw = |rows: &[ResponseRow]| -> Result<String, ExportError> {
+            let mut conn = db.get()?;
+            Ok(page_csv(&mut conn, rows, with_flagged, &columns).map_err(DbError::from)?)
         };
         // Ends the body with an error: a cut-short download is never taken for a whole file.
-        let fail = |cause: &str| {
-            tracing::error!(survey = %survey_id, %cause, "response export failed");
+        let fail = |cause: &ExportError| {
+            tracing::error!(survey = %survey_id, cause = %Chain(cause), "response export failed");
             let _ = tx.blocking_send(Err(std::io::Error::other("the export could not be read")));
         };
         let send = |csv: String| {
@@ -430,7 +429,7 @@ pub async fn responses_csv(
             sent
         };
         // Whether to go on after a drawn page.
-        let deliver = |page: Result<String, String>| match page {
+        let deliver = |page: Result<String, ExportError>| match page {
             Ok(csv) => send(csv),
             Err(cause) => {
                 fail(&cause);
@@ -444,7 +443,7 @@ pub async fn responses_csv(
         // malloc arena of its own and leave it holding memory.)
         std::thread::scope(|scope| {
             let (jobs, helper_jobs) = std::sync::mpsc::sync_channel::<Vec<ResponseRow>>(1);
-            let (helper_done, done) = std::sync::mpsc::sync_channel::<Result<String, String>>(1);
+            let (helper_done, done) = std::sync::mpsc::sync_channel::<Result<String, ExportError>>(1);
             scope.spawn(move || {
                 for rows in helper_jobs {
                     if helper_done.send(draw(&rows)).is_err() {
@@ -453,21 +452,19 @@ pub async fn responses_csv(
                 }
             });
             let mut after = String::new();
-            let mut next = || -> Result<Option<Vec<ResponseRow>>, String> {
+            let mut next = || -> Result<Option<Vec<ResponseRow>>, ExportError> {
                 let rows = find(&after)?;
                 let Some(last) = rows.last() else { return Ok(None) };
                 after = last.0.clone();
                 Ok(Some(rows))
             };
-            let helped = |done: &std::sync::mpsc::Receiver<_>| {
-                done.recv().unwrap_or_else(|_| Err("a page could not be drawn".to_owned()))
-            };
+            let helped = |done: &std::sync::mpsc::Receiver<_>| done.recv().unwrap_or(Err(ExportError::HelperStopped));
             // Returning drops `jobs`, which ends the helper.
             loop {
                 match next() {
                     Ok(Some(rows)) => {
                         if jobs.send(rows).is_err() {
-                            return fail("a page could not be drawn");
+                            return fail(&ExportError::HelperStopped);
                         }
                     }
                     Ok(None) => return,
@@ -495,6 +492,16 @@ pub async fn responses_csv(
         .insert_header(attachment(&filename))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .streaming(body))
+}
+
+/// Why a response export stopped part way.
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// The helper thread drawing every other page has gone.
+    #[error("a page could not be drawn")]
+    HelperStopped,
 }
 
 #[cfg(test)]

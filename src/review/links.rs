@@ -136,7 +136,7 @@ pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Re
         return links_page(&state, &me, &errors, StatusCode::BAD_REQUEST).await;
     }
     let code = code_for(&label);
-    let (db, actor_id, actor_email) = (state.db.clone(), me.id.clone(), me.email.clone());
+    let (db, actor) = (state.db.clone(), me.actor());
     web::block(move || -> Result<(), AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
@@ -149,7 +149,6 @@ pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Re
                     dl::active.eq(true),
                 ))
                 .execute(conn)?;
-            let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
             audit::record(conn, &actor, "made a distribution link", Some(("link", &code)), Some(&label))
         })
         .map_err(|e: diesel::result::Error| DbError::from(e).into())
@@ -166,13 +165,12 @@ pub async fn close(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (me, _) = SignedIn::with_form(&req, payload).await?;
-    let (db, actor_id, actor_email, code) = (state.db.clone(), me.id.clone(), me.email.clone(), code.into_inner());
+    let (db, actor, code) = (state.db.clone(), me.actor(), code.into_inner());
     let found = web::block(move || -> Result<bool, AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
             let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
             if n == 1 {
-                let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
                 audit::record(conn, &actor, "closed a distribution link", Some(("link", &code)), None)?;
             }
             Ok(n == 1)

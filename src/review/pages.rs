@@ -59,7 +59,7 @@ pub async fn save_review(
         .collect();
     let id = id.into_inner();
     let registry = state.registry.clone();
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let actor = me.actor();
     let saved = in_transaction(&state.db, move |conn| {
         // Flagged responses do not exist as far as a reviewer is concerned.
         let Some(summary) = store::for_reviewer(conn, &id)? else { return Ok(false) };
@@ -76,13 +76,7 @@ pub async fn save_review(
         };
         store::record_review(conn, &id, &themes, &quotes)?;
         let detail = format!("themes: {}; quotes: {}", themes.join(", "), quotes.len());
-        audit::record(
-            conn,
-            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            "reviewed a response",
-            Some(("response", &id)),
-            Some(&detail),
-        )?;
+        audit::record(conn, &actor, "reviewed a response", Some(("response", &id)), Some(&detail))?;
         Ok(true)
     })
     .await?;
@@ -106,19 +100,13 @@ async fn item_page(
     show: bool,
     error: Option<&str>,
 ) -> Result<HttpResponse, AppError> {
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let actor = me.actor();
     let found = in_transaction(&state.db, move |conn| {
         let Some(summary) = store::flagged(conn, &id)? else { return Ok(None) };
         let answers = if show { Some(store::answers_of(conn, &id)?) } else { None };
         let notes = store::notes_of(conn, &id)?;
         let action = if show { "read a flagged response" } else { "opened a flagged response (words hidden)" };
-        audit::record(
-            conn,
-            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            action,
-            Some(("response", &id)),
-            None,
-        )?;
+        audit::record(conn, &actor, action, Some(("response", &id)), None)?;
         Ok(Some((summary, answers, notes)))
     })
     .await?;
@@ -152,19 +140,13 @@ pub async fn add_note(
         let message = "Write what you did, in up to 4,000 characters.";
         return item_page(&state, &me, id, false, Some(message)).await;
     }
-    let (actor_id, actor_email, target) = (me.id.clone(), me.email.clone(), id.clone());
+    let (actor, author, target) = (me.actor(), me.id.clone(), id.clone());
     let found = in_transaction(&state.db, move |conn| {
         if store::flagged(conn, &target)?.is_none() {
             return Ok(false);
         }
-        store::add_note(conn, &target, &actor_id, &note)?;
-        audit::record(
-            conn,
-            &audit::Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            "recorded a safeguarding note",
-            Some(("response", &target)),
-            None,
-        )?;
+        store::add_note(conn, &target, &author, &note)?;
+        audit::record(conn, &actor, "recorded a safeguarding note", Some(("response", &target)), None)?;
         Ok(true)
     })
     .await?;

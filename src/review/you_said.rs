@@ -170,7 +170,7 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
         let errors = [(field.as_str(), format!("Write what young people said, in up to {MAX_STATEMENT} characters."))];
         return render(&state, &me, &errors, Some((&theme, &statement)), StatusCode::BAD_REQUEST).await;
     }
-    let (db, actor_id, actor_email) = (state.db.clone(), me.id.clone(), me.email.clone());
+    let (db, actor, author) = (state.db.clone(), me.actor(), me.id.clone());
     web::block(move || -> Result<(), AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
@@ -182,7 +182,7 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
                     diesel::update(you_said::table.filter(you_said::id.eq(&id)))
                         .set((
                             you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&actor_id),
+                            you_said::written_by.eq(&author),
                             you_said::updated_at.eq(now),
                         ))
                         .execute(conn)?;
@@ -193,14 +193,13 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
                             you_said::id.eq(crate::random_id()),
                             you_said::theme_id.eq(&theme),
                             you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&actor_id),
+                            you_said::written_by.eq(&author),
                             you_said::created_at.eq(now),
                             you_said::updated_at.eq(now),
                         ))
                         .execute(conn)?;
                 }
             }
-            let actor = audit::Actor { id: Some(&actor_id), email: Some(&actor_email) };
             audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
         })
         .map_err(|e: diesel::result::Error| DbError::from(e).into())

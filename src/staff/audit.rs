@@ -7,15 +7,25 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::audit_log;
 
-/// Who did it.
-pub struct Actor<'a> {
-    pub id: Option<&'a str>,
-    pub email: Option<&'a str>,
+/// Who did it: a staff member (both their id and email address are
+/// logged), or nobody. Owned, so a handler can move it into the closure
+/// that writes the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    id: Option<String>,
+    email: Option<String>,
 }
 
-impl Actor<'static> {
+impl Actor {
     /// The command line, or someone not signed in.
-    pub const NOBODY: Actor<'static> = Actor { id: None, email: None };
+    pub const NOBODY: Actor = Actor { id: None, email: None };
+
+    /// A staff member. Signed-in handlers take [`SignedIn::actor`](super::session::SignedIn::actor);
+    /// this is for signing in, and setting a password from a link, before
+    /// there is a session.
+    pub fn staff(id: impl Into<String>, email: impl Into<String>) -> Actor {
+        Actor { id: Some(id.into()), email: Some(email.into()) }
+    }
 }
 
 /// One line of the log.
@@ -35,7 +45,7 @@ pub struct Entry {
 /// Adds a line. `object` is (type, id), e.g. ("staff", id).
 pub fn record(
     conn: &mut DbConnection,
-    actor: &Actor<'_>,
+    actor: &Actor,
     action: &str,
     object: Option<(&str, &str)>,
     detail: Option<&str>,
@@ -44,8 +54,8 @@ pub fn record(
         .values((
             audit_log::id.eq(crate::random_id()),
             audit_log::at.eq(Utc::now().naive_utc()),
-            audit_log::actor_id.eq(actor.id),
-            audit_log::actor_email.eq(actor.email),
+            audit_log::actor_id.eq(actor.id.as_deref()),
+            audit_log::actor_email.eq(actor.email.as_deref()),
             audit_log::action.eq(action),
             audit_log::object_type.eq(object.map(|o| o.0)),
             audit_log::object_id.eq(object.map(|o| o.1)),

@@ -60,7 +60,7 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, views::sign_in(&csrf, "", None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -99,7 +99,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
         crate::db::write_transaction(&mut conn, |conn| match (usable, ok) {
             (Some(r), true) => {
                 store::clear_failed_signins(conn, &r.id)?;
-                audit::record(conn, &Actor { id: Some(&r.id), email: Some(&r.email) }, "signed in", None, None)?;
+                audit::record(conn, &Actor::staff(&r.id, &r.email), "signed in", None, None)?;
                 Ok(Ok((r.id.clone(), r.email.clone(), r.session_epoch)))
             }
             _ => {
@@ -118,7 +118,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
     match outcome {
         Ok((id, _email, epoch)) => {
             let mut res = see_other("/staff");
-            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
             Ok(res)
         }
         Err(()) => {
@@ -133,14 +133,14 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
 /// `POST /staff/sign-out`
 pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
     let (me, _) = SignedIn::with_form(&req, payload).await?;
-    let (id, email) = (me.id.clone(), me.email.clone());
+    let (id, actor) = (me.id.clone(), me.actor());
     in_transaction(&state.db, move |conn| {
         store::end_sessions(conn, &id)?;
-        audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "signed out", None, None)
+        audit::record(conn, &actor, "signed out", None, None)
     })
     .await?;
     let mut res = see_other("/staff/sign-in");
-    res.add_removal_cookie(&state.sessions.removal()).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_removal_cookie(&state.sessions.removal()).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -181,7 +181,7 @@ pub async fn link_form(state: State, req: HttpRequest, token: web::Path<String>)
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, set_password_view(&req, &csrf, None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -214,7 +214,7 @@ pub async fn link_set_password(
             TokenPurpose::Invite => "accepted invite and set password",
             TokenPurpose::Reset => "reset password",
         };
-        audit::record(conn, &Actor { id: Some(&row.id), email: Some(&row.email) }, action, None, None)?;
+        audit::record(conn, &Actor::staff(&row.id, &row.email), action, None, None)?;
         Ok(Ok((row.id, row.session_epoch, row.active)))
     })
     .await?;
@@ -229,7 +229,7 @@ pub async fn link_set_password(
         )),
         Ok((id, epoch, true)) => {
             let mut res = see_other("/staff");
-            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
             Ok(res)
         }
     }
@@ -240,7 +240,7 @@ pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpRe
     let (csrf, cookie) = state.sessions.form_token(&req);
     let mut res = html(StatusCode::OK, views::reset_request(&csrf, false, None));
     if let Some(c) = cookie {
-        res.add_cookie(&c).map_err(|e| AppError::Internal(e.to_string()))?;
+        res.add_cookie(&c).map_err(AppError::internal)?;
     }
     Ok(res)
 }
@@ -297,7 +297,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
     if let Err(message) = password::check_new(&new_password) {
         return Ok(html(StatusCode::BAD_REQUEST, views::change_password(&me, &[("password", message)], false)));
     }
-    let (id, email) = (me.id.clone(), me.email.clone());
+    let (id, actor) = (me.id.clone(), me.actor());
     let db = state.db.clone();
     let changed = web::block(move || -> Result<Option<i32>, AppError> {
         let mut conn = db.get()?;
@@ -308,7 +308,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
         let hash = password::hash(&new_password);
         crate::db::write_transaction(&mut conn, |conn| {
             store::set_password(conn, &id, &hash)?;
-            audit::record(conn, &Actor { id: Some(&id), email: Some(&email) }, "changed password", None, None)?;
+            audit::record(conn, &actor, "changed password", None, None)?;
             store::find_by_id(conn, &id).map(|r| r.map(|r| r.session_epoch))
         })
         .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
@@ -320,7 +320,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
     };
     // This device stays signed in with a fresh cookie; every other one is out.
     let mut res = see_other("/staff/password?changed=1");
-    res.add_cookie(&state.sessions.issue(&me.id, epoch)).map_err(|e| AppError::Internal(e.to_string()))?;
+    res.add_cookie(&state.sessions.issue(&me.id, epoch)).map_err(AppError::internal)?;
     Ok(res)
 }
 
@@ -374,7 +374,7 @@ pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Re
         return accounts_page(&state, &me, &invite, &errors, None, StatusCode::BAD_REQUEST).await;
     };
     let (name, roles) = (invite.name.clone(), invite.roles.clone());
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let (actor, inviter) = (me.actor(), me.email.clone());
     let accept_base = link(&state, "/staff/accept/");
     let partnership = state.registry.partnership.name.clone();
     let created = in_transaction(&state.db, move |conn| {
@@ -382,10 +382,8 @@ pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Re
         let token = store::issue_token(conn, &id, TokenPurpose::Invite)?;
         let url = format!("{accept_base}{token}");
         let roles_words: Vec<&str> = roles.iter().map(|r| r.label()).collect();
-        let intro = format!(
-            "{actor_email} has invited you to Listening Loop for {partnership}, as: {}.",
-            roles_words.join(", ")
-        );
+        let intro =
+            format!("{inviter} has invited you to Listening Loop for {partnership}, as: {}.", roles_words.join(", "));
         mail::enqueue(
             conn,
             &Email::new(
@@ -400,13 +398,7 @@ pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Re
             ),
         )?;
         let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
-        audit::record(
-            conn,
-            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            "invited",
-            Some(("staff", &id)),
-            Some(&detail),
-        )?;
+        audit::record(conn, &actor, "invited", Some(("staff", &id)), Some(&detail))?;
         Ok(true)
     })
     .await?;
@@ -433,7 +425,7 @@ pub async fn set_roles(
     let (me, form) = SignedIn::with_form(&req, payload).await?;
     let roles = roles_from(&form)?;
     let id = id.into_inner();
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let actor = me.actor();
     let outcome = in_transaction(&state.db, move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(Err("That account doesn't exist."));
@@ -443,13 +435,7 @@ pub async fn set_roles(
         }
         store::set_roles(conn, &id, &roles)?;
         let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
-        audit::record(
-            conn,
-            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            "changed roles",
-            Some(("staff", &id)),
-            Some(&detail),
-        )?;
+        audit::record(conn, &actor, "changed roles", Some(("staff", &id)), Some(&detail))?;
         Ok(Ok(()))
     })
     .await?;
@@ -476,20 +462,14 @@ pub async fn set_active(
         let errors = [("role", "You can't deactivate your own account.".to_owned())];
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
-    let (actor_id, actor_email) = (me.id.clone(), me.email.clone());
+    let actor = me.actor();
     let found = in_transaction(&state.db, move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(false);
         }
         store::set_active(conn, &id, active)?;
         let action = if active { "reactivated" } else { "deactivated" };
-        audit::record(
-            conn,
-            &Actor { id: Some(&actor_id), email: Some(&actor_email) },
-            action,
-            Some(("staff", &id)),
-            None,
-        )?;
+        audit::record(conn, &actor, action, Some(("staff", &id)), None)?;
         Ok(true)
     })
     .await?;

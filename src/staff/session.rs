@@ -73,8 +73,9 @@ impl SignedIn {
         if constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
-    pub fn actor(&self) -> super::audit::Actor<'_> {
-        super::audit::Actor { id: Some(&self.id), email: Some(&self.email) }
+    /// Who the audit log says did what this person does.
+    pub fn actor(&self) -> super::audit::Actor {
+        super::audit::Actor::staff(&self.id, &self.email)
     }
 }
 

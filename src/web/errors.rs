@@ -35,10 +35,15 @@ pub enum AppError {
     TooMany,
     /// A part we depend on is down (the database, the writer).
     #[error("unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
+    /// Our own fault: the underlying error, or a message when there is none.
     #[error("internal: {0}")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
+
+/// What an [`AppError`] was caused by, kept whole for the log: the error
+/// itself, not its words, so every cause behind it is still there.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
 
 /// What an error page says, carried from the handler to [`error_pages`]:
 /// catalogue keys, drawn in the page's language.
@@ -57,6 +62,17 @@ pub enum ErrorMessage {
 }
 
 impl AppError {
+    /// A part we depend on failed (503); `cause` is logged, never shown.
+    pub fn unavailable(cause: impl Into<Cause>) -> AppError {
+        AppError::Unavailable(cause.into())
+    }
+
+    /// Something failed on our side (500); `cause` is logged, never shown.
+    /// A `&str` or `String` does for a message with no error behind it.
+    pub fn internal(cause: impl Into<Cause>) -> AppError {
+        AppError::Internal(cause.into())
+    }
+
     fn words(&self) -> ErrorPage {
         use ErrorMessage::Key as K;
         let (heading, message) = match self {
@@ -87,7 +103,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if matches!(self, AppError::Unavailable(_) | AppError::Internal(_)) {
-            tracing::error!(error = %self, "request failed");
+            tracing::error!(error = %Chain(self), "request failed");
         }
         let mut res = HttpResponse::new(self.status_code());
         res.extensions_mut().insert(self.words());
@@ -97,13 +113,35 @@ impl ResponseError for AppError {
 
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> AppError {
-        AppError::Unavailable(e.to_string())
+        AppError::unavailable(e)
     }
 }
 
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> AppError {
-        AppError::Internal(e.to_string())
+        AppError::internal(e)
+    }
+}
+
+/// An error and every cause behind it, on one line for the log, each
+/// after a ": " (crates.io's `.chain()`). A cause whose words the line
+/// already ends with is not repeated: many errors, ours and other crates',
+/// end their own words with their cause's.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut line = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            let words = error.to_string();
+            if !line.ends_with(&words) {
+                line.push_str(": ");
+                line.push_str(&words);
+            }
+            cause = error.source();
+        }
+        f.write_str(&line)
     }
 }
 
@@ -133,7 +171,7 @@ pub async fn error_pages(
             StatusCode::FORBIDDEN => AppError::Forbidden,
             StatusCode::TOO_MANY_REQUESTS => AppError::TooMany,
             s if s.is_client_error() => AppError::Unusable(Key::ErrorUnreadableRequest),
-            _ => AppError::Internal(status.to_string()),
+            _ => AppError::internal(status.to_string()),
         };
         error.words()
     });
@@ -159,4 +197,76 @@ pub async fn error_pages(
     let mut page_res = HttpResponse::build(status);
     page_res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")));
     Ok(ServiceResponse::new(req, page_res.body(markup.into_string())).map_into_right_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::db::DbError;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("the disk is full")]
+    struct DiskFull;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not write the journal")]
+    struct JournalWrite(#[source] DiskFull);
+
+    /// What the log subscriber wrote while `f` ran.
+    fn logged(f: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+        tracing::subscriber::with_default(subscriber, f);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    fn shows_our_side_page(error: &AppError) -> bool {
+        let words = error.words();
+        words.heading == Key::ErrorOurSideHeading && matches!(words.message, ErrorMessage::Key(Key::ErrorOurSide))
+    }
+
+    #[test]
+    fn the_log_gets_every_cause_and_the_person_the_same_calm_page() {
+        let internal = AppError::internal(JournalWrite(DiskFull));
+        assert_eq!(Chain(&internal).to_string(), "internal: could not write the journal: the disk is full");
+        assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(shows_our_side_page(&internal));
+
+        // DbError repeats its cause's words: the chain says them once.
+        let unavailable = AppError::from(DbError::Migration(Box::new(JournalWrite(DiskFull))));
+        assert_eq!(
+            Chain(&unavailable).to_string(),
+            "unavailable: database migration: could not write the journal: the disk is full"
+        );
+        assert_eq!(unavailable.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(shows_our_side_page(&unavailable));
+
+        let log = logged(|| {
+            let res = unavailable.error_response();
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        });
+        assert!(log.contains("request failed"), "{log}");
+        assert!(log.contains("database migration: could not write the journal: the disk is full"), "{log}");
+    }
+
+    #[test]
+    fn a_message_alone_is_logged_once() {
+        let error = AppError::internal("no app state");
+        assert_eq!(Chain(&error).to_string(), "internal: no app state");
+        assert!(shows_our_side_page(&error));
+    }
 }
