@@ -121,7 +121,7 @@ impl SecretKey {
     /// Random key material, for tests and first runs.
     pub fn generate() -> SecretKey {
         let mut bytes = [0u8; 32];
-        crate::random_bytes(&mut bytes);
+        crate::random::random_bytes(&mut bytes);
         SecretKey(bytes)
     }
 

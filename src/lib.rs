@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod publish;
+pub mod random;
 pub mod respond;
 pub mod review;
 pub mod staff;
@@ -74,7 +75,7 @@ impl Application {
             measured: db::daily::measured_questions(&registry),
             shard: {
                 let mut byte = [0u8];
-                random_bytes(&mut byte);
+                random::random_bytes(&mut byte);
                 i32::from(byte[0]) % db::daily::SHARDS
             },
         };
@@ -193,16 +194,4 @@ pub enum StartError {
     Mail(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, std::io::Error),
-}
-
-/// Fills `buf` from the operating system's random source.
-pub fn random_bytes(buf: &mut [u8]) {
-    getrandom::fill(buf).expect("the operating system's random source is available");
-}
-
-/// A random 128-bit id, as 32 hex digits.
-pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    random_bytes(&mut bytes);
-    hex::encode(bytes)
 }

@@ -1003,7 +1003,7 @@ async fn submissions(
             .map(|_| {
                 let mut draft = template.clone();
                 let mut token = [0u8; 16];
-                listening_loop::random_bytes(&mut token);
+                listening_loop::random::random_bytes(&mut token);
                 draft.token = hex::encode(token);
                 served::form_body(&[("state".into(), seal.seal(&draft)), ("nav".into(), "submit".into())])
             })

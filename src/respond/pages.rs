@@ -85,7 +85,7 @@ pub async fn start(
     };
     let via = known_link(&state, &link, form.get("via")).await?;
     let mut token = [0u8; 16];
-    crate::random_bytes(&mut token);
+    crate::random::random_bytes(&mut token);
     let draft = Draft {
         survey: survey.id.clone(),
         version: survey.version.clone(),

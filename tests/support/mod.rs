@@ -86,7 +86,7 @@ fn new_database(db: TestDb, data: &tempfile::TempDir) -> (String, Option<DbPlace
     match db {
         TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
         TestDb::Postgres(admin_url) => {
-            let name = format!("ll_test_{}", &listening_loop::random_id()[..16]);
+            let name = format!("ll_test_{}", &listening_loop::random::random_id()[..16]);
             let mut admin = PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
             admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
