@@ -140,7 +140,9 @@ fn recount() -> ExitCode {
     let result = crate::db::Database::connect(&settings.database_url)
         .and_then(|db| db.open_dedicated())
         .map_err(|e| e.to_string())
-        .and_then(|mut conn| crate::db::daily::recount(&mut conn, &registry).map_err(|e| e.to_string()));
+        .and_then(|mut conn| {
+            crate::db::daily::recount(&mut conn, &registry.measured_questions()).map_err(|e| e.to_string())
+        });
     match result {
         Ok(()) => {
             println!("Counted the stored responses again for the dashboard.");

@@ -63,16 +63,17 @@ impl Application {
         let registry = Arc::new(registry);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)
             .map_err(|e| StartError::Database(e.to_string()))?;
+        let measured = registry.measured_questions();
         {
             let mut conn = db.get().map_err(|e| StartError::Database(e.to_string()))?;
-            if db::daily::recount_if_pending(&mut conn, &registry).map_err(|e| StartError::Database(e.to_string()))? {
+            if db::daily::recount_if_pending(&mut conn, &measured).map_err(|e| StartError::Database(e.to_string()))? {
                 tracing::info!("counted the stored responses for the dashboard");
             }
         }
         let keys = db::writer::WriterKeys {
             receipt_key: settings.secret.receipt_key(),
             safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
-            measured: db::daily::measured_questions(&registry),
+            measured,
             shard: {
                 let mut byte = [0u8];
                 random::random_bytes(&mut byte);

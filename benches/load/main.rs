@@ -732,7 +732,8 @@ impl Bench {
             use listening_loop::staff::{password, store};
             let mut conn = listening_loop::db::Database::open_alone(&url).expect("open the seeded database");
             let registry = listening_loop::surveys::Registry::load(&self.surveys).expect("the bench surveys");
-            listening_loop::db::daily::recount(&mut conn, &registry).expect("count the seeded responses");
+            listening_loop::db::daily::recount(&mut conn, &registry.measured_questions())
+                .expect("count the seeded responses");
             let email = listening_loop::mail::EmailAddress::parse("bench@example.org").expect("an address");
             let id = store::create(&mut conn, &email, "Bench", &[Role::Admin, Role::YouthReviewer])
                 .expect("create a staff account")

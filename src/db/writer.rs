@@ -87,7 +87,7 @@ pub struct WriterKeys {
     /// The safeguarding queue's address, for the alert email to leads.
     pub safeguarding_url: String,
     /// Survey id → the question whose answers the dashboard counts by day
-    /// ([`super::daily::measured_questions`]).
+    /// (`Registry::measured_questions`).
     pub measured: HashMap<String, String>,
     /// Which of the [`super::daily::SHARDS`] rows this writer adds its counts to.
     pub shard: i32,
