@@ -72,7 +72,7 @@ impl Application {
         }
         let keys = db::writer::WriterKeys {
             receipt_key: settings.secret.receipt_key(),
-            safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
+            on_concern: review::safeguarding::alert_hook(&settings.base_url),
             measured,
             shard: {
                 let mut byte = [0u8];

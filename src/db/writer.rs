@@ -6,6 +6,7 @@
 //! down with it ([`write_batch`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::thread;
 
 use chrono::NaiveDate;
@@ -79,13 +80,21 @@ pub enum WriteError {
 
 type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 
+/// Called with how many responses that raised a concern a batch has just
+/// stored (often none), inside the batch's transaction: whatever it writes
+/// commits exactly when they do. It is told nothing of what they say. The
+/// service gives the review stage's alert to the safeguarding leads
+/// (`review::safeguarding::alert_hook`); the writer sits below review and
+/// does not know it.
+pub type ConcernAlert = Arc<dyn Fn(&mut DbConnection, usize) -> QueryResult<()> + Send + Sync>;
+
 /// What the writer needs besides the submissions.
 #[derive(Clone)]
 pub struct WriterKeys {
     /// Derives receipt codes from submission tokens, and keys their stored hash.
     pub receipt_key: [u8; 32],
-    /// The safeguarding queue's address, for the alert email to leads.
-    pub safeguarding_url: String,
+    /// Alerts the safeguarding leads to flagged responses just stored.
+    pub on_concern: ConcernAlert,
     /// Survey id → the question whose answers the dashboard counts by day
     /// (`Registry::measured_questions`).
     pub measured: HashMap<String, String>,
@@ -313,7 +322,7 @@ const ROWS_PER_INSERT: usize = 1000;
 
 /// Inserts new responses `(submission, id, submission hash)` with their
 /// answers and suggested themes, and alerts the safeguarding leads to any
-/// that raised a concern.
+/// that raised a concern ([`WriterKeys::on_concern`]).
 fn insert(
     conn: &mut DbConnection,
     keys: &WriterKeys,
@@ -356,9 +365,7 @@ fn insert(
     for chunk in themes.chunks(ROWS_PER_INSERT) {
         on_backend!(conn, diesel::insert_into(response_themes::table).values(chunk))?;
     }
-    for _ in new.iter().filter(|(s, ..)| s.concern) {
-        alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
-    }
+    (keys.on_concern)(conn, new.iter().filter(|(s, ..)| s.concern).count())?;
     let answers: Vec<_> = new
         .iter()
         .flat_map(|(s, id, _)| {
@@ -487,34 +494,6 @@ pub fn submission_hash(token: &[u8; 16]) -> String {
 /// Whether a journey with this token was already sent.
 pub fn already_sent(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<bool> {
     Ok(matches!(find_places(conn, key, &[token])?.pop(), Some(Place::Sent(_))))
-}
-
-/// Tells every active safeguarding lead that a flagged response arrived:
-/// that it arrived and where to read it, never what it says. Queued in the
-/// submission's own transaction, so the alert exists exactly when the response does.
-fn alert_safeguarding_leads(conn: &mut DbConnection, queue_url: &str) -> QueryResult<()> {
-    use super::schema::{staff, staff_roles};
-    let leads: Vec<String> = staff::table
-        .inner_join(staff_roles::table)
-        .filter(staff_roles::role.eq(crate::staff::roles::Role::SafeguardingLead.as_str()))
-        .filter(staff::active.eq(true))
-        .select(staff::email)
-        .load(conn)?;
-    for lead in leads {
-        let Ok(to) = crate::mail::EmailAddress::parse(&lead) else { continue };
-        let email = crate::mail::Email::new(
-            to,
-            "A response needs a safeguarding lead",
-            &[
-                "A response has arrived with words that may mean a child is being harmed, \
-                 or written in a language or script the safeguarding word lists cannot read.",
-                "It is kept from the Youth Council. Please read it in the safeguarding queue and record what you did.",
-            ],
-            Some(("Open the safeguarding queue", queue_url)),
-        );
-        crate::mail::enqueue(conn, &email)?;
-    }
-    Ok(())
 }
 
 /// The receipt code for a submission token: keyed, so codes cannot be
