@@ -26,8 +26,8 @@ use actix_web::{App, HttpServer};
 
 use config::Settings;
 use db::Database;
-use db::writer::Writer;
 use respond::state::DraftSeal;
+use respond::store::Writer;
 use surveys::Registry;
 
 /// What every handler can reach.
@@ -70,7 +70,7 @@ impl Application {
                 tracing::info!("counted the stored responses for the dashboard");
             }
         }
-        let keys = db::writer::WriterKeys {
+        let keys = respond::store::WriterKeys {
             receipt_key: settings.secret.receipt_key(),
             on_concern: review::safeguarding::alert_hook(&settings.base_url),
             measured,

@@ -10,9 +10,9 @@ use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use listening_loop::db::schema::{answers, monthly_themes, response_themes, responses};
-use listening_loop::db::writer::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use listening_loop::db::{Database, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use listening_loop::publish::track::{Found, find};
+use listening_loop::respond::store::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use support::writer::{submission, writer_keys};
 
 const KEY: [u8; 32] = [7; 32];

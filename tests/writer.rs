@@ -6,8 +6,8 @@
 mod support;
 
 use diesel::connection::SimpleConnection;
-use listening_loop::db::writer::{NewSubmission, Outcome, Writer, receipt_for, write_batch};
 use listening_loop::mail::EmailAddress;
+use listening_loop::respond::store::{NewSubmission, Outcome, Writer, receipt_for, write_batch};
 use listening_loop::staff::roles::Role;
 use listening_loop::staff::store;
 use support::writer::{submission, writer_keys};

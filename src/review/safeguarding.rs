@@ -10,8 +10,8 @@ use diesel::prelude::*;
 
 use crate::db::DbConnection;
 use crate::db::schema::{staff, staff_roles};
-use crate::db::writer::ConcernAlert;
 use crate::mail::{Email, EmailAddress};
+use crate::respond::store::ConcernAlert;
 use crate::staff::roles::Role;
 
 /// The writer's alert for the service at `base_url`: each lead is sent the

@@ -1,7 +1,7 @@
 //! What a test hands the group-commit writer directly, without the web
 //! pages in front of it.
 
-use listening_loop::db::writer::{NewAnswer, NewSubmission, WriterKeys};
+use listening_loop::respond::store::{NewAnswer, NewSubmission, WriterKeys};
 
 /// The writer's keys, with receipt codes made under `receipt_key`.
 pub fn writer_keys(receipt_key: [u8; 32]) -> WriterKeys {
