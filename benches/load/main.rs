@@ -22,6 +22,7 @@
 
 mod http;
 mod open_loop;
+mod seed;
 #[path = "../../tests/support/served.rs"]
 mod served;
 
@@ -279,7 +280,7 @@ fn main() {
         seed_secs.push(secs);
     }
     figures.push(Figure {
-        name: format!("seeding {seed_n} responses × 20 answers on SQLite (src/db/seed.rs)"),
+        name: format!("seeding {seed_n} responses × 20 answers on SQLite (benches/load/seed.rs)"),
         unit: "s",
         values: seed_secs,
         target: "well under 60 (at 1,000,000)".into(),
@@ -698,7 +699,7 @@ impl Bench {
     /// Seconds to seed `n` responses × 20 answers into a fresh SQLite file
     /// (themes spread over them as if reviewed), with the file and its URL.
     fn seed_sqlite(&self, n: u64) -> (f64, tempfile::TempDir, String) {
-        use listening_loop::db::seed::{SeedPlan, seed_responses};
+        use seed::{SeedPlan, seed_responses};
         let dir = tempfile::tempdir_in(self.work.path()).expect("a seed folder");
         let path = dir.path().join("seed.sqlite3");
         let url = path.to_string_lossy().into_owned();

@@ -19,7 +19,6 @@ pub(crate) use on_backend;
 pub mod checkpoint;
 pub mod daily;
 pub mod schema;
-pub mod seed;
 
 use std::path::Path;
 use std::time::Duration;
