@@ -140,7 +140,7 @@ fn recount() -> ExitCode {
     };
     let result = crate::db::Database::connect(&settings.database_url)
         .and_then(|db| db.open_dedicated())
-        .and_then(|mut conn| Ok(crate::db::daily::recount(&mut conn, &registry)?));
+        .and_then(|mut conn| Ok(crate::db::daily::recount(&mut conn, &registry.measured_questions())?));
     match result {
         Ok(()) => {
             println!("Counted the stored responses again for the dashboard.");

@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+/// How many submissions the response writer's transaction takes at most,
+/// unless `WRITER_MAX_BATCH` says otherwise.
+pub const DEFAULT_WRITER_MAX_BATCH: usize = 512;
+
 /// Everything the service needs to start.
 #[derive(Clone)]
 pub struct Settings {
@@ -84,7 +88,7 @@ impl Settings {
             writer_max_batch: parse_number(
                 "WRITER_MAX_BATCH",
                 var("WRITER_MAX_BATCH"),
-                crate::db::writer::MAX_BATCH as u32,
+                DEFAULT_WRITER_MAX_BATCH as u32,
             )? as usize,
             strict_translations: match var("STRICT_TRANSLATIONS").map(|v| v.to_ascii_lowercase()).as_deref() {
                 None => cfg!(debug_assertions),
@@ -121,7 +125,7 @@ impl SecretKey {
     /// Random key material, for tests and first runs.
     pub fn generate() -> SecretKey {
         let mut bytes = [0u8; 32];
-        crate::random_bytes(&mut bytes);
+        crate::random::random_bytes(&mut bytes);
         SecretKey(bytes)
     }
 

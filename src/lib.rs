@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod publish;
+pub mod random;
 pub mod respond;
 pub mod review;
 pub mod staff;
@@ -25,8 +26,8 @@ use actix_web::{App, HttpServer};
 
 use config::Settings;
 use db::Database;
-use db::writer::Writer;
 use respond::state::DraftSeal;
+use respond::store::Writer;
 use surveys::Registry;
 use web::errors::Chain;
 
@@ -64,19 +65,20 @@ impl Application {
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)?;
+        let measured = registry.measured_questions();
         {
             let mut conn = db.get()?;
-            if db::daily::recount_if_pending(&mut conn, &registry).map_err(db::DbError::from)? {
+            if db::daily::recount_if_pending(&mut conn, &measured).map_err(db::DbError::from)? {
                 tracing::info!("counted the stored responses for the dashboard");
             }
         }
-        let keys = db::writer::WriterKeys {
+        let keys = respond::store::WriterKeys {
             receipt_key: settings.secret.receipt_key(),
-            safeguarding_url: format!("{}/staff/safeguarding", settings.base_url),
-            measured: db::daily::measured_questions(&registry),
+            on_concern: review::safeguarding::alert_hook(&settings.base_url),
+            measured,
             shard: {
                 let mut byte = [0u8];
-                random_bytes(&mut byte);
+                random::random_bytes(&mut byte);
                 i32::from(byte[0]) % db::daily::SHARDS
             },
         };
@@ -207,16 +209,4 @@ pub enum StartError {
     Routes(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, #[source] std::io::Error),
-}
-
-/// Fills `buf` from the operating system's random source.
-pub fn random_bytes(buf: &mut [u8]) {
-    getrandom::fill(buf).expect("the operating system's random source is available");
-}
-
-/// A random 128-bit id, as 32 hex digits.
-pub fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    random_bytes(&mut bytes);
-    hex::encode(bytes)
 }

@@ -98,7 +98,7 @@ fn restart_postgres() {
 /// Between 300 ms and 1.3 s, at random.
 fn random_pause() -> Duration {
     let mut byte = [0u8; 2];
-    listening_loop::random_bytes(&mut byte);
+    listening_loop::random::random_bytes(&mut byte);
     Duration::from_millis(300 + u64::from(u16::from_le_bytes(byte)) % 1000)
 }
 

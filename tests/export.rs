@@ -314,7 +314,7 @@ async fn the_response_export_sends_every_page_once_and_in_order() {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
         let mut conn = app.db.get().unwrap();
         let today = chrono::Utc::now().date_naive();
-        let mut ids: Vec<String> = (0..N).map(|_| listening_loop::random_id()).collect();
+        let mut ids: Vec<String> = (0..N).map(|_| listening_loop::random::random_id()).collect();
         conn.transaction(|conn| {
             for id in &ids {
                 diesel::insert_into(responses::table)
@@ -327,7 +327,7 @@ async fn the_response_export_sends_every_page_once_and_in_order() {
                         responses::language.eq("en"),
                         responses::submitted_on.eq(today),
                         responses::concern.eq(false),
-                        responses::submission_hash.eq(listening_loop::random_id()),
+                        responses::submission_hash.eq(listening_loop::random::random_id()),
                     ))
                     .execute(conn)?;
                 diesel::insert_into(answers::table)

@@ -10,9 +10,9 @@ use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel_migrations::MigrationHarness;
 use listening_loop::db::schema::{answers, monthly_themes, response_themes, responses};
-use listening_loop::db::writer::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use listening_loop::db::{Database, DbConnection, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 use listening_loop::publish::track::{Found, find};
+use listening_loop::respond::store::{Outcome, already_sent, receipt_for, submission_hash, write_batch};
 use support::writer::{submission, writer_keys};
 
 const KEY: [u8; 32] = [7; 32];
@@ -76,7 +76,7 @@ fn responses_sent_before_migration_8_keep_their_answers_receipts_and_replay_guar
         // A response as the release before stored it: a random id, beside it
         // the keyed hash of its receipt code and the hash of its journey's token.
         let code = receipt_for(&KEY, &OLD_TOKEN, 0);
-        let id = listening_loop::random_id();
+        let id = listening_loop::random::random_id();
         old.batch_execute(&format!(
             "INSERT INTO responses (id, survey_id, survey_version, audience, age_group, language, submitted_on,
                                     concern, receipt_hash, submission_hash)

@@ -1,7 +1,8 @@
 //! The group-commit writer: one submission that fails does not take the
-//! others in its batch with it, a token sent twice is stored once, and a
-//! journey whose receipt code is already another's gets the next one; and a
-//! receipt code handed out by an earlier build still finds its response.
+//! others in its batch with it, a token sent twice is stored once, a
+//! journey whose receipt code is already another's gets the next one, a
+//! flagged response's alert to the safeguarding leads is stored with it, and
+//! a receipt code handed out by an earlier build still finds its response.
 
 mod support;
 
@@ -9,7 +10,10 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use listening_loop::config::SecretKey;
 use listening_loop::db::schema::responses;
-use listening_loop::db::writer::{Outcome, Writer, receipt_for, write_batch};
+use listening_loop::mail::EmailAddress;
+use listening_loop::respond::store::{NewSubmission, Outcome, Writer, receipt_for, write_batch};
+use listening_loop::staff::roles::Role;
+use listening_loop::staff::store;
 use support::writer::{submission, writer_keys};
 
 use support::{on_each_database, spawn_app_configured};
@@ -125,4 +129,41 @@ async fn a_receipt_code_issued_by_an_earlier_build_still_finds_its_response() {
         let unknown = app.post("/track", &[("code", "SNAIL-TOUCAN-ONION-84")]).await;
         assert_eq!(unknown.status, 404, "and only that code");
     }
+}
+
+#[tokio::test]
+async fn a_flagged_response_is_stored_with_an_alert_to_each_active_lead() {
+    on_each_database(|app| async move {
+        let mut conn = app.db.open_dedicated().unwrap();
+        let staff = [
+            ("lead@example.org", Role::SafeguardingLead, true),
+            ("former-lead@example.org", Role::SafeguardingLead, false),
+            ("youth@example.org", Role::YouthReviewer, true),
+        ];
+        for (email, role, active) in staff {
+            let id = store::create(&mut conn, &EmailAddress::parse(email).unwrap(), "Staff", &[role]).unwrap().unwrap();
+            store::set_active(&mut conn, &id, active).unwrap();
+        }
+        let flagged = |token, answers| NewSubmission { concern: true, ..submission(token, answers) };
+        let keys = writer_keys([6; 32]);
+        let batch = [
+            flagged([1; 16], &[("a", "", "1")]),
+            // The same answer twice: refused, and its alert with it.
+            flagged([2; 16], &[("a", "", "1"), ("a", "", "2")]),
+            submission([3; 16], &[("a", "", "2")]),
+            flagged([4; 16], &[("a", "", "3")]),
+        ];
+        let results = write_batch(&mut conn, &keys, &batch).expect("the batch commits");
+        assert!(results[1].is_err(), "the broken submission is refused");
+        assert_eq!(app.count("responses"), 3);
+        assert_eq!(app.count("outbox"), 2, "one alert per flagged response stored, to the active lead only");
+        // A batch that goes in whole alerts in the same way.
+        let results = write_batch(&mut conn, &keys, &[flagged([5; 16], &[("a", "", "4")])]).unwrap();
+        assert!(matches!(results[0], Ok(Outcome::Stored(_))));
+        let alerts = "to_address = 'lead@example.org' AND subject = 'A response needs a safeguarding lead' \
+                      AND text_body LIKE '%http://127.0.0.1/staff/safeguarding%'";
+        assert_eq!(app.count_where("outbox", alerts), 3);
+        assert_eq!(app.count("outbox"), 3);
+    })
+    .await;
 }

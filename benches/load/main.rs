@@ -22,6 +22,7 @@
 
 mod http;
 mod open_loop;
+mod seed;
 #[path = "../../tests/support/served.rs"]
 mod served;
 
@@ -279,7 +280,7 @@ fn main() {
         seed_secs.push(secs);
     }
     figures.push(Figure {
-        name: format!("seeding {seed_n} responses × 20 answers on SQLite (src/db/seed.rs)"),
+        name: format!("seeding {seed_n} responses × 20 answers on SQLite (benches/load/seed.rs)"),
         unit: "s",
         values: seed_secs,
         target: "well under 60 (at 1,000,000)".into(),
@@ -698,7 +699,7 @@ impl Bench {
     /// Seconds to seed `n` responses × 20 answers into a fresh SQLite file
     /// (themes spread over them as if reviewed), with the file and its URL.
     fn seed_sqlite(&self, n: u64) -> (f64, tempfile::TempDir, String) {
-        use listening_loop::db::seed::{SeedPlan, seed_responses};
+        use seed::{SeedPlan, seed_responses};
         let dir = tempfile::tempdir_in(self.work.path()).expect("a seed folder");
         let path = dir.path().join("seed.sqlite3");
         let url = path.to_string_lossy().into_owned();
@@ -732,7 +733,8 @@ impl Bench {
             use listening_loop::staff::{password, store};
             let mut conn = listening_loop::db::Database::open_alone(&url).expect("open the seeded database");
             let registry = listening_loop::surveys::Registry::load(&self.surveys).expect("the bench surveys");
-            listening_loop::db::daily::recount(&mut conn, &registry).expect("count the seeded responses");
+            listening_loop::db::daily::recount(&mut conn, &registry.measured_questions())
+                .expect("count the seeded responses");
             let email = listening_loop::mail::EmailAddress::parse("bench@example.org").expect("an address");
             let id = store::create(&mut conn, &email, "Bench", &[Role::Admin, Role::YouthReviewer])
                 .expect("create a staff account")
@@ -1003,7 +1005,7 @@ async fn submissions(
             .map(|_| {
                 let mut draft = template.clone();
                 let mut token = [0u8; 16];
-                listening_loop::random_bytes(&mut token);
+                listening_loop::random::random_bytes(&mut token);
                 draft.token = hex::encode(token);
                 served::form_body(&[("state", seal.seal(&draft).as_str()), ("nav", "submit")])
             })

@@ -24,25 +24,12 @@ use super::DbConnection;
 use super::schema::{
     answers, daily_choices, daily_responses, daily_themes, monthly_themes, pending_tasks, response_themes, responses,
 };
-use crate::surveys::{Measure, Registry};
 
 /// The pending task that asks for [`recount`].
 pub const RECOUNT: &str = "recount daily counts";
 
 /// How many rows one day's count may be spread over (see the migration).
 pub const SHARDS: i32 = 4;
-
-/// Survey id → the question that carries the "feel listened to" measure.
-pub fn measured_questions(registry: &Registry) -> HashMap<String, String> {
-    registry
-        .surveys()
-        .iter()
-        .filter_map(|s| {
-            let question = s.questions().find(|q| q.measure == Some(Measure::FeelListenedTo))?;
-            Some((s.id.clone(), question.id.clone()))
-        })
-        .collect()
-}
 
 type ResponseKey = (NaiveDate, String, String, String, String);
 type ChoiceKey = (NaiveDate, String, String, String);
@@ -151,8 +138,10 @@ pub fn first_of_month(day: NaiveDate) -> NaiveDate {
 }
 
 /// Throws every count away and counts again from the stored rows, in one
-/// transaction; clears the pending [`RECOUNT`].
-pub fn recount(conn: &mut DbConnection, registry: &Registry) -> QueryResult<()> {
+/// transaction; clears the pending [`RECOUNT`]. `measured` maps a survey id
+/// to the question whose answers are counted by day (the surveys' registry
+/// knows which: `Registry::measured_questions`).
+pub fn recount(conn: &mut DbConnection, measured: &HashMap<String, String>) -> QueryResult<()> {
     super::write_transaction(conn, |conn| {
         diesel::delete(daily_responses::table).execute(conn)?;
         diesel::delete(daily_themes::table).execute(conn)?;
@@ -183,12 +172,12 @@ pub fn recount(conn: &mut DbConnection, registry: &Registry) -> QueryResult<()> 
             *tally.responses.entry(key).or_default() += n;
         }
 
-        for (survey, question) in measured_questions(registry) {
+        for (survey, question) in measured {
             let rows: Vec<(NaiveDate, Option<String>, i64)> = answers::table
                 .inner_join(responses::table)
-                .filter(responses::survey_id.eq(&survey))
+                .filter(responses::survey_id.eq(survey))
                 .filter(responses::concern.eq(false))
-                .filter(answers::question_id.eq(&question))
+                .filter(answers::question_id.eq(question))
                 .filter(answers::part.eq(""))
                 .group_by((responses::submitted_on, answers::choice))
                 .select((responses::submitted_on, answers::choice, count_star()))
@@ -222,11 +211,11 @@ pub fn recount(conn: &mut DbConnection, registry: &Registry) -> QueryResult<()> 
 }
 
 /// Runs [`recount`] if a migration or a seed asked for it; says whether it did.
-pub fn recount_if_pending(conn: &mut DbConnection, registry: &Registry) -> QueryResult<bool> {
+pub fn recount_if_pending(conn: &mut DbConnection, measured: &HashMap<String, String>) -> QueryResult<bool> {
     let pending: i64 = pending_tasks::table.filter(pending_tasks::task.eq(RECOUNT)).count().get_result(conn)?;
     if pending == 0 {
         return Ok(false);
     }
-    recount(conn, registry)?;
+    recount(conn, measured)?;
     Ok(true)
 }

@@ -4,7 +4,8 @@
 /// Executes a query on whichever backend the connection is. Upserts and
 /// multi-row inserts are not offered through the `MultiConnection`, so the
 /// statements that need them name each backend here, in one place (the
-/// macro is in scope for the modules declared below).
+/// macro is in scope for the modules declared below, and elsewhere as
+/// `crate::db::on_backend`).
 macro_rules! on_backend {
     ($conn:expr, $query:expr) => {
         match $conn {
@@ -13,12 +14,11 @@ macro_rules! on_backend {
         }
     };
 }
+pub(crate) use on_backend;
 
 pub mod checkpoint;
 pub mod daily;
 pub mod schema;
-pub mod seed;
-pub mod writer;
 
 use std::path::Path;
 use std::time::Duration;

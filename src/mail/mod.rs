@@ -74,7 +74,7 @@ pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
     let now = to_the_hour(Utc::now().naive_utc());
     diesel::insert_into(outbox::table)
         .values((
-            outbox::id.eq(crate::random_id()),
+            outbox::id.eq(crate::random::random_id()),
             outbox::to_address.eq(email.to.as_str()),
             outbox::subject.eq(&email.subject),
             outbox::text_body.eq(&email.text),

@@ -363,7 +363,7 @@ pub fn save(conn: &mut DbConnection, id: Option<&str>, a: &ValidAction, now: Nai
             id.to_owned()
         }
         None => {
-            let id = crate::random_id();
+            let id = crate::random::random_id();
             diesel::insert_into(actions::table)
                 .values((fields, actions::id.eq(&id), actions::state.eq(DRAFT), actions::created_at.eq(now)))
                 .execute(conn)?;
@@ -399,7 +399,7 @@ pub fn publish(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryRe
         .execute(conn)?;
     diesel::insert_into(action_history::table)
         .values((
-            action_history::id.eq(crate::random_id()),
+            action_history::id.eq(crate::random::random_id()),
             action_history::action_id.eq(id),
             action_history::published_at.eq(now),
             action_history::kind.eq(if kind == Publication::First { "published" } else { "updated" }),

@@ -256,7 +256,7 @@ fn sign_up(
         .first(conn)
         .optional()?;
     let mut bytes = [0u8; 32];
-    crate::random_bytes(&mut bytes);
+    crate::random::random_bytes(&mut bytes);
     let raw = hex::encode(bytes);
     let id = match existing {
         Some((_, Some(_))) => return Ok(()),
@@ -272,7 +272,7 @@ fn sign_up(
             id
         }
         None => {
-            let id = crate::random_id();
+            let id = crate::random::random_id();
             diesel::insert_into(subscribers::table)
                 .values((
                     subscribers::id.eq(&id),

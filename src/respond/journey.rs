@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use super::state::{Answer, Draft};
+use super::store::{NewAnswer, NewSubmission};
 use crate::anonymise::flag::Lexicon;
 use crate::anonymise::scrub::scrub;
-use crate::db::writer::{NewAnswer, NewSubmission};
 use crate::surveys::suggest::ThemeSuggester;
 use crate::surveys::{AgeGroup, HOUSES, Question, QuestionKind, RATHER_NOT_SAY, Section, Survey};
 use crate::web::form::Form;

@@ -5,6 +5,7 @@ pub mod journey;
 pub mod pages;
 pub mod receipt;
 pub mod state;
+pub mod store;
 pub mod views;
 
 use actix_web::web;

@@ -5,9 +5,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::journey::{Journey, Nav, Next};
 use super::state::Draft;
+use super::store::Outcome;
 use super::views::{self, StepPage};
 use crate::AppState;
-use crate::db::writer::Outcome;
 use crate::surveys::{AgeGroup, Key, Survey, Words};
 use crate::web::form::Form;
 use crate::web::{AppError, html};
@@ -85,7 +85,7 @@ pub async fn start(
     };
     let via = known_link(&state, &link, form.get("via")).await?;
     let mut token = [0u8; 16];
-    crate::random_bytes(&mut token);
+    crate::random::random_bytes(&mut token);
     let draft = Draft {
         survey: survey.id.clone(),
         version: survey.version.clone(),
@@ -136,7 +136,8 @@ async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<
 /// survey. Otherwise, and always on PostgreSQL, whose reads cross a socket,
 /// it waits on a blocking thread.
 async fn journey_sent(state: &AppState, token: [u8; 16]) -> Result<bool, AppError> {
-    use crate::db::{Backend, DbError, writer::already_sent};
+    use super::store::already_sent;
+    use crate::db::{Backend, DbError};
     let key = state.settings.secret.receipt_key();
     if state.db.backend == Backend::Sqlite
         && let Some(mut conn) = state.db.pool.try_get()

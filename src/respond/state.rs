@@ -74,7 +74,7 @@ impl DraftSeal {
     pub fn seal(&self, draft: &Draft) -> String {
         let plain = serde_json::to_vec(draft).expect("a draft always serialises");
         let mut nonce = [0u8; 24];
-        crate::random_bytes(&mut nonce);
+        crate::random::random_bytes(&mut nonce);
         let sealed = self
             .cipher
             .encrypt(XNonce::from_slice(&nonce), Payload { msg: &plain, aad: CONTEXT })

@@ -39,7 +39,7 @@ pub fn code_for(label: &str) -> String {
     }
     let slug: String = slug.chars().take(24).collect();
     let mut bytes = [0u8; 3];
-    crate::random_bytes(&mut bytes);
+    crate::random::random_bytes(&mut bytes);
     const LETTERS: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let suffix: String = bytes.iter().map(|b| LETTERS[*b as usize % LETTERS.len()] as char).collect();
     let slug = slug.trim_end_matches('-');

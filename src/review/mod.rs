@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod export;
 pub mod links;
 pub mod pages;
+pub mod safeguarding;
 pub mod store;
 pub mod views;
 pub mod you_said;

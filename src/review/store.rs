@@ -187,7 +187,7 @@ pub fn notes_of(conn: &mut DbConnection, id: &str) -> QueryResult<Vec<Note>> {
 pub fn add_note(conn: &mut DbConnection, id: &str, staff_id: &str, note: &str) -> QueryResult<()> {
     diesel::insert_into(safeguarding_notes::table)
         .values((
-            safeguarding_notes::id.eq(crate::random_id()),
+            safeguarding_notes::id.eq(crate::random::random_id()),
             safeguarding_notes::response_id.eq(id),
             safeguarding_notes::at.eq(Utc::now().naive_utc()),
             safeguarding_notes::staff_id.eq(staff_id),

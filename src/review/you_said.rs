@@ -190,7 +190,7 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
                 None => {
                     diesel::insert_into(you_said::table)
                         .values((
-                            you_said::id.eq(crate::random_id()),
+                            you_said::id.eq(crate::random::random_id()),
                             you_said::theme_id.eq(&theme),
                             you_said::statement.eq(&statement),
                             you_said::written_by.eq(&author),

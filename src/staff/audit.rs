@@ -52,7 +52,7 @@ pub fn record(
 ) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::id.eq(crate::random_id()),
+            audit_log::id.eq(crate::random::random_id()),
             audit_log::at.eq(Utc::now().naive_utc()),
             audit_log::actor_id.eq(actor.id.as_deref()),
             audit_log::actor_email.eq(actor.email.as_deref()),

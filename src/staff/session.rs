@@ -105,7 +105,7 @@ impl Sessions {
         let payload = Payload {
             sid: staff_id.to_owned(),
             ep: epoch,
-            csrf: crate::random_id(),
+            csrf: crate::random::random_id(),
             exp: chrono::Utc::now().timestamp() + LIFETIME_SECONDS,
         };
         let mut jar = CookieJar::new();
@@ -137,7 +137,7 @@ impl Sessions {
         match req.cookie(FORM).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
             Some(token) => (token, None),
             None => {
-                let token = crate::random_id();
+                let token = crate::random::random_id();
                 (token.clone(), Some(self.build(FORM, token)))
             }
         }

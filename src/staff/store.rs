@@ -93,7 +93,7 @@ pub fn create(
     if find_by_email(conn, email)?.is_some() {
         return Ok(None);
     }
-    let id = crate::random_id();
+    let id = crate::random::random_id();
     diesel::insert_into(staff::table)
         .values((
             staff::id.eq(&id),
@@ -173,7 +173,7 @@ pub fn issue_token(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpos
     .set(staff_tokens::used_at.eq(now))
     .execute(conn)?;
     let mut bytes = [0u8; 32];
-    crate::random_bytes(&mut bytes);
+    crate::random::random_bytes(&mut bytes);
     let raw = hex::encode(bytes);
     diesel::insert_into(staff_tokens::table)
         .values((

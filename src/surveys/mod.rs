@@ -127,6 +127,18 @@ impl Registry {
     pub fn theme(&self, id: &str) -> Option<&Theme> {
         self.themes.iter().find(|t| t.id == id)
     }
+
+    /// Survey id → the question that carries the "feel listened to"
+    /// measure: the answers the dashboard counts by day (`db::daily`).
+    pub fn measured_questions(&self) -> HashMap<String, String> {
+        self.surveys
+            .iter()
+            .filter_map(|s| {
+                let question = s.questions().find(|q| q.measure == Some(Measure::FeelListenedTo))?;
+                Some((s.id.clone(), question.id.clone()))
+            })
+            .collect()
+    }
 }
 
 /// Every survey file in `dir`, sorted: `*.toml` but the three settings files.

@@ -87,7 +87,7 @@ fn new_database(db: TestDb, data: &tempfile::TempDir) -> (String, Option<DbPlace
     match db {
         TestDb::Sqlite => (data.path().join("test.sqlite3").to_string_lossy().into_owned(), None),
         TestDb::Postgres(admin_url) => {
-            let name = format!("ll_test_{}", &listening_loop::random_id()[..16]);
+            let name = format!("ll_test_{}", &listening_loop::random::random_id()[..16]);
             let mut admin = PgConnection::establish(&admin_url)
                 .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
             admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a test database");
@@ -142,7 +142,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         mail_retry_base: std::time::Duration::from_millis(100),
         respondent_posts_per_minute: 6000,
         sqlite_synchronous: Default::default(),
-        writer_max_batch: listening_loop::db::writer::MAX_BATCH,
+        writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
     };
     configure(&mut settings);

@@ -157,7 +157,7 @@ pub fn shipped_surveys() -> PathBuf {
 pub fn create_postgres_database(admin_url: &str, prefix: &str) -> (String, String) {
     use diesel::connection::SimpleConnection;
     use diesel::prelude::*;
-    let name = format!("{prefix}_{}", &listening_loop::random_id()[..16]);
+    let name = format!("{prefix}_{}", &listening_loop::random::random_id()[..16]);
     let mut admin = PgConnection::establish(admin_url)
         .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
     admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).expect("create a database");

@@ -1,13 +1,13 @@
 //! What a test hands the group-commit writer directly, without the web
 //! pages in front of it.
 
-use listening_loop::db::writer::{NewAnswer, NewSubmission, WriterKeys};
+use listening_loop::respond::store::{NewAnswer, NewSubmission, WriterKeys};
 
 /// The writer's keys, with receipt codes made under `receipt_key`.
 pub fn writer_keys(receipt_key: [u8; 32]) -> WriterKeys {
     WriterKeys {
         receipt_key,
-        safeguarding_url: "http://127.0.0.1/staff/safeguarding".into(),
+        on_concern: listening_loop::review::safeguarding::alert_hook("http://127.0.0.1"),
         measured: Default::default(),
         shard: 0,
     }

@@ -1,11 +1,12 @@
-//! The one writer of responses. Submissions queue up while a transaction is
-//! committing and go into the next one together (group commit), so a
-//! durable commit (`synchronous=FULL`, `synchronous_commit=on`) is paid once
-//! per batch, not once per child. A submission is acknowledged only after its
-//! batch committed, and one that fails does not take the others in its batch
-//! down with it ([`write_batch`]).
+//! Storing sent responses, through the one writer of responses. Submissions
+//! queue up while a transaction is committing and go into the next one
+//! together (group commit), so a durable commit (`synchronous=FULL`,
+//! `synchronous_commit=on`) is paid once per batch, not once per child. A
+//! submission is acknowledged only after its batch committed, and one that
+//! fails does not take the others in its batch down with it ([`write_batch`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::thread;
 
 use chrono::NaiveDate;
@@ -14,15 +15,13 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
-use super::checkpoint::{Checkpointer, defer_to_checkpointer};
-use super::daily::Tally;
-use super::schema::{answers, response_themes, responses};
-use super::{Database, DbConnection};
+use super::receipt::ReceiptCode;
 use crate::anonymise::scrub::ScrubbedText;
-use crate::respond::receipt::ReceiptCode;
+use crate::db::checkpoint::{Checkpointer, defer_to_checkpointer};
+use crate::db::daily::Tally;
+use crate::db::schema::{answers, response_themes, responses};
+use crate::db::{Database, DbConnection, on_backend, unique_row, write_transaction};
 
-/// How many submissions one transaction takes at most, by default.
-pub const MAX_BATCH: usize = 512;
 /// How many submissions may wait for the writer before senders wait too.
 const QUEUE: usize = 8192;
 /// Receipt codes tried for one submission before giving up: a collision is
@@ -79,17 +78,25 @@ pub enum WriteError {
 
 type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 
+/// Called with how many responses that raised a concern a batch has just
+/// stored (often none), inside the batch's transaction: whatever it writes
+/// commits exactly when they do. It is told nothing of what they say. The
+/// service gives the review stage's alert to the safeguarding leads
+/// (`review::safeguarding::alert_hook`): respond sits below review, so the
+/// writer is handed the alert rather than importing it.
+pub type ConcernAlert = Arc<dyn Fn(&mut DbConnection, usize) -> QueryResult<()> + Send + Sync>;
+
 /// What the writer needs besides the submissions.
 #[derive(Clone)]
 pub struct WriterKeys {
     /// Derives receipt codes from submission tokens, and keys their stored hash.
     pub receipt_key: [u8; 32],
-    /// The safeguarding queue's address, for the alert email to leads.
-    pub safeguarding_url: String,
+    /// Alerts the safeguarding leads to flagged responses just stored.
+    pub on_concern: ConcernAlert,
     /// Survey id → the question whose answers the dashboard counts by day
-    /// ([`super::daily::measured_questions`]).
+    /// (`Registry::measured_questions`).
     pub measured: HashMap<String, String>,
-    /// Which of the [`super::daily::SHARDS`] rows this writer adds its counts to.
+    /// Which of the [`crate::db::daily::SHARDS`] rows this writer adds its counts to.
     pub shard: i32,
 }
 
@@ -101,7 +108,8 @@ pub struct Writer {
 
 impl Writer {
     /// Starts the writer thread on a connection of its own. `max_batch` is
-    /// [`MAX_BATCH`] in service; 1 turns group commit off (for the benchmark).
+    /// the settings' `writer_max_batch` ([`crate::config::DEFAULT_WRITER_MAX_BATCH`]
+    /// unless set); 1 turns group commit off (for the benchmark).
     pub fn start(db: Database, keys: WriterKeys, max_batch: usize) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
         thread::Builder::new()
@@ -216,7 +224,7 @@ pub fn write_batch(
             tallied_transaction(conn, keys, submissions, today, each)?
         }
     };
-    // For finding where a slow submission's time went (`RUST_LOG=listening_loop::db::writer=debug`).
+    // For finding where a slow submission's time went (`RUST_LOG=listening_loop::respond::store=debug`).
     tracing::debug!(
         batch = submissions.len(),
         write_ms = (written - started).as_secs_f64() * 1e3,
@@ -236,7 +244,7 @@ fn tallied_transaction(
     today: NaiveDate,
     write: impl FnOnce(&mut DbConnection) -> QueryResult<Vec<Result<Outcome, WriteError>>>,
 ) -> QueryResult<(Vec<Result<Outcome, WriteError>>, std::time::Instant)> {
-    super::write_transaction(conn, |conn| {
+    write_transaction(conn, |conn| {
         let outcomes = write(conn)?;
         tally(conn, keys, submissions, &outcomes, today)?;
         Ok((outcomes, std::time::Instant::now()))
@@ -313,7 +321,7 @@ const ROWS_PER_INSERT: usize = 1000;
 
 /// Inserts new responses `(submission, id, submission hash)` with their
 /// answers and suggested themes, and alerts the safeguarding leads to any
-/// that raised a concern.
+/// that raised a concern ([`WriterKeys::on_concern`]).
 fn insert(
     conn: &mut DbConnection,
     keys: &WriterKeys,
@@ -356,9 +364,7 @@ fn insert(
     for chunk in themes.chunks(ROWS_PER_INSERT) {
         on_backend!(conn, diesel::insert_into(response_themes::table).values(chunk))?;
     }
-    for _ in new.iter().filter(|(s, ..)| s.concern) {
-        alert_safeguarding_leads(conn, &keys.safeguarding_url)?;
-    }
+    (keys.on_concern)(conn, new.iter().filter(|(s, ..)| s.concern).count())?;
     let answers: Vec<_> = new
         .iter()
         .flat_map(|(s, id, _)| {
@@ -467,8 +473,7 @@ fn walk(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16], hash: String)
     for attempt in 1..RECEIPT_ATTEMPTS {
         let code = receipt_for(key, token, attempt);
         let id = code.response_id(key);
-        let there: Option<String> =
-            super::unique_row(responses::table.find(&id).select(responses::submission_hash), conn)?;
+        let there: Option<String> = unique_row(responses::table.find(&id).select(responses::submission_hash), conn)?;
         match there {
             None => return Ok(Place::Free { code, id, hash }),
             Some(theirs) if theirs == hash => return Ok(Place::Sent(Some(code))),
@@ -487,34 +492,6 @@ pub fn submission_hash(token: &[u8; 16]) -> String {
 /// Whether a journey with this token was already sent.
 pub fn already_sent(conn: &mut DbConnection, key: &[u8; 32], token: &[u8; 16]) -> QueryResult<bool> {
     Ok(matches!(find_places(conn, key, &[token])?.pop(), Some(Place::Sent(_))))
-}
-
-/// Tells every active safeguarding lead that a flagged response arrived:
-/// that it arrived and where to read it, never what it says. Queued in the
-/// submission's own transaction, so the alert exists exactly when the response does.
-fn alert_safeguarding_leads(conn: &mut DbConnection, queue_url: &str) -> QueryResult<()> {
-    use super::schema::{staff, staff_roles};
-    let leads: Vec<String> = staff::table
-        .inner_join(staff_roles::table)
-        .filter(staff_roles::role.eq(crate::staff::roles::Role::SafeguardingLead.as_str()))
-        .filter(staff::active.eq(true))
-        .select(staff::email)
-        .load(conn)?;
-    for lead in leads {
-        let Ok(to) = crate::mail::EmailAddress::parse(&lead) else { continue };
-        let email = crate::mail::Email::new(
-            to,
-            "A response needs a safeguarding lead",
-            &[
-                "A response has arrived with words that may mean a child is being harmed, \
-                 or written in a language or script the safeguarding word lists cannot read.",
-                "It is kept from the Youth Council. Please read it in the safeguarding queue and record what you did.",
-            ],
-            Some(("Open the safeguarding queue", queue_url)),
-        );
-        crate::mail::enqueue(conn, &email)?;
-    }
-    Ok(())
 }
 
 /// The receipt code for a submission token: keyed, so codes cannot be

@@ -1,6 +1,8 @@
-//! Large made-up datasets for the benchmark: a million responses with twenty
+//! Large made-up datasets for the benchmark (and the dashboard's scale
+//! test, which includes this file): a million responses with twenty
 //! answers each in well under a minute, so the dashboard and the export can
-//! be timed at the size a whole area's schools produce in a year.
+//! be timed at the size a whole area's schools produce in a year. It lives
+//! here, not in the library, so the service binary cannot seed a database.
 //!
 //! The rows are generated inside the database (a recursive CTE on SQLite,
 //! `generate_series` on PostgreSQL), so nothing crosses the connection but
@@ -10,14 +12,14 @@
 //! For benchmark databases only: on SQLite it turns the journal off while it
 //! runs, so it must be the only connection, and a crash mid-seed leaves a
 //! file to throw away. The dashboard's daily counts are left for
-//! [`super::daily::recount`], which the service runs at its next start.
+//! `listening_loop::db::daily::recount`, which the service runs at its next start.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::DbConnection;
-use super::daily::RECOUNT;
-use super::schema::pending_tasks;
+use listening_loop::db::DbConnection;
+use listening_loop::db::daily::RECOUNT;
+use listening_loop::db::schema::pending_tasks;
 
 /// What to make.
 #[derive(Debug, Clone)]
