@@ -20,7 +20,7 @@ use crate::anonymise::scrub::ScrubbedText;
 use crate::db::checkpoint::{Checkpointer, defer_to_checkpointer};
 use crate::db::daily::Tally;
 use crate::db::schema::{answers, response_themes, responses};
-use crate::db::{Database, DbConnection, on_backend, unique_row, write_transaction};
+use crate::db::{Database, DbConnection, DbError, on_backend, unique_row, write_transaction};
 
 /// How many submissions may wait for the writer before senders wait too.
 const QUEUE: usize = 8192;
@@ -72,8 +72,13 @@ pub enum Outcome {
 pub enum WriteError {
     #[error("the response writer has stopped")]
     Stopped,
-    #[error("could not store the response: {0}")]
-    Failed(String),
+    /// The submission's own savepoint failed; the rest of its batch went in.
+    #[error("could not store the response")]
+    Failed(#[source] diesel::result::Error),
+    /// Its batch's transaction did not commit (the cause is logged once, for
+    /// the whole batch).
+    #[error("could not store the response: the batch could not be committed")]
+    NotCommitted,
 }
 
 type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
@@ -163,9 +168,7 @@ fn run(
                 }
             }
         }
-        let results = results.unwrap_or_else(|| {
-            submissions.iter().map(|_| Err(WriteError::Failed("the batch could not be committed".into()))).collect()
-        });
+        let results = results.unwrap_or_else(|| submissions.iter().map(|_| Err(WriteError::NotCommitted)).collect());
         for (reply, result) in replies.into_iter().zip(results) {
             // The person may have closed the page; the response is stored either way.
             let _ = reply.send(result);
@@ -178,14 +181,14 @@ fn commit_batch(
     conn: &mut Option<DbConnection>,
     keys: &WriterKeys,
     submissions: &[NewSubmission],
-) -> Result<Vec<Result<Outcome, WriteError>>, String> {
+) -> Result<Vec<Result<Outcome, WriteError>>, DbError> {
     if conn.is_none() {
-        let mut opened = db.open_dedicated().map_err(|e| e.to_string())?;
-        defer_to_checkpointer(&mut opened).map_err(|e| e.to_string())?;
+        let mut opened = db.open_dedicated()?;
+        defer_to_checkpointer(&mut opened)?;
         *conn = Some(opened);
     }
     let Some(conn) = conn.as_mut() else { unreachable!("connection opened above") };
-    write_batch(conn, keys, submissions).map_err(|e| e.to_string())
+    Ok(write_batch(conn, keys, submissions)?)
 }
 
 /// Writes submissions in one transaction and says what happened to each.
@@ -212,8 +215,7 @@ pub fn write_batch(
             .iter()
             .map(|submission| {
                 // Nested transaction = savepoint: a failure here undoes this submission only.
-                conn.transaction(|conn| write_one(conn, keys, submission, today))
-                    .map_err(|e| WriteError::Failed(e.to_string()))
+                conn.transaction(|conn| write_one(conn, keys, submission, today)).map_err(WriteError::Failed)
             })
             .collect())
     };
