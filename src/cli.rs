@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::cause::Chain;
 use crate::config::Settings;
 use crate::surveys::{Registry, survey_files};
-use crate::web::errors::Chain;
 
 #[derive(Parser)]
 #[command(
@@ -283,9 +283,10 @@ fn translation_note(survey: &crate::surveys::Survey, code: &str) -> Option<Strin
 }
 
 fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
+    use crate::db::audit;
     use crate::mail::EmailAddress;
     use crate::staff::roles::Role;
-    use crate::staff::{audit, store};
+    use crate::staff::store;
     use diesel::Connection;
 
     let fail = |message: &dyn std::fmt::Display| {

@@ -5,6 +5,7 @@
 //! [`anonymise`] → (review, [`publish`]), served by [`surveys`], [`db`] and [`web`].
 
 pub mod anonymise;
+pub mod cause;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -24,12 +25,12 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer};
 
+use cause::Chain;
 use config::Settings;
 use db::Database;
 use respond::state::DraftSeal;
 use respond::store::Writer;
 use surveys::Registry;
-use web::errors::Chain;
 
 /// What every handler can reach.
 pub struct AppState {

@@ -5,8 +5,8 @@ use chrono::{NaiveDate, TimeDelta};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
+use crate::db::audit;
 use crate::db::schema::{answers, responses, shared_quotes};
-use crate::staff::audit;
 
 /// What a purge removed.
 #[derive(Debug, Default, PartialEq, Eq)]

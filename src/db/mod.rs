@@ -16,6 +16,7 @@ macro_rules! on_backend {
 }
 pub(crate) use on_backend;
 
+pub mod audit;
 pub mod checkpoint;
 pub mod daily;
 pub mod schema;

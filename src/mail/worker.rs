@@ -9,9 +9,9 @@ use diesel::prelude::*;
 use lettre::message::Mailbox;
 
 use super::transport::Transport;
+use crate::cause::Chain;
 use crate::db::schema::outbox;
 use crate::db::{Database, DbConnection, DbError};
-use crate::web::errors::Chain;
 
 /// Messages tried per round.
 const BATCH: usize = 20;

@@ -10,7 +10,7 @@ use super::actions::{self, ActionForm, FullAction, Publication};
 use super::subscriptions::{self, Links};
 use super::views;
 use crate::AppState;
-use crate::staff::audit;
+use crate::db::audit;
 use crate::staff::session::SignedIn;
 use crate::web::{AppError, html, in_transaction};
 

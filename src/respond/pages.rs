@@ -246,7 +246,7 @@ async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Resul
             Ok(html(StatusCode::OK, views::thanks(w, partnership, code.as_ref(), concern, true, audience)))
         }
         Err(e) => {
-            tracing::error!(error = %crate::web::errors::Chain(&e), "a response could not be stored");
+            tracing::error!(error = %crate::cause::Chain(&e), "a response could not be stored");
             let notice = Some(Key::NoticeNotSent);
             Ok(render(state, journey, draft, StatusCode::SERVICE_UNAVAILABLE, vec![], None, notice))
         }

@@ -40,15 +40,15 @@ use maud::html;
 
 use crate::AppState;
 use crate::anonymise::suppress::{SuppressedTable, hidden_note};
+use crate::cause::Chain;
+use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses};
 use crate::db::{DbConnection, DbError};
-use crate::staff::audit;
 use crate::staff::roles::Role;
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::{HOUSES, QuestionKind, Registry, Survey};
 use crate::web::AppError;
-use crate::web::errors::Chain;
 
 use super::breakdown::{self, ThemeTables};
 use super::counts;

@@ -10,8 +10,8 @@ use maud::html;
 
 use crate::AppState;
 use crate::db::DbError;
+use crate::db::audit;
 use crate::db::schema::distribution_links as dl;
-use crate::staff::audit;
 use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};
 use crate::web::AppError;

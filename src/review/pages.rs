@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
 use crate::AppState;
-use crate::staff::audit;
+use crate::db::audit;
 use crate::staff::session::SignedIn;
 use crate::web::{AppError, html, in_transaction};
 

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use maud::html;
 
 use crate::AppState;
+use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
-use crate::staff::audit;
 use crate::staff::roles::Role;
 use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};

@@ -2,7 +2,6 @@
 //! pages to manage them. Respondents never have an account.
 
 pub mod access;
-pub mod audit;
 pub mod pages;
 pub mod password;
 pub mod roles;

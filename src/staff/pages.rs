@@ -5,13 +5,13 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
-use super::audit::{self, Actor};
 use super::password;
 use super::roles::Role;
 use super::session::{SignedIn, signed_in};
 use super::store::{self, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
 use crate::AppState;
+use crate::db::audit::{self, Actor};
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;

@@ -74,8 +74,8 @@ impl SignedIn {
     }
 
     /// Who the audit log says did what this person does.
-    pub fn actor(&self) -> super::audit::Actor {
-        super::audit::Actor::staff(&self.id, &self.email)
+    pub fn actor(&self) -> crate::db::audit::Actor {
+        crate::db::audit::Actor::staff(&self.id, &self.email)
     }
 }
 

@@ -4,10 +4,10 @@
 use maud::{DOCTYPE, Markup, html};
 
 use super::access::{Access, StaffRoutes};
-use super::audit::Entry;
 use super::roles::Role;
 use super::session::SignedIn;
 use super::store::StaffRow;
+use crate::db::audit::Entry;
 use crate::web::assets;
 
 /// The staff layout.

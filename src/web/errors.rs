@@ -10,6 +10,7 @@ use actix_web::{HttpResponse, ResponseError, web};
 use maud::html;
 
 use super::layout::{Page, page};
+use crate::cause::Chain;
 use crate::surveys::Key;
 
 /// Something went wrong; `Display` is the log line, never shown.
@@ -120,28 +121,6 @@ impl From<crate::db::DbError> for AppError {
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> AppError {
         AppError::internal(e)
-    }
-}
-
-/// An error and every cause behind it, on one line for the log, each
-/// after a ": " (crates.io's `.chain()`). A cause whose words the line
-/// already ends with is not repeated: many errors, ours and other crates',
-/// end their own words with their cause's.
-pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut line = self.0.to_string();
-        let mut cause = self.0.source();
-        while let Some(error) = cause {
-            let words = error.to_string();
-            if !line.ends_with(&words) {
-                line.push_str(": ");
-                line.push_str(&words);
-            }
-            cause = error.source();
-        }
-        f.write_str(&line)
     }
 }
 

@@ -20,7 +20,7 @@ impl Actor {
     /// The command line, or someone not signed in.
     pub const NOBODY: Actor = Actor { id: None, email: None };
 
-    /// A staff member. Signed-in handlers take [`SignedIn::actor`](super::session::SignedIn::actor);
+    /// A staff member. Signed-in handlers take `SignedIn::actor` (staff);
     /// this is for signing in, and setting a password from a link, before
     /// there is a session.
     pub fn staff(id: impl Into<String>, email: impl Into<String>) -> Actor {
