@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
+use actix_web::web::Data;
 use actix_web::{App, HttpServer};
 
 use cause::Chain;
@@ -31,26 +32,8 @@ use db::Database;
 use respond::state::DraftSeal;
 use respond::store::Writer;
 use surveys::Registry;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub registry: Arc<Registry>,
-    pub db: Database,
-    pub writer: Writer,
-    pub seal: DraftSeal,
-    /// `BASE_URL` is https: cookies are `Secure`, HSTS is sent.
-    pub https: bool,
-    pub settings: Settings,
-    pub sessions: staff::session::Sessions,
-    /// Sign-in and reset tries per client address.
-    pub signin_throttle: web::throttle::Throttle,
-    /// Respondent form posts per client address; `None` when turned off.
-    pub respond_throttle: Option<web::throttle::Throttle>,
-    /// Receipt code lookups at `/track` and email sign-ups, per client address.
-    pub lookup_throttle: web::throttle::Throttle,
-    /// Every staff route, with who may use it (see [`staff_routes`]).
-    pub staff_routes: staff::access::StaffRoutes,
-}
+use web::AppState;
+use web::throttle::Throttle;
 
 /// A built, bound, not yet running service.
 pub struct Application {
@@ -100,29 +83,36 @@ impl Application {
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
         let staff_routes = staff_routes().map_err(StartError::Routes)?;
-        let state = actix_web::web::Data::new(AppState {
-            registry,
-            db,
+        let respondents = Data::new(respond::Respondents {
+            registry: registry.clone(),
+            db: db.clone(),
             writer,
             seal: DraftSeal::new(settings.secret.derive("respondent drafts")),
-            https,
-            sessions: staff::session::Sessions::new(settings.secret.derive("staff sessions"), https),
-            // Ten failed tries, then one more every 90 seconds.
-            signin_throttle: web::throttle::Throttle::new(10, std::time::Duration::from_secs(90)),
+            receipt_key: settings.secret.receipt_key(),
             // A whole school behind one address answers at once: the default
             // 6,000 page posts a minute (with a burst as large) is room for
             // hundreds of children, and still stops one client flooding us.
-            respond_throttle: (settings.respondent_posts_per_minute > 0).then(|| {
+            throttle: (settings.respondent_posts_per_minute > 0).then(|| {
                 let per_minute = settings.respondent_posts_per_minute;
-                web::throttle::Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
+                Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
             }),
-            lookup_throttle: publish::track::lookup_throttle(),
-            staff_routes,
-            settings,
         });
+        let staff = Data::new(staff::StaffState {
+            registry: registry.clone(),
+            db: db.clone(),
+            settings: settings.clone(),
+            sessions: staff::session::Sessions::new(settings.secret.derive("staff sessions"), https),
+            // Ten failed tries, then one more every 90 seconds.
+            signin_throttle: Throttle::new(10, std::time::Duration::from_secs(90)),
+            routes: staff_routes,
+        });
+        let state =
+            Data::new(AppState { registry, db, https, lookup_throttle: publish::track::lookup_throttle(), settings });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .app_data(respondents.clone())
+                .app_data(staff.clone())
                 .wrap(from_fn(web::errors::error_pages))
                 .wrap(from_fn(web::headers::security_headers))
                 .wrap(from_fn(web::compress::compress_pages))
@@ -131,7 +121,7 @@ impl Application {
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
                 .configure(publish::routes)
-                .configure(|cfg| state.staff_routes.register(cfg))
+                .configure(|cfg| staff.routes.register(cfg))
         })
         // Without it, every compressed response after the first on a
         // keep-alive connection waits ~40 ms for Nagle's algorithm.

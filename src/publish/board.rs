@@ -9,8 +9,8 @@ use maud::{Markup, html};
 
 use super::actions::{self, FullAction, Status};
 use super::{lang_field, picker, status_label, theme_name, words_for};
-use crate::AppState;
 use crate::surveys::{Key, Registry, Words};
+use crate::web::AppState;
 use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;

@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 
 use super::actions::{self, FullAction, Status};
-use crate::AppState;
 use crate::surveys::Registry;
+use crate::web::AppState;
 use crate::web::{AppError, in_transaction};
 
 type State = web::Data<AppState>;

@@ -9,9 +9,9 @@ use chrono::Utc;
 use super::actions::{self, ActionForm, FullAction, Publication};
 use super::subscriptions::{self, Links};
 use super::views;
-use crate::AppState;
 use crate::db::audit;
 use crate::staff::session::SignedIn;
+use crate::web::AppState;
 use crate::web::{AppError, html, in_transaction};
 
 type State = web::Data<AppState>;

@@ -22,12 +22,12 @@ use sha2::{Digest, Sha256};
 
 use super::{error_message, error_summary, lang_field, words_for};
 
-use crate::AppState;
 use crate::db::DbConnection;
 use crate::db::schema::{outbox, subscribers};
 use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
 use crate::surveys::{Key, Registry, Words};
+use crate::web::AppState;
 use crate::web::form::Form;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html as respond_html, in_transaction};

@@ -24,11 +24,11 @@ use maud::{Markup, html};
 
 use super::actions::{self, FullAction};
 use super::{capitalise, error_message, error_summary, lang_field, picker, theme_name, words_for};
-use crate::AppState;
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
 use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
 use crate::surveys::{Key, Registry, Words};
+use crate::web::AppState;
 use crate::web::form::Form;
 use crate::web::throttle::{Throttle, client_key};
 use crate::web::{AppError, html as respond_html, in_transaction};

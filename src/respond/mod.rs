@@ -8,7 +8,27 @@ pub mod state;
 pub mod store;
 pub mod views;
 
+use std::sync::Arc;
+
 use actix_web::web;
+
+use crate::db::Database;
+use crate::surveys::Registry;
+use crate::web::throttle::Throttle;
+
+/// What the respondent pages reach: the surveys, the database for "already
+/// sent?", the writer that stores what is sent, and the seal on the draft
+/// each page carries.
+pub struct Respondents {
+    pub registry: Arc<Registry>,
+    pub db: Database,
+    pub writer: store::Writer,
+    pub seal: state::DraftSeal,
+    /// The key receipt codes are derived with (`SecretKey::receipt_key`).
+    pub receipt_key: [u8; 32],
+    /// Form posts per client address; `None` when turned off.
+    pub throttle: Option<Throttle>,
+}
 
 /// The respondent routes. None needs a role; none sets a cookie.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -3,16 +3,16 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
+use super::Respondents;
 use super::journey::{Journey, Nav, Next};
 use super::state::Draft;
 use super::store::Outcome;
 use super::views::{self, StepPage};
-use crate::AppState;
 use crate::surveys::{AgeGroup, Key, Survey, Words};
 use crate::web::form::Form;
 use crate::web::{AppError, html};
 
-type State = web::Data<AppState>;
+type State = web::Data<Respondents>;
 
 const UNREADABLE_DRAFT: Key = Key::ErrorUnreadableDraft;
 const EXPIRED_DRAFT: Key = Key::ErrorExpiredDraft;
@@ -23,7 +23,7 @@ const HELP_NOW: Key = Key::NoticeHelpNow;
 const PAGE_MISMATCH: Key = Key::NoticePageMismatch;
 
 /// The words for a page (see [`crate::web::lang::words_for`]).
-fn words_for<'a>(state: &'a AppState, req: &HttpRequest) -> Words<'a> {
+fn words_for<'a>(state: &'a Respondents, req: &HttpRequest) -> Words<'a> {
     crate::web::lang::words_for(&state.registry.catalogue, req, None)
 }
 
@@ -106,7 +106,7 @@ pub async fn start(
 /// The distribution link code, if it names an active link for this survey.
 /// An unknown or closed code is dropped quietly: a child with an old poster
 /// can still answer.
-async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<Option<String>, AppError> {
+async fn known_link(state: &Respondents, link: &str, code: Option<&str>) -> Result<Option<String>, AppError> {
     let Some(code) = code.map(str::trim).filter(|c| !c.is_empty() && c.len() <= 64) else { return Ok(None) };
     let (db, link, code) = (state.db.clone(), link.to_owned(), code.to_owned());
     web::block(move || -> Result<Option<String>, AppError> {
@@ -135,10 +135,10 @@ async fn known_link(state: &AppState, link: &str, code: Option<&str>) -> Result<
 /// blocking thread and back cost more than the read, on every page of every
 /// survey. Otherwise, and always on PostgreSQL, whose reads cross a socket,
 /// it waits on a blocking thread.
-async fn journey_sent(state: &AppState, token: [u8; 16]) -> Result<bool, AppError> {
+async fn journey_sent(state: &Respondents, token: [u8; 16]) -> Result<bool, AppError> {
     use super::store::already_sent;
     use crate::db::{Backend, DbError};
-    let key = state.settings.secret.receipt_key();
+    let key = state.receipt_key;
     if state.db.backend == Backend::Sqlite
         && let Some(mut conn) = state.db.pool.try_get()
     {
@@ -153,15 +153,15 @@ async fn journey_sent(state: &AppState, token: [u8; 16]) -> Result<bool, AppErro
 }
 
 /// Refuses a client posting far faster than a class of children could.
-fn throttle(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    match &state.respond_throttle {
+fn throttle(state: &Respondents, req: &HttpRequest) -> Result<(), AppError> {
+    match &state.throttle {
         Some(limit) if !limit.hit(&crate::web::throttle::client_key(req)) => Err(AppError::TooMany),
         _ => Ok(()),
     }
 }
 
 fn render(
-    state: &AppState,
+    state: &Respondents,
     journey: &Journey<'_>,
     draft: &Draft,
     status: StatusCode,
@@ -215,7 +215,11 @@ pub async fn answer(
 
 /// The draft a page carries, the journey it belongs to and its token; a
 /// draft that is altered, from another survey's link, or too old is refused.
-fn open_journey<'a>(state: &'a AppState, link: &str, form: &Form) -> Result<(Draft, Journey<'a>, [u8; 16]), AppError> {
+fn open_journey<'a>(
+    state: &'a Respondents,
+    link: &str,
+    form: &Form,
+) -> Result<(Draft, Journey<'a>, [u8; 16]), AppError> {
     let draft =
         state.seal.open(form.get("state").unwrap_or_default()).map_err(|_| AppError::Unusable(UNREADABLE_DRAFT))?;
     let survey: &Survey =
@@ -231,7 +235,7 @@ fn open_journey<'a>(state: &'a AppState, link: &str, form: &Form) -> Result<(Dra
     Ok((draft, Journey::new(survey, age), token))
 }
 
-async fn submit(state: &AppState, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
+async fn submit(state: &Respondents, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
     let token: [u8; 16] =
         hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
     let (submission, concern) = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);

@@ -38,7 +38,6 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use maud::html;
 
-use crate::AppState;
 use crate::anonymise::suppress::{SuppressedTable, hidden_note};
 use crate::cause::Chain;
 use crate::db::audit;
@@ -49,6 +48,7 @@ use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::{HOUSES, QuestionKind, Registry, Survey};
 use crate::web::AppError;
+use crate::web::AppState;
 
 use super::breakdown::{self, ThemeTables};
 use super::counts;

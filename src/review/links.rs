@@ -8,13 +8,13 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use maud::html;
 
-use crate::AppState;
 use crate::db::DbError;
 use crate::db::audit;
 use crate::db::schema::distribution_links as dl;
 use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};
 use crate::web::AppError;
+use crate::web::AppState;
 
 type State = web::Data<AppState>;
 

@@ -4,9 +4,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
-use crate::AppState;
 use crate::db::audit;
 use crate::staff::session::SignedIn;
+use crate::web::AppState;
 use crate::web::{AppError, html, in_transaction};
 
 type State = web::Data<AppState>;

@@ -9,7 +9,6 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use maud::html;
 
-use crate::AppState;
 use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
@@ -18,6 +17,7 @@ use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};
 use crate::surveys::{AgeGroup, Audience};
 use crate::web::AppError;
+use crate::web::AppState;
 
 type State = web::Data<AppState>;
 

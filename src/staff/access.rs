@@ -8,9 +8,9 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{HttpResponse, Route, web};
 
+use super::StaffState;
 use super::roles::Role;
 use super::session::signed_in;
-use crate::AppState;
 use crate::web::AppError;
 
 /// Who may use a route.
@@ -141,10 +141,10 @@ pub async fn staff_access(
     // Refusals are answered as responses, not errors, so the error-page
     // middleware outside sees and renders them.
     let refuse = |req: ServiceRequest, e: AppError| Ok(req.error_response(e).map_into_right_body());
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<StaffState>>().cloned() else {
         return refuse(req, AppError::Internal("no app state".into()));
     };
-    let Some(route) = state.staff_routes.declared(req.method(), req.path()) else {
+    let Some(route) = state.routes.declared(req.method(), req.path()) else {
         return refuse(req, AppError::NotFound);
     };
     let who = match signed_in(&state, req.request()).await {

@@ -9,8 +9,27 @@ pub mod session;
 pub mod store;
 pub mod views;
 
+use std::sync::Arc;
+
 use access::Access::{Public, SignedIn};
-use access::{ADMIN, Declared};
+use access::{ADMIN, Declared, StaffRoutes};
+
+use crate::config::Settings;
+use crate::db::Database;
+use crate::surveys::Registry;
+use crate::web::throttle::Throttle;
+
+/// What the staff pages and the access check reach, besides the request.
+pub struct StaffState {
+    pub registry: Arc<Registry>,
+    pub db: Database,
+    pub settings: Settings,
+    pub sessions: session::Sessions,
+    /// Sign-in and reset tries per client address.
+    pub signin_throttle: Throttle,
+    /// Every stage's staff routes, with who may use each.
+    pub routes: StaffRoutes,
+}
 
 /// The staff stage's own routes: signing in, passwords, accounts, the audit
 /// log and the outbox. Each stage declares its staff routes beside its

@@ -5,12 +5,12 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
+use super::StaffState;
 use super::password;
 use super::roles::Role;
 use super::session::{SignedIn, signed_in};
 use super::store::{self, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
-use crate::AppState;
 use crate::db::audit::{self, Actor};
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
@@ -18,7 +18,7 @@ use crate::web::form::Form;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html, in_transaction};
 
-type State = web::Data<AppState>;
+type State = web::Data<StaffState>;
 
 /// Failed sign-ins an account may have before each try is slowed down.
 const ACCOUNT_TRIES: i32 = 5;
@@ -43,13 +43,13 @@ fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
 }
 
-fn link(state: &AppState, path: &str) -> String {
+fn link(state: &StaffState, path: &str) -> String {
     format!("{}{}", state.settings.base_url, path)
 }
 
 /// `GET /staff`
 pub async fn home(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?, &state.staff_routes)))
+    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?, &state.routes)))
 }
 
 /// `GET /staff/sign-in`
@@ -325,7 +325,7 @@ pub async fn change_password(state: State, req: HttpRequest, payload: web::Paylo
 }
 
 async fn accounts_page(
-    state: &AppState,
+    state: &StaffState,
     me: &SignedIn,
     invite: &InviteForm,
     errors: &[(&str, String)],

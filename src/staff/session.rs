@@ -7,9 +7,9 @@ use actix_web::{HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::StaffState;
 use super::roles::Role;
 use super::store;
-use crate::AppState;
 use crate::web::AppError;
 
 const SESSION: &str = "ll_staff";
@@ -154,7 +154,7 @@ impl Sessions {
 
 /// The signed-in staff member for a request, if the cookie is good and the
 /// account is active with the same epoch.
-pub async fn signed_in(state: &AppState, req: &HttpRequest) -> Result<Option<SignedIn>, AppError> {
+pub async fn signed_in(state: &StaffState, req: &HttpRequest) -> Result<Option<SignedIn>, AppError> {
     if let Some(found) = req.extensions().get::<SignedIn>() {
         return Ok(Some(found.clone()));
     }

@@ -132,7 +132,7 @@ pub async fn error_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let state = req.app_data::<web::Data<crate::AppState>>().cloned();
+    let state = req.app_data::<web::Data<super::AppState>>().cloned();
     let lang = super::lang::query_lang(req.query_string());
     // Middleware inside this one answers errors as responses (never `Err`),
     // so every error passes through here; handlers' errors already do.

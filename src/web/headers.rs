@@ -18,7 +18,7 @@ pub async fn security_headers(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let is_static = req.path().starts_with("/static/");
-    let https = req.app_data::<actix_web::web::Data<crate::AppState>>().is_some_and(|s| s.https);
+    let https = req.app_data::<actix_web::web::Data<super::AppState>>().is_some_and(|s| s.https);
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
     let set = |headers: &mut actix_web::http::header::HeaderMap, name: HeaderName, value: &'static str| {

@@ -8,9 +8,11 @@ pub mod form;
 pub mod headers;
 pub mod lang;
 pub mod layout;
+pub mod state;
 pub mod throttle;
 
 pub use errors::AppError;
+pub use state::AppState;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
