@@ -1,8 +1,34 @@
 //! Listening Loop: hear children, parents and practitioners, and show them
 //! what changed because they spoke.
 //!
-//! The folders follow the loop the data goes round: [`respond`] →
-//! [`anonymise`] → (review, [`publish`]), served by [`surveys`], [`db`] and [`web`].
+//! # Layout
+//!
+//! The folders follow the loop the data goes round, and each imports only
+//! what stands below it here (`lib.rs` builds the app from all of them):
+//!
+//! ```text
+//! review/ publish/   the Youth Council's themes, the lead's queue, the dashboard;
+//!                    "We did", the board, its feed, /track, subscriptions
+//! staff/             accounts, sessions, the access check on every staff route
+//! respond/           the respondent journey, and the writer that stores what is sent
+//! web/               what every stage's pages share: state, form reader, language,
+//!                    layout, error pages, headers, compression, static files
+//! surveys/ config.rs survey files, themes, words in every language; settings
+//! anonymise/ mail/   scrub, flag, suppress, retention; the outbox and its sender
+//! db/                connection, schema, daily tallies, the audit log
+//! cause.rs random.rs an error's causes on one line; random bytes and ids
+//! ```
+//!
+//! Inside a stage folder:
+//! - `mod.rs` declares the stage's routes once: `routes()` for public pages,
+//!   `STAFF_ROUTES` (each with who may use it) for staff pages; and the state
+//!   its handlers reach, where they need more than [`web::AppState`].
+//! - The stage's own pages are split in three: `pages.rs` (handlers: parse,
+//!   call, render), `views.rs` (maud functions), `store.rs` (queries).
+//! - A smaller family of pages is one file named for it, in the same order:
+//!   handlers, then views, then queries (`review/links.rs`, `publish/track.rs`).
+//! - Logic with no request in it is a file named for what it does, unit-tested
+//!   beside it (`respond/journey.rs`, `respond/receipt.rs`, `review/charts.rs`).
 
 pub mod anonymise;
 pub mod cause;
