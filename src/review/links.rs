@@ -2,7 +2,7 @@
 //! dashboard can say how many answered through each (suppressed like every
 //! other number). The code goes in the survey link: `/s/young-people?via=CODE`.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -11,10 +11,10 @@ use maud::html;
 use crate::db::DbError;
 use crate::db::audit;
 use crate::db::schema::distribution_links as dl;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
-use crate::web::AppError;
 use crate::web::AppState;
+use crate::web::{AppError, see_other};
 
 type State = web::Data<AppState>;
 
@@ -121,8 +121,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 }
 
 /// `POST /staff/links`
-pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn create(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let label = form.get("label").unwrap_or_default().trim().to_owned();
     let survey = form.get("survey").unwrap_or_default().to_owned();
     let mut errors = Vec::new();
@@ -154,17 +153,15 @@ pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Re
         .map_err(|e: diesel::result::Error| DbError::from(e).into())
     })
     .await??;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/links")).finish())
+    Ok(see_other("/staff/links"))
 }
 
 /// `POST /staff/links/{code}/close`
 pub async fn close(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, .. }: StaffPost,
     code: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let (db, actor, code) = (state.db.clone(), me.actor(), code.into_inner());
     let found = web::block(move || -> Result<bool, AppError> {
         let mut conn = db.get()?;
@@ -181,7 +178,7 @@ pub async fn close(
     if !found {
         return Err(AppError::NotFound);
     }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/links")).finish())
+    Ok(see_other("/staff/links"))
 }
 
 #[cfg(test)]

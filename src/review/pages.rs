@@ -1,13 +1,13 @@
 //! Handlers of the review and safeguarding queues.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
 use crate::db::audit;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, html, in_transaction};
+use crate::web::{AppError, html, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -41,11 +41,9 @@ pub async fn review(state: State, req: HttpRequest) -> Result<HttpResponse, AppE
 /// `POST /staff/review/{id}` — the themes and quotes a reviewer chose.
 pub async fn save_review(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, form }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let mut themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
     themes.sort();
     themes.dedup();
@@ -129,11 +127,9 @@ pub async fn safeguarding_item(
 /// `POST /staff/safeguarding/{id}/notes`
 pub async fn add_note(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, form }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let note = form.get("note").unwrap_or_default().trim().to_owned();
     let id = id.into_inner();
     if note.is_empty() || note.chars().count() > 4000 {
@@ -153,7 +149,7 @@ pub async fn add_note(
     if !found {
         return Err(AppError::NotFound);
     }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/safeguarding/{id}"))).finish())
+    Ok(see_other(&format!("/staff/safeguarding/{id}")))
 }
 
 /// `GET /staff/dashboard`

@@ -3,7 +3,7 @@
 //! the quotes young people agreed to share. The publishing sub-group answers
 //! each one with "We did".
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -13,11 +13,11 @@ use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
 use crate::staff::roles::Role;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
 use crate::surveys::{AgeGroup, Audience};
-use crate::web::AppError;
 use crate::web::AppState;
+use crate::web::{AppError, see_other};
 
 type State = web::Data<AppState>;
 
@@ -158,8 +158,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 }
 
 /// `POST /staff/you-said` — a Youth Council member writes or changes a theme's statement.
-pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn save(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let theme = form.get("theme").unwrap_or_default().to_owned();
     if state.registry.theme(&theme).is_none() {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));
@@ -205,5 +204,5 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
         .map_err(|e: diesel::result::Error| DbError::from(e).into())
     })
     .await??;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/you-said")).finish())
+    Ok(see_other("/staff/you-said"))
 }

@@ -22,6 +22,12 @@ pub fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
 }
 
+/// `303 See Other` to `to`: how a POST that changed something answers, so
+/// reload and Back never repeat it.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish()
+}
+
 /// Runs `f` in a write transaction on a pooled connection, off the async
 /// threads: how every staff handler touches the database.
 pub async fn in_transaction<T: Send + 'static>(
