@@ -70,6 +70,12 @@ pub fn public_page(w: Words<'_>, registry: &Registry, title: &str, has_error: bo
     )
 }
 
+/// A public page with nothing to correct whose heading is its title: the
+/// short pages of tracking and subscribing.
+pub fn titled_page(w: Words<'_>, registry: &Registry, title: Key, content: Markup) -> Markup {
+    public_page(w, registry, &w.s(title), false, html! { h1 { (w.t(title)) } (content) })
+}
+
 /// The language picker for a public page at `path` (with the rest of its query).
 pub fn picker(w: &Words<'_>, registry: &Registry, path: &str, query: &[(&str, &str)]) -> Markup {
     language_picker(w, &registry.catalogue.languages().iter().collect::<Vec<_>>(), path, query)

@@ -411,13 +411,11 @@ fn form_view(w: Words<'_>, registry: &Registry, email: &str, theme: &str, errors
 
 /// A short page: a heading, a few sentences, and a link.
 fn message_view(w: Words<'_>, registry: &Registry, title: Key, lines: &[Key], link: (&str, Key)) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(title),
-        false,
+        title,
         html! {
-            h1 { (w.t(title)) }
             @for line in lines { p { (w.t(*line)) } }
             p { a href=(w.href(link.0)) { (w.t(link.1)) } }
         },
@@ -432,13 +430,11 @@ fn check_your_email_view(w: Words<'_>, registry: &Registry) -> Markup {
 /// A page whose only job is one button that posts to `action`: what an
 /// emailed link opens, so that a mail scanner fetching it changes nothing.
 fn one_button_view(w: Words<'_>, registry: &Registry, title: Key, words: Key, action: &str, button: Key) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(title),
-        false,
+        title,
         html! {
-            h1 { (w.t(title)) }
             p { (w.t(words)) }
             form method="post" action=(w.href(action)) {
                 div.buttons { button.button type="submit" { (w.t(button)) } }

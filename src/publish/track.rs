@@ -148,13 +148,11 @@ fn form_view(w: Words<'_>, registry: &Registry, typed: &str, error: Option<Key>)
 }
 
 fn unknown_view(w: Words<'_>, registry: &Registry) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(Key::TrackUnknownTitle),
-        false,
+        Key::TrackUnknownTitle,
         html! {
-            h1 { (w.t(Key::TrackUnknownTitle)) }
             p { (w.t(Key::TrackUnknownCheck)) }
             p { (w.t(Key::TrackUnknownOk)) }
             p { a href=(w.href("/track")) { (w.t(Key::TrackTryAgain)) } }
@@ -165,13 +163,11 @@ fn unknown_view(w: Words<'_>, registry: &Registry) -> Markup {
 
 fn result_view(w: Words<'_>, registry: &Registry, themes: &[String], actions: &[FullAction]) -> Markup {
     let council = html! { (w.english(&capitalise(&registry.partnership.youth_council))) };
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(Key::TrackResultTitle),
-        false,
+        Key::TrackResultTitle,
         html! {
-            h1 { (w.t(Key::TrackResultTitle)) }
             @if themes.is_empty() {
                 p.lead { (w.t(Key::TrackStillReading)) }
                 p { (w.fill(Key::TrackStillReadingMore, &[("council", council)])) }
