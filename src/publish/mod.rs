@@ -26,6 +26,8 @@ use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
+use crate::web::throttle::client_key;
+use crate::web::{AppError, AppState};
 
 /// The sub-group's staff pages, for writing and publishing "We did".
 pub const STAFF_ROUTES: &[Declared] = &[
@@ -56,6 +58,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// `lang` field, else the best the browser asks for, else English.
 pub fn words_for<'a>(registry: &'a Registry, req: &HttpRequest, form: Option<&Form>) -> Words<'a> {
     crate::web::lang::words_for(&registry.catalogue, req, form)
+}
+
+/// Reads a public form whose posting is limited per client: looking up a
+/// receipt code, or signing up (which sends mail). `what` names the limit's
+/// count, so the two are counted apart.
+pub async fn read_limited_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    what: &str,
+) -> Result<Form, AppError> {
+    let form = Form::read(payload).await?;
+    if !state.lookup_throttle.hit(&format!("{what} {}", client_key(req))) {
+        return Err(AppError::TooMany);
+    }
+    Ok(form)
 }
 
 /// A public page of this stage in the shared layout and the reader's

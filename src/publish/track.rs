@@ -23,14 +23,13 @@ use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::actions::{self, FullAction};
-use super::{capitalise, error_message, error_summary, lang_field, picker, theme_name, words_for};
+use super::{capitalise, error_message, error_summary, lang_field, picker, read_limited_form, theme_name, words_for};
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
 use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
-use crate::web::form::Form;
-use crate::web::throttle::{Throttle, client_key};
+use crate::web::throttle::Throttle;
 use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;
@@ -87,10 +86,7 @@ pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 /// `POST /track` (the form posts to an address that carries `?lang=`, so
 /// even the "please wait" page speaks the reader's language).
 pub async fn lookup(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
-    if !state.lookup_throttle.hit(&format!("track {}", client_key(&req))) {
-        return Err(AppError::TooMany);
-    }
+    let form = read_limited_form(&state, &req, payload, "track").await?;
     let registry = &state.registry;
     let w = words_for(registry, &req, Some(&form));
     let typed = form.get("code").unwrap_or_default().to_owned();
