@@ -12,7 +12,7 @@ use super::views;
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, html, in_transaction, see_other};
+use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -120,17 +120,13 @@ pub async fn unpublish(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (actor, target) = (me.actor(), id.clone());
-    let done = in_transaction(&state.db, move |conn| {
-        if !actions::unpublish(conn, &target, Utc::now().naive_utc())? {
+    let (actor, then) = (me.actor(), format!("/staff/actions/{id}"));
+    change_then_see_other(&state.db, &then, move |conn| {
+        if !actions::unpublish(conn, &id, Utc::now().naive_utc())? {
             return Ok(false);
         }
-        audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &target)), None)?;
+        audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !done {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other(&format!("/staff/actions/{id}")))
+    .await
 }

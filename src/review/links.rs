@@ -14,7 +14,7 @@ use crate::db::schema::distribution_links as dl;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
 use crate::web::AppState;
-use crate::web::{AppError, see_other};
+use crate::web::{AppError, change_then_see_other, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -135,24 +135,20 @@ pub async fn create(state: State, StaffPost { me, form }: StaffPost) -> Result<H
         return links_page(&state, &me, &errors, StatusCode::BAD_REQUEST).await;
     }
     let code = code_for(&label);
-    let (db, actor) = (state.db.clone(), me.actor());
-    web::block(move || -> Result<(), AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            diesel::insert_into(dl::table)
-                .values((
-                    dl::code.eq(&code),
-                    dl::label.eq(&label),
-                    dl::survey_link.eq(&survey),
-                    dl::created_at.eq(Utc::now().naive_utc()),
-                    dl::active.eq(true),
-                ))
-                .execute(conn)?;
-            audit::record(conn, &actor, "made a distribution link", Some(("link", &code)), Some(&label))
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+    let actor = me.actor();
+    in_transaction(&state.db, move |conn| {
+        diesel::insert_into(dl::table)
+            .values((
+                dl::code.eq(&code),
+                dl::label.eq(&label),
+                dl::survey_link.eq(&survey),
+                dl::created_at.eq(Utc::now().naive_utc()),
+                dl::active.eq(true),
+            ))
+            .execute(conn)?;
+        audit::record(conn, &actor, "made a distribution link", Some(("link", &code)), Some(&label))
     })
-    .await??;
+    .await?;
     Ok(see_other("/staff/links"))
 }
 
@@ -162,23 +158,15 @@ pub async fn close(
     StaffPost { me, .. }: StaffPost,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (db, actor, code) = (state.db.clone(), me.actor(), code.into_inner());
-    let found = web::block(move || -> Result<bool, AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
-            if n == 1 {
-                audit::record(conn, &actor, "closed a distribution link", Some(("link", &code)), None)?;
-            }
-            Ok(n == 1)
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+    let (actor, code) = (me.actor(), code.into_inner());
+    change_then_see_other(&state.db, "/staff/links", move |conn| {
+        let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
+        if n == 1 {
+            audit::record(conn, &actor, "closed a distribution link", Some(("link", &code)), None)?;
+        }
+        Ok(n == 1)
     })
-    .await??;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other("/staff/links"))
+    .await
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::{store, views};
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, html, in_transaction, see_other};
+use crate::web::{AppError, change_then_see_other, html, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -136,20 +136,16 @@ pub async fn add_note(
         let message = "Write what you did, in up to 4,000 characters.";
         return item_page(&state, &me, id, false, Some(message)).await;
     }
-    let (actor, author, target) = (me.actor(), me.id.clone(), id.clone());
-    let found = in_transaction(&state.db, move |conn| {
-        if store::flagged(conn, &target)?.is_none() {
+    let (actor, author, then) = (me.actor(), me.id.clone(), format!("/staff/safeguarding/{id}"));
+    change_then_see_other(&state.db, &then, move |conn| {
+        if store::flagged(conn, &id)?.is_none() {
             return Ok(false);
         }
-        store::add_note(conn, &target, &author, &note)?;
-        audit::record(conn, &actor, "recorded a safeguarding note", Some(("response", &target)), None)?;
+        store::add_note(conn, &id, &author, &note)?;
+        audit::record(conn, &actor, "recorded a safeguarding note", Some(("response", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other(&format!("/staff/safeguarding/{id}")))
+    .await
 }
 
 /// `GET /staff/dashboard`

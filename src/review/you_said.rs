@@ -17,7 +17,7 @@ use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
 use crate::surveys::{AgeGroup, Audience};
 use crate::web::AppState;
-use crate::web::{AppError, see_other};
+use crate::web::{AppError, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -169,40 +169,36 @@ pub async fn save(state: State, StaffPost { me, form }: StaffPost) -> Result<Htt
         let errors = [(field.as_str(), format!("Write what young people said, in up to {MAX_STATEMENT} characters."))];
         return render(&state, &me, &errors, Some((&theme, &statement)), StatusCode::BAD_REQUEST).await;
     }
-    let (db, actor, author) = (state.db.clone(), me.actor(), me.id.clone());
-    web::block(move || -> Result<(), AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            let now = Utc::now().naive_utc();
-            let existing: Option<String> =
-                you_said::table.filter(you_said::theme_id.eq(&theme)).select(you_said::id).first(conn).optional()?;
-            match existing {
-                Some(id) => {
-                    diesel::update(you_said::table.filter(you_said::id.eq(&id)))
-                        .set((
-                            you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&author),
-                            you_said::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
-                None => {
-                    diesel::insert_into(you_said::table)
-                        .values((
-                            you_said::id.eq(crate::random::random_id()),
-                            you_said::theme_id.eq(&theme),
-                            you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&author),
-                            you_said::created_at.eq(now),
-                            you_said::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
+    let (actor, author) = (me.actor(), me.id.clone());
+    in_transaction(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        let existing: Option<String> =
+            you_said::table.filter(you_said::theme_id.eq(&theme)).select(you_said::id).first(conn).optional()?;
+        match existing {
+            Some(id) => {
+                diesel::update(you_said::table.filter(you_said::id.eq(&id)))
+                    .set((
+                        you_said::statement.eq(&statement),
+                        you_said::written_by.eq(&author),
+                        you_said::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
             }
-            audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+            None => {
+                diesel::insert_into(you_said::table)
+                    .values((
+                        you_said::id.eq(crate::random::random_id()),
+                        you_said::theme_id.eq(&theme),
+                        you_said::statement.eq(&statement),
+                        you_said::written_by.eq(&author),
+                        you_said::created_at.eq(now),
+                        you_said::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
     })
-    .await??;
+    .await?;
     Ok(see_other("/staff/you-said"))
 }

@@ -16,7 +16,7 @@ use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
 use crate::web::throttle::client_key;
-use crate::web::{AppError, html, in_transaction, see_other};
+use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
 
 type State = web::Data<StaffState>;
 
@@ -453,7 +453,7 @@ pub async fn set_active(
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
     let actor = me.actor();
-    let found = in_transaction(&state.db, move |conn| {
+    change_then_see_other(&state.db, "/staff/accounts", move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(false);
         }
@@ -462,11 +462,7 @@ pub async fn set_active(
         audit::record(conn, &actor, action, Some(("staff", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other("/staff/accounts"))
+    .await
 }
 
 /// `GET /staff/audit?page=N`
