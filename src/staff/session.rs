@@ -73,7 +73,8 @@ impl SignedIn {
 
 /// A staff POST as it arrives: the signed-in staff member and their posted
 /// form, refused unless the form carries this session's token. Taking it as
-/// a handler's argument is how every staff POST begins.
+/// a handler's argument is how every signed-in staff POST begins (signing in
+/// itself checks its own double-submit token).
 pub struct StaffPost {
     pub me: SignedIn,
     pub form: Form,
