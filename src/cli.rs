@@ -85,18 +85,34 @@ impl Cli {
     }
 }
 
-fn settings() -> Result<Settings, ExitCode> {
-    Settings::from_env().map_err(|e| {
-        eprintln!("listening-loop: {e}");
-        ExitCode::FAILURE
-    })
+/// The settings from the environment; `None` once it has said what is wrong.
+fn settings() -> Option<Settings> {
+    Settings::from_env().map_err(|e| eprintln!("listening-loop: {e}")).ok()
+}
+
+/// A connection of its own to the database, migrated first, for a one-off
+/// command.
+fn open_database(settings: &Settings) -> Result<crate::db::DbConnection, crate::db::DbError> {
+    crate::db::Database::connect(&settings.database_url)?.open_dedicated()
+}
+
+/// How a one-off command ends: on success it prints what `done` says was
+/// done; on failure, the error with every cause behind it.
+fn report<T, E: std::error::Error + 'static>(result: Result<T, E>, done: impl FnOnce(T) -> String) -> ExitCode {
+    match result {
+        Ok(value) => {
+            println!("{}", done(value));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("listening-loop: {}", Chain(&e));
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn serve() -> ExitCode {
-    let settings = match settings() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let Some(settings) = settings() else { return ExitCode::FAILURE };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -125,10 +141,7 @@ fn serve() -> ExitCode {
 }
 
 fn recount() -> ExitCode {
-    let settings = match settings() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
+    let Some(settings) = settings() else { return ExitCode::FAILURE };
     let registry = match crate::surveys::Registry::load(&settings.surveys_dir) {
         Ok(registry) => registry,
         Err(errors) => {
@@ -138,61 +151,28 @@ fn recount() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = crate::db::Database::connect(&settings.database_url)
-        .and_then(|db| db.open_dedicated())
+    let result = open_database(&settings)
         .and_then(|mut conn| Ok(crate::db::daily::recount(&mut conn, &registry.measured_questions())?));
-    match result {
-        Ok(()) => {
-            println!("Counted the stored responses again for the dashboard.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("listening-loop: {}", Chain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    report(result, |()| "Counted the stored responses again for the dashboard.".to_owned())
 }
 
 fn purge() -> ExitCode {
-    let settings = match settings() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let result =
-        crate::db::Database::connect(&settings.database_url).and_then(|db| db.open_dedicated()).and_then(|mut conn| {
-            let today = chrono::Utc::now().date_naive();
-            Ok(crate::anonymise::retention::purge_free_text(&mut conn, today, settings.retention_days)?)
-        });
-    match result {
-        Ok(purged) => {
-            println!(
-                "Deleted {} written answers and {} quotes older than {} days.",
-                purged.written_answers, purged.quotes, settings.retention_days
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("listening-loop: {}", Chain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    let Some(settings) = settings() else { return ExitCode::FAILURE };
+    let result = open_database(&settings).and_then(|mut conn| {
+        let today = chrono::Utc::now().date_naive();
+        Ok(crate::anonymise::retention::purge_free_text(&mut conn, today, settings.retention_days)?)
+    });
+    report(result, |purged| {
+        format!(
+            "Deleted {} written answers and {} quotes older than {} days.",
+            purged.written_answers, purged.quotes, settings.retention_days
+        )
+    })
 }
 
 fn migrate() -> ExitCode {
-    let settings = match settings() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    match crate::db::Database::connect(&settings.database_url) {
-        Ok(_) => {
-            println!("The database is up to date.");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("listening-loop: {}", Chain(&e));
-            ExitCode::FAILURE
-        }
-    }
+    let Some(settings) = settings() else { return ExitCode::FAILURE };
+    report(crate::db::Database::connect(&settings.database_url), |_| "The database is up to date.".to_owned())
 }
 
 fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
@@ -310,15 +290,8 @@ fn add_user(email: &str, roles: &[String], name: Option<String>) -> ExitCode {
         }
     }
     let name = name.unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
-    let settings = match settings() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let db = match crate::db::Database::connect(&settings.database_url) {
-        Ok(db) => db,
-        Err(e) => return fail(&Chain(&e)),
-    };
-    let mut conn = match db.open_dedicated() {
+    let Some(settings) = settings() else { return ExitCode::FAILURE };
+    let mut conn = match open_database(&settings) {
         Ok(c) => c,
         Err(e) => return fail(&Chain(&e)),
     };

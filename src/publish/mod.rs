@@ -26,6 +26,8 @@ use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
+use crate::web::throttle::client_key;
+use crate::web::{AppError, AppState};
 
 /// The sub-group's staff pages, for writing and publishing "We did".
 pub const STAFF_ROUTES: &[Declared] = &[
@@ -58,6 +60,22 @@ pub fn words_for<'a>(registry: &'a Registry, req: &HttpRequest, form: Option<&Fo
     crate::web::lang::words_for(&registry.catalogue, req, form)
 }
 
+/// Reads a public form whose posting is limited per client: looking up a
+/// receipt code, or signing up (which sends mail). `what` names the limit's
+/// count, so the two are counted apart.
+pub async fn read_limited_form(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+    what: &str,
+) -> Result<Form, AppError> {
+    let form = Form::read(payload).await?;
+    if !state.lookup_throttle.hit(&format!("{what} {}", client_key(req))) {
+        return Err(AppError::TooMany);
+    }
+    Ok(form)
+}
+
 /// A public page of this stage in the shared layout and the reader's
 /// language, with the board's own small stylesheet (and its print poster).
 /// The layout's head is not ours to change; a stylesheet link in the body
@@ -68,6 +86,12 @@ pub fn public_page(w: Words<'_>, registry: &Registry, title: &str, has_error: bo
         &Page::new(title, &registry.partnership).with_error(has_error).in_words(w),
         html! { link rel="stylesheet" href=(css); (content) },
     )
+}
+
+/// A public page with nothing to correct whose heading is its title: the
+/// short pages of tracking and subscribing.
+pub fn titled_page(w: Words<'_>, registry: &Registry, title: Key, content: Markup) -> Markup {
+    public_page(w, registry, &w.s(title), false, html! { h1 { (w.t(title)) } (content) })
 }
 
 /// The language picker for a public page at `path` (with the rest of its query).

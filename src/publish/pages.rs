@@ -2,7 +2,7 @@
 //! unpublish a "We did". Each change happens in one transaction with its
 //! audit line and the emails to subscribers.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
@@ -10,15 +10,11 @@ use super::actions::{self, ActionForm, FullAction, Publication};
 use super::subscriptions::{self, Links};
 use super::views;
 use crate::db::audit;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, html, in_transaction};
+use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
 
 type State = web::Data<AppState>;
-
-fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish()
-}
 
 /// `GET /staff/actions`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
@@ -60,29 +56,23 @@ pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) ->
 }
 
 /// `POST /staff/actions`
-pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    save_and_maybe_publish(state, req, payload, None).await
+pub async fn create(state: State, post: StaffPost) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, post, None).await
 }
 
 /// `POST /staff/actions/{id}`
-pub async fn save(
-    state: State,
-    req: HttpRequest,
-    id: web::Path<String>,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    save_and_maybe_publish(state, req, payload, Some(id.into_inner())).await
+pub async fn save(state: State, post: StaffPost, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, post, Some(id.into_inner())).await
 }
 
 /// Checks the form; stores it; publishes it when asked (a published action
 /// is always republished: every change to it is a public, dated update).
 async fn save_and_maybe_publish(
     state: State,
-    req: HttpRequest,
-    payload: web::Payload,
+    StaffPost { me, form }: StaffPost,
+
     id: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let typed = ActionForm::from_form(&form);
     let (statement, lookup) = (typed.you_said.clone(), id.clone());
     let (theme, existing) = in_transaction(&state.db, move |conn| {
@@ -120,29 +110,23 @@ async fn save_and_maybe_publish(
         Ok(id)
     })
     .await?;
-    Ok(see_other(format!("/staff/actions/{id}")))
+    Ok(see_other(&format!("/staff/actions/{id}")))
 }
 
 /// `POST /staff/actions/{id}/unpublish` — admins only (see `staff::access`), audited.
 pub async fn unpublish(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, .. }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let id = id.into_inner();
-    let (actor, target) = (me.actor(), id.clone());
-    let done = in_transaction(&state.db, move |conn| {
-        if !actions::unpublish(conn, &target, Utc::now().naive_utc())? {
+    let (actor, then) = (me.actor(), format!("/staff/actions/{id}"));
+    change_then_see_other(&state.db, &then, move |conn| {
+        if !actions::unpublish(conn, &id, Utc::now().naive_utc())? {
             return Ok(false);
         }
-        audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &target)), None)?;
+        audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !done {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other(format!("/staff/actions/{id}")))
+    .await
 }

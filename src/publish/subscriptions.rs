@@ -20,7 +20,7 @@ use hmac::{Hmac, Mac};
 use maud::{DOCTYPE, Markup, html};
 use sha2::{Digest, Sha256};
 
-use super::{error_message, error_summary, lang_field, words_for};
+use super::{error_message, error_summary, lang_field, read_limited_form, words_for};
 
 use crate::db::DbConnection;
 use crate::db::schema::{outbox, subscribers};
@@ -28,8 +28,6 @@ use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
-use crate::web::form::Form;
-use crate::web::throttle::client_key;
 use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;
@@ -180,11 +178,8 @@ enum SignUp {
 
 /// `POST /subscribe`
 pub async fn subscribe(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
     // Sign-ups send mail: limit them per client, like receipt code lookups.
-    if !state.lookup_throttle.hit(&format!("subscribe {}", client_key(&req))) {
-        return Err(AppError::TooMany);
-    }
+    let form = read_limited_form(&state, &req, payload, "subscribe").await?;
     let registry = &state.registry;
     let w = words_for(registry, &req, Some(&form));
     let typed = form.get("email").unwrap_or_default().trim().to_owned();
@@ -411,13 +406,11 @@ fn form_view(w: Words<'_>, registry: &Registry, email: &str, theme: &str, errors
 
 /// A short page: a heading, a few sentences, and a link.
 fn message_view(w: Words<'_>, registry: &Registry, title: Key, lines: &[Key], link: (&str, Key)) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(title),
-        false,
+        title,
         html! {
-            h1 { (w.t(title)) }
             @for line in lines { p { (w.t(*line)) } }
             p { a href=(w.href(link.0)) { (w.t(link.1)) } }
         },
@@ -432,13 +425,11 @@ fn check_your_email_view(w: Words<'_>, registry: &Registry) -> Markup {
 /// A page whose only job is one button that posts to `action`: what an
 /// emailed link opens, so that a mail scanner fetching it changes nothing.
 fn one_button_view(w: Words<'_>, registry: &Registry, title: Key, words: Key, action: &str, button: Key) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(title),
-        false,
+        title,
         html! {
-            h1 { (w.t(title)) }
             p { (w.t(words)) }
             form method="post" action=(w.href(action)) {
                 div.buttons { button.button type="submit" { (w.t(button)) } }

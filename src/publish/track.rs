@@ -23,14 +23,13 @@ use diesel::prelude::*;
 use maud::{Markup, html};
 
 use super::actions::{self, FullAction};
-use super::{capitalise, error_message, error_summary, lang_field, picker, theme_name, words_for};
+use super::{capitalise, error_message, error_summary, lang_field, picker, read_limited_form, theme_name, words_for};
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
 use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
-use crate::web::form::Form;
-use crate::web::throttle::{Throttle, client_key};
+use crate::web::throttle::Throttle;
 use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;
@@ -87,10 +86,7 @@ pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 /// `POST /track` (the form posts to an address that carries `?lang=`, so
 /// even the "please wait" page speaks the reader's language).
 pub async fn lookup(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
-    if !state.lookup_throttle.hit(&format!("track {}", client_key(&req))) {
-        return Err(AppError::TooMany);
-    }
+    let form = read_limited_form(&state, &req, payload, "track").await?;
     let registry = &state.registry;
     let w = words_for(registry, &req, Some(&form));
     let typed = form.get("code").unwrap_or_default().to_owned();
@@ -148,13 +144,11 @@ fn form_view(w: Words<'_>, registry: &Registry, typed: &str, error: Option<Key>)
 }
 
 fn unknown_view(w: Words<'_>, registry: &Registry) -> Markup {
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(Key::TrackUnknownTitle),
-        false,
+        Key::TrackUnknownTitle,
         html! {
-            h1 { (w.t(Key::TrackUnknownTitle)) }
             p { (w.t(Key::TrackUnknownCheck)) }
             p { (w.t(Key::TrackUnknownOk)) }
             p { a href=(w.href("/track")) { (w.t(Key::TrackTryAgain)) } }
@@ -165,13 +159,11 @@ fn unknown_view(w: Words<'_>, registry: &Registry) -> Markup {
 
 fn result_view(w: Words<'_>, registry: &Registry, themes: &[String], actions: &[FullAction]) -> Markup {
     let council = html! { (w.english(&capitalise(&registry.partnership.youth_council))) };
-    super::public_page(
+    super::titled_page(
         w,
         registry,
-        &w.s(Key::TrackResultTitle),
-        false,
+        Key::TrackResultTitle,
         html! {
-            h1 { (w.t(Key::TrackResultTitle)) }
             @if themes.is_empty() {
                 p.lead { (w.t(Key::TrackStillReading)) }
                 p { (w.fill(Key::TrackStillReadingMore, &[("council", council)])) }

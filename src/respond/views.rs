@@ -50,13 +50,18 @@ pub fn home(w: Words<'_>, catalogue: &Catalogue, partnership: &Partnership, link
     )
 }
 
+/// A page with no form whose heading is its title: help, and "stopped".
+fn titled_page(w: Words<'_>, partnership: &Partnership, title: Key, content: Markup) -> Markup {
+    page(&Page::new(&w.s(title), partnership).in_words(w), html! { h1 { (w.t(title)) } (content) })
+}
+
 /// `/help`: every contact, and what each is for.
 pub fn help(w: Words<'_>, partnership: &Partnership) -> Markup {
-    let title = w.s(Key::HelpTitle);
-    page(
-        &Page::new(&title, partnership).in_words(w),
+    titled_page(
+        w,
+        partnership,
+        Key::HelpTitle,
         html! {
-            h1 { (w.t(Key::HelpTitle)) }
             p.lead { (w.t(Key::HelpLead)) }
             p { strong { (w.t(Key::HelpDanger)) } }
             (support_list_in(&w, partnership, &w.s(Key::HelpPeople)))
@@ -538,11 +543,11 @@ pub fn thanks(
 
 /// After "Stop": nothing was sent.
 pub fn stopped(w: Words<'_>, partnership: &Partnership, link: &str) -> Markup {
-    let title = w.s(Key::StoppedTitle);
-    page(
-        &Page::new(&title, partnership).in_words(w),
+    titled_page(
+        w,
+        partnership,
+        Key::StoppedTitle,
         html! {
-            h1 { (w.t(Key::StoppedTitle)) }
             p.lead { (w.t(Key::StoppedLead)) }
             p { (w.fill(Key::StoppedAgain, &[("link", html! { a href=(w.href(&format!("/s/{link}"))) { (w.t(Key::StoppedAgainLink)) } })])) }
             (support_list_in(&w, partnership, &w.s(Key::ThanksTalk)))

@@ -2,7 +2,7 @@
 //! dashboard can say how many answered through each (suppressed like every
 //! other number). The code goes in the survey link: `/s/young-people?via=CODE`.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -11,10 +11,10 @@ use maud::html;
 use crate::db::DbError;
 use crate::db::audit;
 use crate::db::schema::distribution_links as dl;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
-use crate::web::AppError;
 use crate::web::AppState;
+use crate::web::{AppError, change_then_see_other, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -121,8 +121,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 }
 
 /// `POST /staff/links`
-pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn create(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let label = form.get("label").unwrap_or_default().trim().to_owned();
     let survey = form.get("survey").unwrap_or_default().to_owned();
     let mut errors = Vec::new();
@@ -136,52 +135,38 @@ pub async fn create(state: State, req: HttpRequest, payload: web::Payload) -> Re
         return links_page(&state, &me, &errors, StatusCode::BAD_REQUEST).await;
     }
     let code = code_for(&label);
-    let (db, actor) = (state.db.clone(), me.actor());
-    web::block(move || -> Result<(), AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            diesel::insert_into(dl::table)
-                .values((
-                    dl::code.eq(&code),
-                    dl::label.eq(&label),
-                    dl::survey_link.eq(&survey),
-                    dl::created_at.eq(Utc::now().naive_utc()),
-                    dl::active.eq(true),
-                ))
-                .execute(conn)?;
-            audit::record(conn, &actor, "made a distribution link", Some(("link", &code)), Some(&label))
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+    let actor = me.actor();
+    in_transaction(&state.db, move |conn| {
+        diesel::insert_into(dl::table)
+            .values((
+                dl::code.eq(&code),
+                dl::label.eq(&label),
+                dl::survey_link.eq(&survey),
+                dl::created_at.eq(Utc::now().naive_utc()),
+                dl::active.eq(true),
+            ))
+            .execute(conn)?;
+        audit::record(conn, &actor, "made a distribution link", Some(("link", &code)), Some(&label))
     })
-    .await??;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/links")).finish())
+    .await?;
+    Ok(see_other("/staff/links"))
 }
 
 /// `POST /staff/links/{code}/close`
 pub async fn close(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, .. }: StaffPost,
     code: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, _) = SignedIn::with_form(&req, payload).await?;
-    let (db, actor, code) = (state.db.clone(), me.actor(), code.into_inner());
-    let found = web::block(move || -> Result<bool, AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
-            if n == 1 {
-                audit::record(conn, &actor, "closed a distribution link", Some(("link", &code)), None)?;
-            }
-            Ok(n == 1)
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+    let (actor, code) = (me.actor(), code.into_inner());
+    change_then_see_other(&state.db, "/staff/links", move |conn| {
+        let n = diesel::update(dl::table.filter(dl::code.eq(&code))).set(dl::active.eq(false)).execute(conn)?;
+        if n == 1 {
+            audit::record(conn, &actor, "closed a distribution link", Some(("link", &code)), None)?;
+        }
+        Ok(n == 1)
     })
-    .await??;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/links")).finish())
+    .await
 }
 
 #[cfg(test)]

@@ -1,13 +1,13 @@
 //! Handlers of the review and safeguarding queues.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::{store, views};
 use crate::db::audit;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, html, in_transaction};
+use crate::web::{AppError, change_then_see_other, html, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -41,11 +41,9 @@ pub async fn review(state: State, req: HttpRequest) -> Result<HttpResponse, AppE
 /// `POST /staff/review/{id}` — the themes and quotes a reviewer chose.
 pub async fn save_review(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, form }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let mut themes: Vec<String> = form.all("theme").into_iter().map(str::to_owned).collect();
     themes.sort();
     themes.dedup();
@@ -129,31 +127,25 @@ pub async fn safeguarding_item(
 /// `POST /staff/safeguarding/{id}/notes`
 pub async fn add_note(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, form }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let note = form.get("note").unwrap_or_default().trim().to_owned();
     let id = id.into_inner();
     if note.is_empty() || note.chars().count() > 4000 {
         let message = "Write what you did, in up to 4,000 characters.";
         return item_page(&state, &me, id, false, Some(message)).await;
     }
-    let (actor, author, target) = (me.actor(), me.id.clone(), id.clone());
-    let found = in_transaction(&state.db, move |conn| {
-        if store::flagged(conn, &target)?.is_none() {
+    let (actor, author, then) = (me.actor(), me.id.clone(), format!("/staff/safeguarding/{id}"));
+    change_then_see_other(&state.db, &then, move |conn| {
+        if store::flagged(conn, &id)?.is_none() {
             return Ok(false);
         }
-        store::add_note(conn, &target, &author, &note)?;
-        audit::record(conn, &actor, "recorded a safeguarding note", Some(("response", &target)), None)?;
+        store::add_note(conn, &id, &author, &note)?;
+        audit::record(conn, &actor, "recorded a safeguarding note", Some(("response", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/staff/safeguarding/{id}"))).finish())
+    .await
 }
 
 /// `GET /staff/dashboard`

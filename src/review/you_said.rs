@@ -3,7 +3,7 @@
 //! the quotes young people agreed to share. The publishing sub-group answers
 //! each one with "We did".
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -13,11 +13,11 @@ use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
 use crate::staff::roles::Role;
-use crate::staff::session::SignedIn;
+use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
 use crate::surveys::{AgeGroup, Audience};
-use crate::web::AppError;
 use crate::web::AppState;
+use crate::web::{AppError, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
@@ -158,8 +158,7 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 }
 
 /// `POST /staff/you-said` — a Youth Council member writes or changes a theme's statement.
-pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn save(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let theme = form.get("theme").unwrap_or_default().to_owned();
     if state.registry.theme(&theme).is_none() {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));
@@ -170,40 +169,36 @@ pub async fn save(state: State, req: HttpRequest, payload: web::Payload) -> Resu
         let errors = [(field.as_str(), format!("Write what young people said, in up to {MAX_STATEMENT} characters."))];
         return render(&state, &me, &errors, Some((&theme, &statement)), StatusCode::BAD_REQUEST).await;
     }
-    let (db, actor, author) = (state.db.clone(), me.actor(), me.id.clone());
-    web::block(move || -> Result<(), AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, |conn| {
-            let now = Utc::now().naive_utc();
-            let existing: Option<String> =
-                you_said::table.filter(you_said::theme_id.eq(&theme)).select(you_said::id).first(conn).optional()?;
-            match existing {
-                Some(id) => {
-                    diesel::update(you_said::table.filter(you_said::id.eq(&id)))
-                        .set((
-                            you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&author),
-                            you_said::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
-                None => {
-                    diesel::insert_into(you_said::table)
-                        .values((
-                            you_said::id.eq(crate::random::random_id()),
-                            you_said::theme_id.eq(&theme),
-                            you_said::statement.eq(&statement),
-                            you_said::written_by.eq(&author),
-                            you_said::created_at.eq(now),
-                            you_said::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                }
+    let (actor, author) = (me.actor(), me.id.clone());
+    in_transaction(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        let existing: Option<String> =
+            you_said::table.filter(you_said::theme_id.eq(&theme)).select(you_said::id).first(conn).optional()?;
+        match existing {
+            Some(id) => {
+                diesel::update(you_said::table.filter(you_said::id.eq(&id)))
+                    .set((
+                        you_said::statement.eq(&statement),
+                        you_said::written_by.eq(&author),
+                        you_said::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
             }
-            audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
-        })
-        .map_err(|e: diesel::result::Error| DbError::from(e).into())
+            None => {
+                diesel::insert_into(you_said::table)
+                    .values((
+                        you_said::id.eq(crate::random::random_id()),
+                        you_said::theme_id.eq(&theme),
+                        you_said::statement.eq(&statement),
+                        you_said::written_by.eq(&author),
+                        you_said::created_at.eq(now),
+                        you_said::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
     })
-    .await??;
-    Ok(HttpResponse::SeeOther().insert_header((header::LOCATION, "/staff/you-said")).finish())
+    .await?;
+    Ok(see_other("/staff/you-said"))
 }

@@ -1,14 +1,14 @@
 //! Staff handlers: parse, act in one transaction (with its audit line and
 //! any mail), render.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 
 use super::StaffState;
 use super::password;
 use super::roles::Role;
-use super::session::{SignedIn, signed_in};
+use super::session::{SignedIn, StaffPost, signed_in};
 use super::store::{self, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
 use crate::db::audit::{self, Actor};
@@ -16,7 +16,7 @@ use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
 use crate::web::throttle::client_key;
-use crate::web::{AppError, html, in_transaction};
+use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
 
 type State = web::Data<StaffState>;
 
@@ -37,10 +37,6 @@ fn slowdown(failures: i32) -> std::time::Duration {
         return std::time::Duration::ZERO;
     }
     std::time::Duration::from_secs((1u64 << (over - 1).min(4) as u32).min(MAX_SLOWDOWN_SECONDS))
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_owned())).finish()
 }
 
 fn link(state: &StaffState, path: &str) -> String {
@@ -131,8 +127,7 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
 }
 
 /// `POST /staff/sign-out`
-pub async fn sign_out(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, _) = SignedIn::with_form(&req, payload).await?;
+pub async fn sign_out(state: State, StaffPost { me, .. }: StaffPost) -> Result<HttpResponse, AppError> {
     let (id, actor) = (me.id.clone(), me.actor());
     in_transaction(&state.db, move |conn| {
         store::end_sessions(conn, &id)?;
@@ -290,8 +285,7 @@ pub async fn password_form(req: HttpRequest) -> Result<HttpResponse, AppError> {
 }
 
 /// `POST /staff/password`
-pub async fn change_password(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn change_password(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let current = form.get("current").unwrap_or_default().to_owned();
     let new_password = form.get("password").unwrap_or_default().to_owned();
     if let Err(message) = password::check_new(&new_password) {
@@ -355,8 +349,7 @@ fn roles_from(form: &Form) -> Result<Vec<Role>, AppError> {
 }
 
 /// `POST /staff/accounts/invite`
-pub async fn invite(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
+pub async fn invite(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
     let invite = InviteForm {
         email: form.get("email").unwrap_or_default().trim().to_owned(),
         name: form.get("name").unwrap_or_default().trim().to_owned(),
@@ -418,11 +411,9 @@ fn another_admin(conn: &mut DbConnection, id: &str) -> diesel::QueryResult<bool>
 /// `POST /staff/accounts/{id}/roles`
 pub async fn set_roles(
     state: State,
-    req: HttpRequest,
+    StaffPost { me, form }: StaffPost,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, form) = SignedIn::with_form(&req, payload).await?;
     let roles = roles_from(&form)?;
     let id = id.into_inner();
     let actor = me.actor();
@@ -451,11 +442,10 @@ pub async fn set_roles(
 /// `POST /staff/accounts/{id}/deactivate` and `…/reactivate`
 pub async fn set_active(
     state: State,
+    StaffPost { me, .. }: StaffPost,
     req: HttpRequest,
     id: web::Path<String>,
-    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let (me, _) = SignedIn::with_form(&req, payload).await?;
     let active = req.path().ends_with("/reactivate");
     let id = id.into_inner();
     if id == me.id {
@@ -463,7 +453,7 @@ pub async fn set_active(
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
     let actor = me.actor();
-    let found = in_transaction(&state.db, move |conn| {
+    change_then_see_other(&state.db, "/staff/accounts", move |conn| {
         if store::find_by_id(conn, &id)?.is_none() {
             return Ok(false);
         }
@@ -472,11 +462,7 @@ pub async fn set_active(
         audit::record(conn, &actor, action, Some(("staff", &id)), None)?;
         Ok(true)
     })
-    .await?;
-    if !found {
-        return Err(AppError::NotFound);
-    }
-    Ok(see_other("/staff/accounts"))
+    .await
 }
 
 /// `GET /staff/audit?page=N`

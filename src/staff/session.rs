@@ -3,7 +3,10 @@
 //! once (sign-out, password or role change, deactivation).
 
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
-use actix_web::{HttpMessage, HttpRequest, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev, web};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -11,6 +14,7 @@ use super::StaffState;
 use super::roles::Role;
 use super::store;
 use crate::web::AppError;
+use crate::web::form::Form;
 
 const SESSION: &str = "ll_staff";
 const FORM: &str = "ll_form";
@@ -52,18 +56,6 @@ impl SignedIn {
         req.extensions().get::<SignedIn>().cloned().ok_or(AppError::Forbidden)
     }
 
-    /// The signed-in staff member and their posted form, refused unless the
-    /// form carries this session's token: how every staff POST begins.
-    pub async fn with_form(
-        req: &HttpRequest,
-        payload: web::Payload,
-    ) -> Result<(SignedIn, crate::web::form::Form), AppError> {
-        let me = SignedIn::of(req)?;
-        let form = crate::web::form::Form::read(payload).await?;
-        me.check_csrf(form.get("csrf").unwrap_or_default())?;
-        Ok((me, form))
-    }
-
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
@@ -76,6 +68,31 @@ impl SignedIn {
     /// Who the audit log says did what this person does.
     pub fn actor(&self) -> crate::db::audit::Actor {
         crate::db::audit::Actor::staff(&self.id, &self.email)
+    }
+}
+
+/// A staff POST as it arrives: the signed-in staff member and their posted
+/// form, refused unless the form carries this session's token. Taking it as
+/// a handler's argument is how every signed-in staff POST begins (signing in
+/// itself checks its own double-submit token).
+pub struct StaffPost {
+    pub me: SignedIn,
+    pub form: Form,
+}
+
+impl FromRequest for StaffPost {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<StaffPost, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
+        let me = SignedIn::of(req);
+        let body = payload.take();
+        Box::pin(async move {
+            let me = me?;
+            let form = Form::read(body).await?;
+            me.check_csrf(form.get("csrf").unwrap_or_default())?;
+            Ok(StaffPost { me, form })
+        })
     }
 }
 

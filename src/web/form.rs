@@ -2,7 +2,7 @@
 //! UTF-8 are refused with a clear page, never guessed at.
 
 use actix_web::web;
-use futures_util::StreamExt;
+use futures_util::{Stream, StreamExt};
 use percent_encoding::percent_decode;
 
 use crate::web::AppError;
@@ -19,8 +19,12 @@ pub struct Form {
 }
 
 impl Form {
-    /// Reads the body, refusing one larger than [`MAX_BODY`].
-    pub async fn read(mut payload: web::Payload) -> Result<Form, AppError> {
+    /// Reads the body, refusing one larger than [`MAX_BODY`]. Takes the
+    /// handler's `web::Payload` or an extractor's `dev::Payload` alike.
+    pub async fn read<B>(mut payload: B) -> Result<Form, AppError>
+    where
+        B: Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>> + Unpin,
+    {
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|_| AppError::Unusable(crate::surveys::Key::ErrorUnfinished))?;

@@ -22,6 +22,26 @@ pub fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
 }
 
+/// `303 See Other` to `to`: how a POST that changed something answers, so
+/// reload and Back never repeat it.
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, to)).finish()
+}
+
+/// Post/redirect/get for a change to one stored thing that may not exist:
+/// runs `change` as [`in_transaction`] does; when it answers `false` (no
+/// such thing) the answer is 404, else `303 See Other` to `then`.
+pub async fn change_then_see_other(
+    db: &crate::db::Database,
+    then: &str,
+    change: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<bool> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
+    if !in_transaction(db, change).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(see_other(then))
+}
+
 /// Runs `f` in a write transaction on a pooled connection, off the async
 /// threads: how every staff handler touches the database.
 pub async fn in_transaction<T: Send + 'static>(
