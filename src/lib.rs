@@ -71,6 +71,7 @@ impl Application {
     /// Loads the surveys, connects to the database (migrating it), starts the
     /// writer and binds the listener. Fails early, with a reason, on any of it.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let staff_routes = staff_routes().map_err(StartError::Routes)?;
         let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
@@ -108,7 +109,6 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
-        let staff_routes = staff_routes().map_err(StartError::Routes)?;
         let respondents = Data::new(respond::Respondents {
             registry: registry.clone(),
             db: db.clone(),

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 
-use super::actions::{self, FullAction, Status};
+use super::store::{self, FullAction, Status};
 use crate::surveys::Registry;
 use crate::web::AppState;
 use crate::web::{AppError, in_transaction};
@@ -38,7 +38,7 @@ fn rfc3339(time: NaiveDateTime) -> String {
 
 /// `GET /you-said-we-did/feed.atom`
 pub async fn feed(state: State) -> Result<HttpResponse, AppError> {
-    let published = in_transaction(&state.db, |conn| actions::published(conn, None)).await?;
+    let published = in_transaction(&state.db, |conn| store::published(conn, None)).await?;
     let body = atom(&state.registry, &state.settings.base_url, &published);
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body))
 }
@@ -46,7 +46,7 @@ pub async fn feed(state: State) -> Result<HttpResponse, AppError> {
 /// The feed document.
 pub fn atom(registry: &Registry, base_url: &str, published: &[FullAction]) -> String {
     let board = format!("{base_url}/you-said-we-did");
-    let mut entries: Vec<(&FullAction, &actions::HistoryRow)> =
+    let mut entries: Vec<(&FullAction, &store::HistoryRow)> =
         published.iter().flat_map(|a| a.history.iter().map(move |h| (a, h))).collect();
     entries.sort_by(|a, b| b.1.published_at.cmp(&a.1.published_at).then_with(|| a.1.id.cmp(&b.1.id)));
     let updated = entries.first().map(|(_, h)| h.published_at).unwrap_or_default();

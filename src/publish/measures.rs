@@ -14,8 +14,8 @@ use chrono::{Months, NaiveDate};
 use diesel::prelude::*;
 use maud::{Markup, html};
 
-use super::actions;
 use super::long_date;
+use super::store;
 use crate::db::DbConnection;
 use crate::db::schema::{daily_themes, monthly_themes, you_said};
 use crate::surveys::Registry;
@@ -110,7 +110,7 @@ fn theme_counts(conn: &mut DbConnection) -> QueryResult<BTreeMap<String, (i64, O
 pub fn compute(conn: &mut DbConnection, registry: &Registry, threshold: u64) -> QueryResult<LoopMeasures> {
     let per_theme = theme_counts(conn)?;
     let statements: Vec<String> = you_said::table.select(you_said::theme_id).distinct().load(conn)?;
-    let published = actions::published(conn, None)?;
+    let published = store::published(conn, None)?;
     let themes = registry
         .themes
         .iter()

@@ -1,5 +1,5 @@
 //! Publish: the sub-group's "We did" answers to the Youth Council's "You
-//! said" ([`actions`]), the public board and its Atom feed ([`board`],
+//! said" ([`pages`], [`views`], [`store`]), the public board and its Atom feed ([`board`],
 //! [`feed`]), what a receipt code shows ([`track`]), email when something
 //! changes ([`subscriptions`]), and how well the loop is closing ([`measures`]).
 //!
@@ -9,11 +9,11 @@
 //! statements, the agency, theme names) is in English, and marked
 //! `lang="en"` on a page in another language.
 
-pub mod actions;
 pub mod board;
 pub mod feed;
 pub mod measures;
 pub mod pages;
+pub mod store;
 pub mod subscriptions;
 pub mod track;
 pub mod views;
@@ -21,7 +21,7 @@ pub mod views;
 use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
-use self::actions::Status;
+use self::store::Status;
 use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;

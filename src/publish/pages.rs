@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
-use super::actions::{self, ActionForm, FullAction, Publication};
+use super::store::{self, ActionForm, FullAction, Publication};
 use super::subscriptions::{self, Links};
 use super::views;
 use crate::db::audit;
@@ -19,8 +19,7 @@ type State = web::Data<AppState>;
 /// `GET /staff/actions`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
-    let (statements, all) =
-        in_transaction(&state.db, |conn| Ok((actions::statements(conn)?, actions::all(conn)?))).await?;
+    let (statements, all) = in_transaction(&state.db, |conn| Ok((store::statements(conn)?, store::all(conn)?))).await?;
     Ok(html(StatusCode::OK, views::list(&me, &state.registry, &statements, &all)))
 }
 
@@ -32,7 +31,7 @@ async fn form_page(
     typed: ActionForm,
     errors: &[(&str, String)],
 ) -> Result<HttpResponse, AppError> {
-    let statements = in_transaction(&state.db, actions::statements).await?;
+    let statements = in_transaction(&state.db, store::statements).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(html(status, views::form(me, &state.registry, &statements, action.as_ref(), &typed, errors)))
 }
@@ -48,7 +47,7 @@ pub async fn new_form(state: State, req: HttpRequest) -> Result<HttpResponse, Ap
 pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let id = id.into_inner();
-    let Some(action) = in_transaction(&state.db, move |conn| actions::find(conn, &id)).await? else {
+    let Some(action) = in_transaction(&state.db, move |conn| store::find(conn, &id)).await? else {
         return Err(AppError::NotFound);
     };
     let typed = action.row.to_form(&action.themes);
@@ -77,10 +76,10 @@ async fn save_and_maybe_publish(
     let (statement, lookup) = (typed.you_said.clone(), id.clone());
     let (theme, existing) = in_transaction(&state.db, move |conn| {
         let existing = match &lookup {
-            Some(id) => actions::find(conn, id)?,
+            Some(id) => store::find(conn, id)?,
             None => None,
         };
-        Ok((actions::theme_of_statement(conn, &statement)?, existing))
+        Ok((store::theme_of_statement(conn, &statement)?, existing))
     })
     .await?;
     if id.is_some() && existing.is_none() {
@@ -95,9 +94,9 @@ async fn save_and_maybe_publish(
     let actor = me.actor();
     let id = in_transaction(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
-        let id = actions::save(conn, id.as_deref(), &valid, now)?;
+        let id = store::save(conn, id.as_deref(), &valid, now)?;
         if publish {
-            let kind = actions::publish(conn, &id, now)?;
+            let kind = store::publish(conn, &id, now)?;
             let first = kind == Publication::First;
             let sent = subscriptions::notify(conn, &links, &registry, &valid.themes, &valid.child_text, first)?;
             let what =
@@ -122,7 +121,7 @@ pub async fn unpublish(
     let id = id.into_inner();
     let (actor, then) = (me.actor(), format!("/staff/actions/{id}"));
     change_then_see_other(&state.db, &then, move |conn| {
-        if !actions::unpublish(conn, &id, Utc::now().naive_utc())? {
+        if !store::unpublish(conn, &id, Utc::now().naive_utc())? {
             return Ok(false);
         }
         audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &id)), None)?;

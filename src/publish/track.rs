@@ -22,7 +22,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
 use maud::{Markup, html};
 
-use super::actions::{self, FullAction};
+use super::store::{self, FullAction};
 use super::{capitalise, error_message, error_summary, lang_field, picker, read_limited_form, theme_name, words_for};
 use crate::db::DbConnection;
 use crate::db::schema::{response_themes, responses};
@@ -73,7 +73,7 @@ pub fn find(conn: &mut DbConnection, code: &ReceiptCode, key: &[u8; 32]) -> Quer
         .order(response_themes::theme_id)
         .select(response_themes::theme_id)
         .load(conn)?;
-    let actions = if themes.is_empty() { Vec::new() } else { actions::published(conn, Some(&themes))? };
+    let actions = if themes.is_empty() { Vec::new() } else { store::published(conn, Some(&themes))? };
     Ok(Found::Response { themes, actions })
 }
 

@@ -3,8 +3,8 @@
 
 use maud::{Markup, html};
 
-use super::actions::{ActionForm, FullAction, MAX_CHILD_TEXT, Status};
 use super::long_date;
+use super::store::{ActionForm, FullAction, MAX_CHILD_TEXT, Status};
 use crate::staff::roles::Role;
 use crate::staff::session::SignedIn;
 use crate::staff::views::{error_summary, page};

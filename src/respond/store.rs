@@ -163,7 +163,7 @@ fn run(
                     break;
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, batch = submissions.len(), "response batch not committed");
+                    tracing::warn!(error = %crate::cause::Chain(&e), batch = submissions.len(), "response batch not committed");
                     conn = None;
                 }
             }

@@ -9,18 +9,50 @@
 //! [`crate::anonymise::suppress`]): the theme tables by [`super::breakdown`],
 //! and the responses by survey and by link, which share their grand total.
 
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use maud::{Markup, html};
 
 use super::breakdown;
 use super::charts::{Series, bar_chart, line_chart};
-use super::counts::{Counts, MONTHS, month_label};
+use super::counts::{Counts, MONTHS, counts, month_label};
 use crate::anonymise::suppress::{
     CountTable, Shared, Shown, SuppressedTable, hidden_note, suppress_beside, suppress_small_counts,
 };
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::Registry;
+use crate::web::{AppError, AppState, html, in_transaction};
+
+type State = web::Data<AppState>;
+
+/// `GET /staff/dashboard`
+pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let registry = state.registry.clone();
+    let today = chrono::Utc::now().date_naive();
+    let threshold = u64::from(state.settings.suppress_below);
+    let counts = in_transaction(&state.db, move |conn| {
+        let mut counts = counts(conn, &registry, today)?;
+        counts.loop_measures = crate::publish::measures::compute(conn, &registry, threshold)?;
+        Ok(counts)
+    })
+    .await?;
+    let view = view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
+    Ok(html(StatusCode::OK, view))
+}
+
+/// `GET /staff/dashboard/themes/{id}`
+pub async fn dashboard_theme(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let me = SignedIn::of(&req)?;
+    let registry = state.registry.clone();
+    let today = chrono::Utc::now().date_naive();
+    let counts = in_transaction(&state.db, move |conn| counts(conn, &registry, today)).await?;
+    let threshold = u64::from(state.settings.suppress_below);
+    let view = theme_view(&me, &state.registry, &counts, threshold, &id).ok_or(AppError::NotFound)?;
+    Ok(html(StatusCode::OK, view))
+}
 
 fn table(rows: Vec<(String, Vec<u64>)>, months: &[NaiveDate], threshold: u64) -> SuppressedTable {
     let (names, cells): (Vec<String>, Vec<Vec<u64>>) = rows.into_iter().unzip();

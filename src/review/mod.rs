@@ -17,8 +17,8 @@ use crate::staff::access::{ADMIN, ANY_ROLE, Declared, LEAD, READS_YOU_SAID, REVI
 
 /// The review stage's staff routes. None is public.
 pub const STAFF_ROUTES: &[Declared] = &[
-    Declared::get("/staff/dashboard", ANY_ROLE, |r| r.to(pages::dashboard)),
-    Declared::get("/staff/dashboard/themes/{id}", ANY_ROLE, |r| r.to(pages::dashboard_theme)),
+    Declared::get("/staff/dashboard", ANY_ROLE, |r| r.to(dashboard::dashboard)),
+    Declared::get("/staff/dashboard/themes/{id}", ANY_ROLE, |r| r.to(dashboard::dashboard_theme)),
     Declared::get("/staff/links", ADMIN, |r| r.to(links::list)),
     Declared::post("/staff/links", ADMIN, |r| r.to(links::create)),
     Declared::post("/staff/links/{code}/close", ADMIN, |r| r.to(links::close)),

@@ -147,30 +147,3 @@ pub async fn add_note(
     })
     .await
 }
-
-/// `GET /staff/dashboard`
-pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let registry = state.registry.clone();
-    let today = chrono::Utc::now().date_naive();
-    let threshold = u64::from(state.settings.suppress_below);
-    let counts = in_transaction(&state.db, move |conn| {
-        let mut counts = super::counts::counts(conn, &registry, today)?;
-        counts.loop_measures = crate::publish::measures::compute(conn, &registry, threshold)?;
-        Ok(counts)
-    })
-    .await?;
-    let view = super::dashboard::view(&me, &state.registry, &counts, threshold, state.settings.retention_days);
-    Ok(html(StatusCode::OK, view))
-}
-
-/// `GET /staff/dashboard/themes/{id}`
-pub async fn dashboard_theme(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let me = SignedIn::of(&req)?;
-    let registry = state.registry.clone();
-    let today = chrono::Utc::now().date_naive();
-    let counts = in_transaction(&state.db, move |conn| super::counts::counts(conn, &registry, today)).await?;
-    let threshold = u64::from(state.settings.suppress_below);
-    let view = super::dashboard::theme_view(&me, &state.registry, &counts, threshold, &id).ok_or(AppError::NotFound)?;
-    Ok(html(StatusCode::OK, view))
-}

@@ -22,7 +22,7 @@ pub fn alert_hook(base_url: &str) -> ConcernAlert {
 }
 
 /// The addresses of every active safeguarding lead.
-pub fn lead_addresses(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+fn lead_addresses(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
     staff::table
         .inner_join(staff_roles::table)
         .filter(staff_roles::role.eq(Role::SafeguardingLead.as_str()))
@@ -34,7 +34,7 @@ pub fn lead_addresses(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
 /// Queues, for each of `flagged` responses just stored, an email to every
 /// active safeguarding lead: that a response arrived and where to read it,
 /// never what it says. Call it in the transaction that stores them.
-pub fn alert_leads(conn: &mut DbConnection, queue_url: &str, flagged: usize) -> QueryResult<()> {
+fn alert_leads(conn: &mut DbConnection, queue_url: &str, flagged: usize) -> QueryResult<()> {
     if flagged == 0 {
         return Ok(());
     }

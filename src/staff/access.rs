@@ -43,7 +43,8 @@ pub struct Declared {
     /// The whole path, `/staff/…`, as actix-web writes a pattern.
     pub path: &'static str,
     pub access: Access,
-    /// Puts the handler on a route of this method.
+    /// Puts the handler on a route of this method. It attaches the handler
+    /// and nothing else: a guard added here would be unseen by the access check.
     handler: fn(Route) -> Route,
     /// Compressed chunk by chunk, off the workers, by actix-web's Compress:
     /// only for a streamed response. Every other response is a whole body,
@@ -97,7 +98,8 @@ impl StaffRoutes {
             if declared.path != "/staff" && !declared.path.starts_with("/staff/") {
                 return Err(format!("the staff route {declared:?} is not under /staff"));
             }
-            if matchers.iter().any(|(_, d)| d.method == declared.method && d.path == declared.path) {
+            let same_shape = |d: &Declared| unnamed(d.path) == unnamed(declared.path);
+            if matchers.iter().any(|(_, d)| d.method == declared.method && same_shape(d)) {
                 return Err(format!("the staff route {declared:?} is declared twice"));
             }
             matchers.push((ResourceDef::new(declared.path), declared));
@@ -132,6 +134,25 @@ impl StaffRoutes {
     }
 }
 
+/// A pattern with its placeholders' names left out: `/staff/x/{id}` and
+/// `/staff/x/{code}` match the same requests.
+fn unnamed(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_name = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                in_name = true;
+                out.push_str("{}");
+            }
+            '}' => in_name = false,
+            c if !in_name => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Middleware on `/staff`: undeclared → 404; not signed in → the sign-in
 /// page; signed in without the role → 403.
 pub async fn staff_access(
@@ -142,7 +163,7 @@ pub async fn staff_access(
     // middleware outside sees and renders them.
     let refuse = |req: ServiceRequest, e: AppError| Ok(req.error_response(e).map_into_right_body());
     let Some(state) = req.app_data::<web::Data<StaffState>>().cloned() else {
-        return refuse(req, AppError::Internal("no app state".into()));
+        return refuse(req, AppError::internal("no app state"));
     };
     let Some(route) = state.routes.declared(req.method(), req.path()) else {
         return refuse(req, AppError::NotFound);
@@ -185,7 +206,7 @@ mod tests {
         assert!(routes.declared(&Method::GET, "/staff/things").is_none());
     }
 
-    const AGAIN: &[Declared] = &[Declared::get("/staff/things/{id}", Access::Public, |r| r.to(nothing))];
+    const AGAIN: &[Declared] = &[Declared::get("/staff/things/{code}", Access::Public, |r| r.to(nothing))];
     const OUTSIDE: &[Declared] = &[Declared::get("/staffroom", Access::Public, |r| r.to(nothing))];
 
     #[test]

@@ -62,7 +62,7 @@ impl SignedIn {
 
     /// Refuses a form whose token is not this session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
-        if constant_time_eq(token.as_bytes(), self.csrf.as_bytes()) { Ok(()) } else { Err(AppError::Forbidden) }
+        if tokens_match(self.csrf.as_bytes(), token.as_bytes()) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
     /// Who the audit log says did what this person does.
@@ -96,11 +96,16 @@ impl FromRequest for StaffPost {
     }
 }
 
-/// Compares tokens in time that does not depend on where they differ, so a
-/// guesser learns nothing from how long a refusal takes. (A length mismatch
-/// returns at once; every token has the same, public, length.)
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.ct_eq(b).into()
+/// Every form token is a [`crate::random::random_id`]: 32 hex digits.
+const TOKEN_LEN: usize = 32;
+
+/// Whether a posted token is the expected one, compared in time that does
+/// not depend on where they differ, so a guesser learns nothing from how
+/// long a refusal takes. (A length mismatch returns at once; every token has
+/// the same, public, length.) An expected token of any other length, such as
+/// an empty cookie, matches nothing.
+fn tokens_match(expected: &[u8], given: &[u8]) -> bool {
+    expected.len() == TOKEN_LEN && bool::from(expected.ct_eq(given))
 }
 
 impl Sessions {
@@ -163,7 +168,7 @@ impl Sessions {
     /// Refuses a form posted before signing in whose token does not match its cookie.
     pub fn check_form_token(&self, req: &HttpRequest, token: &str) -> Result<(), AppError> {
         match req.cookie(FORM) {
-            Some(cookie) if constant_time_eq(cookie.value().as_bytes(), token.as_bytes()) => Ok(()),
+            Some(cookie) if tokens_match(cookie.value().as_bytes(), token.as_bytes()) => Ok(()),
             _ => Err(AppError::Forbidden),
         }
     }
@@ -197,15 +202,17 @@ pub async fn signed_in(state: &StaffState, req: &HttpRequest) -> Result<Option<S
 
 #[cfg(test)]
 mod tests {
-    use super::constant_time_eq;
+    use super::tokens_match;
 
     #[test]
     fn tokens_match_only_when_every_byte_and_the_length_do() {
         let token = b"0123456789abcdef0123456789abcdef";
-        assert!(constant_time_eq(token, token));
-        assert!(!constant_time_eq(token, b"0123456789abcdef0123456789abcdeF"));
-        assert!(!constant_time_eq(token, b"0123456789abcdef0123456789abcde"));
-        assert!(!constant_time_eq(token, b""));
-        assert!(constant_time_eq(b"", b""));
+        assert!(tokens_match(token, token));
+        assert!(!tokens_match(token, b"0123456789abcdef0123456789abcdeF"));
+        assert!(!tokens_match(token, b"0123456789abcdef0123456789abcde"));
+        assert!(!tokens_match(token, b""));
+        // An empty cookie and an empty field are no pair of tokens.
+        assert!(!tokens_match(b"", b""));
+        assert!(!tokens_match(b"short", b"short"));
     }
 }

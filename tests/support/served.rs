@@ -1,8 +1,8 @@
 //! The real binary as a separate process, and a respondent walking a survey
 //! the way a phone without JavaScript does. Shared by the crash test, the
-//! two-instance test and the benchmark (`benches/load.rs`), which include
-//! this file by path; it needs nothing but the standard library, tokio,
-//! reqwest, url and the service's own crate.
+//! two-instance test and the benchmark (`benches/load/main.rs`), which
+//! include this file by path; it needs nothing but the standard library,
+//! tokio, reqwest, url, diesel and the service's own crate.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
