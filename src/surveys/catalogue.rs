@@ -727,8 +727,14 @@ fn read_message(
         };
         return Some(Message::Plain(said));
     };
+    if !COUNTED.iter().any(|k| k.as_str() == key) {
+        let line = line_of(report, None);
+        report.push(line, format!("\"{key}\" counts nothing, so it takes one text, not plural forms"));
+        return None;
+    }
     let mut other = None;
     let mut forms = Vec::new();
+    let mut written = Vec::new();
     for (form, said) in table {
         let line = line_of(report, Some(form));
         let category = PluralCategory::get_for_cldr_string(form);
@@ -738,6 +744,7 @@ fn read_message(
             report.push(line, format!("\"{key}.{form}\" {problem}: use {}", form_names(rules)));
             continue;
         };
+        written.push(category);
         let Some(said) = text(said) else {
             report.push(line, format!("\"{key}.{form}\" must be a non-empty string"));
             continue;
@@ -752,7 +759,30 @@ fn read_message(
         report.push(line, format!("\"{key}\" has plural forms but no `other`, which every language needs"));
         return None;
     };
+    // A whole number whose form is not written would be shown `other`,
+    // which in some languages is only for fractions ("5 znaku").
+    let unwritten: Vec<&str> =
+        whole_number_forms(rules).into_iter().filter(|c| !written.contains(c)).map(category_name).collect();
+    if !unwritten.is_empty() {
+        let line = line_of(report, None);
+        let forms = unwritten.join(", ");
+        report.push(
+            line,
+            format!("\"{key}\" has plural forms but not {forms}, which whole numbers take in this language"),
+        );
+    }
     Some(Message::Plural { other, forms })
+}
+
+/// The messages that count something, and so may have plural forms.
+const COUNTED: [Key; 2] = [Key::LandingMinutes, Key::ProblemTooLong];
+
+/// The plural forms whole numbers take in a language, found by asking its
+/// rules about 0 to 1,000 and a million (where some languages, such as
+/// French, have a form of their own).
+fn whole_number_forms(rules: &PluralRules) -> Vec<PluralCategory> {
+    let taken: Vec<PluralCategory> = (0..=1000usize).chain([1_000_000]).map(|n| rules.category_for(n)).collect();
+    rules.categories().filter(|form| taken.contains(form)).collect()
 }
 
 /// A message's texts, each with the name of its plural form (`None` for a plain one).
@@ -1116,13 +1146,20 @@ mod tests {
             [
                 "7: \"problem.too-long.several\" is not a plural form: use one, few, many, other",
                 "8: \"problem.too-long.two\" is not a plural form of this language: use one, few, many, other",
+                "6: \"problem.too-long\" has plural forms but not few, many, which whole numbers take in this language",
                 "9: \"problem.too-long\" (form `other`) must use the same {placeholders} as English: count, max",
             ]
         );
 
         let source = format!("{POLISH_HEAD}too-long = {{ one = \"\", other = \"{{count}} {{max}}\" }}\n");
         let (_, errors) = load_source("pl", &source);
-        assert_eq!(errors, ["6: \"problem.too-long.one\" must be a non-empty string"]);
+        assert_eq!(
+            errors,
+            [
+                "6: \"problem.too-long.one\" must be a non-empty string",
+                "6: \"problem.too-long\" has plural forms but not few, many, which whole numbers take in this language",
+            ]
+        );
     }
 
     #[test]
@@ -1131,7 +1168,11 @@ mod tests {
             "{POLISH_HEAD}choose-age = \"Wybierz.\"\ntoo-long.one = \"{{count}} znak, {{max}}\"\ntoo-long.other = \"{{count}} znaku, {{max}}\"\n"
         );
         let (polish, errors) = load_source("pl", &source);
-        assert_eq!(errors, Vec::<String>::new());
+        // `surveys check` refuses it: 3 would be shown the form for fractions.
+        assert_eq!(
+            errors,
+            ["7: \"problem.too-long\" has plural forms but not few, many, which whole numbers take in this language"]
+        );
         let polish = polish.unwrap();
         assert_eq!(polish.message(Key::ProblemChooseAge, None), Some("Wybierz."));
         assert_eq!(polish.message(Key::ProblemChooseAge, Some(3)), Some("Wybierz."));
@@ -1139,6 +1180,24 @@ mod tests {
         // No `few` written: 3 takes `other`, as CLDR's fallback says.
         assert_eq!(polish.message(Key::ProblemTooLong, Some(3)), Some("{count} znaku, {max}"));
         assert_eq!(polish.message(Key::ProblemTooLong, None), Some("{count} znaku, {max}"));
+    }
+
+    #[test]
+    fn only_a_message_that_counts_takes_plural_forms() {
+        let source = format!("{POLISH_HEAD}choose-age.one = \"Wybierz.\"\nchoose-age.other = \"Wybierz.\"\n");
+        let (_, errors) = load_source("pl", &source);
+        assert_eq!(errors, ["6: \"problem.choose-age\" counts nothing, so it takes one text, not plural forms"]);
+    }
+
+    #[test]
+    fn whole_numbers_take_these_forms() {
+        let names =
+            |code| whole_number_forms(&plural_rules(code).unwrap()).into_iter().map(category_name).collect::<Vec<_>>();
+        assert_eq!(names("pl"), ["one", "few", "many"]);
+        assert_eq!(names("ur"), ["one", "other"]);
+        assert_eq!(names("en"), ["one", "other"]);
+        assert_eq!(names("fr"), ["one", "many", "other"]);
+        assert_eq!(names("ar"), ["zero", "one", "two", "few", "many", "other"]);
     }
 
     #[test]
