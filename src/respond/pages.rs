@@ -205,7 +205,7 @@ pub async fn answer(
         Next::Problems(problems) => (StatusCode::BAD_REQUEST, problems, None),
         Next::SurveyChanged => (StatusCode::OK, vec![], Some(Key::NoticeUpdated)),
         Next::Mismatch => (StatusCode::BAD_REQUEST, vec![], Some(PAGE_MISMATCH)),
-        Next::Send => return submit(&state, &journey, &draft).await,
+        Next::Send => return submit(&state, &journey, &draft, token).await,
         Next::NoSuchStep => return Err(AppError::Unusable(UNREADABLE_DRAFT)),
     };
     // What was typed is shown again only beside its problems.
@@ -235,9 +235,14 @@ fn open_journey<'a>(
     Ok((draft, Journey::new(survey, age), token))
 }
 
-async fn submit(state: &Respondents, journey: &Journey<'_>, draft: &Draft) -> Result<HttpResponse, AppError> {
-    let token: [u8; 16] =
-        hex::decode(&draft.token).ok().and_then(|t| t.try_into().ok()).ok_or(AppError::Unusable(UNREADABLE_DRAFT))?;
+/// Sends the checked answers to the writer: the receipt, or the check page
+/// again with a calm notice if they could not be stored.
+async fn submit(
+    state: &Respondents,
+    journey: &Journey<'_>,
+    draft: &Draft,
+    token: [u8; 16],
+) -> Result<HttpResponse, AppError> {
     let (submission, concern) = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
     let audience = journey.survey.audience;
     let w = state.registry.catalogue.words(&draft.lang).chosen();
