@@ -230,27 +230,33 @@ mod tests {
     fn derived_keys_are_pinned() {
         let configured = SecretKey::from_configured("listening-loop pinned test secret, 32+ characters").unwrap();
         assert_eq!(hex::encode(configured.0), "54d5f831347cd533bf28ceb5813aa210c0f05d1cfd0a85cda70702c399aee126");
-        let expected = [
-            "8b079a7357b01d3ab3dcabe384b091da1d7e4c2487b6b620b9387e47a3616d3c",
-            "535d6569b6de086390987f48d6d7a2a581171b52edceba29ea45cdd580cf2ff0",
-            "b910a8efaef78afe72af5ab338c7c30136c68e1ab48e6ed8569dd5808b1e4bba",
-            "afb1f39bdac451c9a4d23477493c48573106d35689650416e76825972008228d",
-        ];
-        for (purpose, key) in PURPOSES.iter().zip(expected) {
-            assert_eq!(hex::encode(configured.derive(purpose)), key, "{purpose}");
-        }
+        assert_derives(
+            &configured,
+            [
+                "8b079a7357b01d3ab3dcabe384b091da1d7e4c2487b6b620b9387e47a3616d3c",
+                "535d6569b6de086390987f48d6d7a2a581171b52edceba29ea45cdd580cf2ff0",
+                "b910a8efaef78afe72af5ab338c7c30136c68e1ab48e6ed8569dd5808b1e4bba",
+                "afb1f39bdac451c9a4d23477493c48573106d35689650416e76825972008228d",
+            ],
+        );
         assert_eq!(configured.receipt_key(), configured.derive("receipt codes"));
 
         // A key file's bytes are used as they are.
-        let from_file = SecretKey([7; 32]);
-        let expected = [
-            "154f7f3469f337adadd3b12138752846967943dd28cc4c8ad39e100d12937b47",
-            "74a0ce70dff60c082849398356f27608103120c5c5a7c0ca20b2bc6e83c95dc9",
-            "7319aa40c8746a38172bb8586307e357b2d4f283e5707ae4882c9c0dd97c8058",
-            "62055d8620301def6eabb35c6fdf93c4f4a67f95d9def19bd2fbdc787b03f82e",
-        ];
+        assert_derives(
+            &SecretKey([7; 32]),
+            [
+                "154f7f3469f337adadd3b12138752846967943dd28cc4c8ad39e100d12937b47",
+                "74a0ce70dff60c082849398356f27608103120c5c5a7c0ca20b2bc6e83c95dc9",
+                "7319aa40c8746a38172bb8586307e357b2d4f283e5707ae4882c9c0dd97c8058",
+                "62055d8620301def6eabb35c6fdf93c4f4a67f95d9def19bd2fbdc787b03f82e",
+            ],
+        );
+    }
+
+    /// `secret` derives, for each of [`PURPOSES`] in turn, the key written here in hex.
+    fn assert_derives(secret: &SecretKey, expected: [&str; 4]) {
         for (purpose, key) in PURPOSES.iter().zip(expected) {
-            assert_eq!(hex::encode(from_file.derive(purpose)), key, "{purpose}");
+            assert_eq!(hex::encode(secret.derive(purpose)), key, "{purpose}");
         }
     }
 
