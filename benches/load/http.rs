@@ -27,6 +27,17 @@ impl Response {
 impl Conn {
     pub async fn connect(port: u16) -> io::Result<Conn> {
         let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        Conn::over(stream)
+    }
+
+    /// A connection from another loopback address (all of 127/8 is this
+    /// machine), so the server sees a different client: how the benchmark
+    /// keeps an attacker's limits apart from a child's.
+    pub async fn connect_from(source: std::net::Ipv4Addr, port: u16) -> io::Result<Conn> {
+        Conn::over(open_from(source, port).await?)
+    }
+
+    fn over(stream: TcpStream) -> io::Result<Conn> {
         stream.set_nodelay(true)?;
         Ok(Conn { stream: BufReader::with_capacity(16 * 1024, stream), closed: false })
     }
@@ -122,6 +133,13 @@ impl Conn {
         }
         Ok(Response { status, body })
     }
+}
+
+/// A bare TCP connection to the server on loopback from `source`.
+pub async fn open_from(source: std::net::Ipv4Addr, port: u16) -> io::Result<TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((source, 0).into())?;
+    socket.connect((std::net::Ipv4Addr::LOCALHOST, port).into()).await
 }
 
 /// Keep-alive connections shared by requests that each need one at a time.

@@ -10,7 +10,7 @@
 //! `BENCH_SEED=N` sets how many responses the seeding figure makes.
 //! `BENCH_RUNS=N` repeats each figure N times instead.
 //! `BENCH_ONLY=a,b` measures only those parts: `respondents`, `submissions`,
-//! `get`, `long`, `idle`, `seed`, `dashboard` (for working on one figure);
+//! `get`, `long`, `idle`, `seed`, `dashboard`, `attack` (for working on one figure);
 //! `submissions-full`, `submissions-normal` or `submissions-postgres` picks
 //! one database set-up of the submission figures.
 //! `BENCH_HOLD=RATE` skips the step-up of submissions and of whole
@@ -20,6 +20,7 @@
 //! two versions under the same load.
 //! Benchmarks print numbers; they never fail on timing.
 
+mod attack;
 mod http;
 mod open_loop;
 mod seed;
@@ -339,6 +340,25 @@ fn main() {
         target: "≤ 50".into(),
     });
 
+    eprintln!("== a child's journey and /healthz, quiet and under attack");
+    let mut attack_runs: Vec<Vec<AttackRow>> = Vec::new();
+    for run in 0..bench.runs_of("attack") {
+        let rows = runtime.block_on(bench.under_attack());
+        for row in &rows {
+            eprintln!(
+                "   run {}: {}: journey p99 {:.1} ms ({} failed), /healthz p99 {:.1} ms ({} failed); attacker: {}",
+                run + 1,
+                row.label,
+                row.journey_p99,
+                row.journeys_failed,
+                row.probe_p99,
+                row.probes_failed,
+                row.attacker
+            );
+        }
+        attack_runs.push(rows);
+    }
+
     // The report.
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let mut out = String::new();
@@ -401,6 +421,34 @@ fn main() {
                 hist.value_at_quantile(0.5) as f64 / 1000.0,
                 hist.value_at_quantile(0.99) as f64 / 1000.0,
                 hist.value_at_quantile(0.999) as f64 / 1000.0
+            );
+        }
+    }
+    if let Some(first) = attack_runs.first() {
+        let _ = writeln!(
+            out,
+            "\n## Under attack\n\n{} children a second walk the whole 8–11 survey (landing page, CSS and JS, \
+             every page, Send) from one address while `/healthz` is asked 50 times a second; first with nobody \
+             else there, then with each attacker in turn, from its own address. Medians over the runs; the target \
+             is each p99 within 2 × the quiet one, and no child's request failing.\n\n\
+             | while | child's whole journey p99 | ÷ quiet | `/healthz` p99 | ÷ quiet | children failed | the attacker's requests (last run) |\n\
+             |---|---:|---:|---:|---:|---:|---|",
+            attack::CHILDREN_PER_SECOND
+        );
+        let med =
+            |i: usize, f: fn(&AttackRow) -> f64| median(&attack_runs.iter().map(|r| f(&r[i])).collect::<Vec<_>>());
+        let (quiet_journey, quiet_probe) = (med(0, |r| r.journey_p99), med(0, |r| r.probe_p99));
+        let last = attack_runs.last().expect("a run");
+        for (i, row) in first.iter().enumerate() {
+            let (journey, probe) = (med(i, |r| r.journey_p99), med(i, |r| r.probe_p99));
+            let failed: u64 = attack_runs.iter().map(|r| r[i].journeys_failed).sum();
+            let _ = writeln!(
+                out,
+                "| {} | {journey:.1} ms | {:.2} | {probe:.1} ms | {:.2} | {failed} | {} |",
+                row.label,
+                journey / quiet_journey,
+                probe / quiet_probe,
+                last[i].attacker
             );
         }
     }
@@ -553,7 +601,7 @@ impl Bench {
             let (server_cpu, own_cpu) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
             let outcome = open_loop::run(rate, step, 4000, |_, intended| {
                 let (pages, assets) = (pages.clone(), assets.clone());
-                async move { respondent(port, intended, &assets, &pages).await }
+                async move { respondent(port, std::net::Ipv4Addr::LOCALHOST, intended, &assets, &pages).await }
             })
             .await;
             let pages = pages.lock().unwrap().clone();
@@ -696,6 +744,62 @@ impl Bench {
         (before, with)
     }
 
+    /// A child's journey and `/healthz` on one server: quiet, then under
+    /// each attack in turn (see `attack.rs`). The server has a safeguarding
+    /// lead's account, which the sign-in guesses aim at.
+    async fn under_attack(&self) -> Vec<AttackRow> {
+        let dir = tempfile::tempdir_in(self.work.path()).expect("a run folder");
+        let url = dir.path().join("bench.sqlite3").to_string_lossy().into_owned();
+        {
+            use listening_loop::staff::roles::Role;
+            use listening_loop::staff::{password, store};
+            let mut conn = listening_loop::db::Database::open_alone(&url).expect("create the database");
+            let email = listening_loop::mail::EmailAddress::parse(attack::GUESSED_ACCOUNT).expect("an address");
+            let id = store::create(&mut conn, &email, "Lead", &[Role::SafeguardingLead])
+                .expect("create a staff account")
+                .expect("a new account");
+            store::set_password(&mut conn, &id, &password::hash(SECRET)).expect("set its password");
+        }
+        let server = Server::start(ServerConfig {
+            binary: self.binary.clone(),
+            database_url: url,
+            data_dir: dir.path().to_path_buf(),
+            surveys_dir: self.surveys.clone(),
+            secret: SECRET.to_owned(),
+            port: served::free_port(),
+            extra_env: vec![
+                ("RUST_LOG".to_owned(), server_log_filter()),
+                // The limits as in service: the children come from many
+                // addresses here, each attacker from one.
+                ("RESPONDENT_POSTS_PER_MINUTE".to_owned(), "6000".to_owned()),
+            ],
+            log: dir.path().join("server.log"),
+        });
+        let port = server.config.port;
+        let landing = http::Conn::connect(port).await.unwrap().get("/s/young-people?age=8-11").await.unwrap();
+        let assets = Arc::new(static_assets(landing.text()));
+        let duration = Duration::from_secs(if self.quick { 6 } else { 20 });
+        let mut rows = Vec::new();
+        let phases = std::iter::once(None).chain(attack::Attack::ALL.into_iter().map(Some));
+        for attack in phases {
+            let phase = attack::phase(port, assets.clone(), attack, duration).await;
+            let attacker =
+                phase.attacker.iter().map(|(what, n)| format!("{what} × {n}")).collect::<Vec<_>>().join("; ");
+            rows.push(AttackRow {
+                label: attack.map_or("nobody else (quiet)", |a| a.label()).to_owned(),
+                journey_p99: phase.journeys.p(0.99),
+                journeys_failed: phase.journeys.errors,
+                probe_p99: phase.probes.p(0.99),
+                probes_failed: phase.probes.errors,
+                attacker: if attacker.is_empty() { "—".into() } else { attacker },
+            });
+            // Let the server close what the attacker left open.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+        drop(server);
+        rows
+    }
+
     /// Seconds to seed `n` responses × 20 answers into a fresh SQLite file
     /// (themes spread over them as if reviewed), with the file and its URL.
     fn seed_sqlite(&self, n: u64) -> (f64, tempfile::TempDir, String) {
@@ -769,6 +873,17 @@ impl Bench {
         assert_eq!(signed.status(), 303, "signed in");
         Seeded { server, _dir: dir, client, base }
     }
+}
+
+/// One phase of the under-attack figure.
+struct AttackRow {
+    label: String,
+    journey_p99: f64,
+    journeys_failed: u64,
+    probe_p99: f64,
+    probes_failed: u64,
+    /// What the attacker's requests met, e.g. "status 413 × 1,204".
+    attacker: String,
 }
 
 /// A running server over a seeded database, and a signed-in client.
@@ -912,14 +1027,20 @@ fn server_log_filter() -> String {
     std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".to_owned())
 }
 
-/// A new person on a new connection: the landing page, its CSS and JS, then
+/// A new person on a new connection from `source`: the landing page, its CSS and JS, then
 /// every page of the 8–11 survey answered, then Send. Each request's time is
 /// recorded under its place in the walk; the first counts from the moment
 /// the person was due to arrive.
-async fn respondent(port: u16, intended: Instant, assets: &[String], pages: &Mutex<PageTimes>) -> bool {
+async fn respondent(
+    port: u16,
+    source: std::net::Ipv4Addr,
+    intended: Instant,
+    assets: &[String],
+    pages: &Mutex<PageTimes>,
+) -> bool {
     let mut times: Vec<(String, u64)> = Vec::with_capacity(24);
     let result: Result<bool, std::io::Error> = async {
-        let mut conn = http::Conn::connect(port).await?;
+        let mut conn = http::Conn::connect_from(source, port).await?;
         let mut since = intended;
         let mut note = |label: String, since: &mut Instant| {
             times.push((label, since.elapsed().as_micros() as u64));
