@@ -38,6 +38,9 @@ pub struct Settings {
     pub mail_retry_base: std::time::Duration,
     /// Respondent form posts allowed per client address per minute (0: no limit).
     pub respondent_posts_per_minute: u32,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
+    /// (`TRUSTED_PROXIES`; none by default).
+    pub trusted_proxies: TrustedProxies,
     /// For the benchmark only: SQLite's `synchronous` (FULL unless told).
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// For the benchmark only: submissions per transaction (1 = no group commit).
@@ -80,6 +83,7 @@ impl Settings {
                 var("RESPONDENT_POSTS_PER_MINUTE"),
                 6000,
             )?,
+            trusted_proxies: TrustedProxies::parse(var("TRUSTED_PROXIES").as_deref().unwrap_or_default())?,
             sqlite_synchronous: match var("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_uppercase()).as_deref() {
                 None | Some("FULL") => crate::db::SqliteSynchronous::Full,
                 Some("NORMAL") => crate::db::SqliteSynchronous::Normal,
@@ -103,6 +107,35 @@ fn parse_number(name: &'static str, value: Option<String>, default: u32) -> Resu
     match value {
         None => Ok(default),
         Some(v) => v.trim().parse().map_err(|_| ConfigError::NotANumber(name)),
+    }
+}
+
+/// The reverse proxies allowed to say who their client is: a list of
+/// addresses and CIDR ranges, e.g. `127.0.0.1, 10.0.0.0/8, fd00::/8`.
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(Vec<ipnet::IpNet>);
+
+impl TrustedProxies {
+    /// Reads a comma-separated list; empty means none.
+    pub fn parse(list: &str) -> Result<TrustedProxies, ConfigError> {
+        let nets = list.split(',').map(str::trim).filter(|item| !item.is_empty()).map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .map(|net| net.trunc())
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::BadTrustedProxy(item.to_owned()))
+        });
+        Ok(TrustedProxies(nets.collect::<Result<_, _>>()?))
+    }
+
+    /// Whether `addr` is one of them. An IPv4 peer seen through an IPv6
+    /// socket (`::ffff:10.0.0.1`) counts as its IPv4 address.
+    pub fn contains(&self, addr: std::net::IpAddr) -> bool {
+        let addr = addr.to_canonical();
+        self.0.iter().any(|net| net.contains(&addr))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -203,6 +236,8 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 pub enum ConfigError {
     #[error("{0} must be a whole number")]
     NotANumber(&'static str),
+    #[error("TRUSTED_PROXIES: {0:?} is not an address or a CIDR range such as 10.0.0.0/8")]
+    BadTrustedProxy(String),
     #[error("SQLITE_SYNCHRONOUS must be FULL or NORMAL")]
     BadSynchronous,
     #[error("SECRET_KEY must be at least 32 characters (try `openssl rand -hex 32`)")]
@@ -217,7 +252,24 @@ pub enum ConfigError {
 
 #[cfg(test)]
 mod tests {
-    use super::SecretKey;
+    use super::{SecretKey, TrustedProxies};
+
+    #[test]
+    fn trusted_proxies_are_addresses_and_ranges() {
+        let trusted = TrustedProxies::parse(" 127.0.0.1, 10.1.2.3/8 ,fd00::/8,, 2001:db8::7 ").unwrap();
+        for inside in ["127.0.0.1", "10.200.0.1", "fd12::1", "2001:db8::7", "::ffff:10.0.0.9"] {
+            assert!(trusted.contains(inside.parse().unwrap()), "{inside}");
+        }
+        for outside in ["127.0.0.2", "11.0.0.1", "fe80::1", "2001:db8::8", "::1"] {
+            assert!(!trusted.contains(outside.parse().unwrap()), "{outside}");
+        }
+        assert!(TrustedProxies::parse("").unwrap().is_empty());
+        assert!(TrustedProxies::parse(" , ").unwrap().is_empty());
+        for bad in ["10.0.0.0/33", "localhost", "10.0.0.0/8 10.1.0.0/16", "*", "fd00::/129", "10.0.0.1:80"] {
+            let error = TrustedProxies::parse(&format!("127.0.0.1,{bad}")).unwrap_err();
+            assert!(error.to_string().contains(bad), "{error}");
+        }
+    }
 
     /// Every purpose the service derives a key for. A new one goes here too.
     const PURPOSES: [&str; 4] = ["receipt codes", "respondent drafts", "staff sessions", "subscription links"];

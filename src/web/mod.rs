@@ -2,6 +2,7 @@
 //! files and the access log.
 
 pub mod assets;
+pub mod client;
 pub mod compress;
 pub mod errors;
 pub mod form;

@@ -141,6 +141,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         mail_poll: std::time::Duration::from_millis(50),
         mail_retry_base: std::time::Duration::from_millis(100),
         respondent_posts_per_minute: 6000,
+        trusted_proxies: Default::default(),
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
