@@ -11,7 +11,7 @@ use super::store::{self, FullAction, Status};
 use super::{lang_field, picker, status_label, theme_name, words_for};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
-use crate::web::{AppError, html as respond_html, in_transaction};
+use crate::web::{AppError, html as respond_html, in_read_transaction};
 
 type State = web::Data<AppState>;
 
@@ -37,7 +37,7 @@ fn query(req: &HttpRequest, registry: &Registry) -> Query {
 pub async fn board(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let q = query(&req, &state.registry);
     let filter = q.theme.clone().map(|t| vec![t]);
-    let entries = in_transaction(&state.db, move |conn| store::published(conn, filter.as_deref())).await?;
+    let entries = in_read_transaction(&state.db, move |conn| store::published(conn, filter.as_deref())).await?;
     let w = words_for(&state.registry, &req, None);
     let poster = format!("{}/you-said-we-did", state.settings.base_url);
     Ok(respond_html(StatusCode::OK, view(w, &state.registry, &entries, &q, &poster)))

@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use super::store::{self, FullAction, Status};
 use crate::surveys::Registry;
 use crate::web::AppState;
-use crate::web::{AppError, in_transaction};
+use crate::web::{AppError, in_read_transaction};
 
 type State = web::Data<AppState>;
 
@@ -38,7 +38,7 @@ fn rfc3339(time: NaiveDateTime) -> String {
 
 /// `GET /you-said-we-did/feed.atom`
 pub async fn feed(state: State) -> Result<HttpResponse, AppError> {
-    let published = in_transaction(&state.db, |conn| store::published(conn, None)).await?;
+    let published = in_read_transaction(&state.db, |conn| store::published(conn, None)).await?;
     let body = atom(&state.registry, &state.settings.base_url, &published);
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body))
 }

@@ -12,14 +12,15 @@ use super::views;
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
+use crate::web::{AppError, change_then_see_other, html, in_read_transaction, in_transaction, see_other};
 
 type State = web::Data<AppState>;
 
 /// `GET /staff/actions`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
-    let (statements, all) = in_transaction(&state.db, |conn| Ok((store::statements(conn)?, store::all(conn)?))).await?;
+    let (statements, all) =
+        in_read_transaction(&state.db, |conn| Ok((store::statements(conn)?, store::all(conn)?))).await?;
     Ok(html(StatusCode::OK, views::list(&me, &state.registry, &statements, &all)))
 }
 
@@ -31,7 +32,7 @@ async fn form_page(
     typed: ActionForm,
     errors: &[(&str, String)],
 ) -> Result<HttpResponse, AppError> {
-    let statements = in_transaction(&state.db, store::statements).await?;
+    let statements = in_read_transaction(&state.db, store::statements).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(html(status, views::form(me, &state.registry, &statements, action.as_ref(), &typed, errors)))
 }
@@ -47,7 +48,7 @@ pub async fn new_form(state: State, req: HttpRequest) -> Result<HttpResponse, Ap
 pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let id = id.into_inner();
-    let Some(action) = in_transaction(&state.db, move |conn| store::find(conn, &id)).await? else {
+    let Some(action) = in_read_transaction(&state.db, move |conn| store::find(conn, &id)).await? else {
         return Err(AppError::NotFound);
     };
     let typed = action.row.to_form(&action.themes);
@@ -74,7 +75,7 @@ async fn save_and_maybe_publish(
 ) -> Result<HttpResponse, AppError> {
     let typed = ActionForm::from_form(&form);
     let (statement, lookup) = (typed.you_said.clone(), id.clone());
-    let (theme, existing) = in_transaction(&state.db, move |conn| {
+    let (theme, existing) = in_read_transaction(&state.db, move |conn| {
         let existing = match &lookup {
             Some(id) => store::find(conn, id)?,
             None => None,
