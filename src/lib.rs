@@ -132,6 +132,7 @@ impl Application {
             signin_throttle: Throttle::new(10, std::time::Duration::from_secs(90)),
             routes: staff_routes,
         });
+        let board = Data::new(publish::board::cache(&registry));
         let state =
             Data::new(AppState { registry, db, https, lookup_throttle: publish::track::lookup_throttle(), settings });
         let server = HttpServer::new(move || {
@@ -139,6 +140,7 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(respondents.clone())
                 .app_data(staff.clone())
+                .app_data(board.clone())
                 .wrap(from_fn(web::errors::error_pages))
                 .wrap(from_fn(web::headers::security_headers))
                 .wrap(from_fn(web::compress::compress_pages))

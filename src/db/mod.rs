@@ -242,6 +242,52 @@ pub fn write_transaction<T>(
     })
 }
 
+/// A transaction that only reads, for every page that shows what is stored:
+/// it never takes the write lock, so no flood of readers can make the
+/// writer that stores children's answers wait.
+///
+/// On SQLite it is a deferred `BEGIN`: a reader, which in WAL mode works
+/// beside the writer on a snapshot of the last commit. `query_only` is on
+/// for its length, so a write inside it fails instead of quietly taking the
+/// write lock. On PostgreSQL it is `BEGIN READ ONLY`, which refuses writes
+/// the same way.
+pub fn read_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.batch_execute("PRAGMA query_only = ON")?;
+            if let Err(e) = DbConnection::begin_transaction(conn) {
+                writable_again(conn)?;
+                return Err(e);
+            }
+        }
+        DbConnection::Postgresql(pg) => AnsiTransactionManager::begin_transaction_sql(pg, "BEGIN READ ONLY")?,
+    }
+    // Ended, and SQLite's connection writable again, whatever `f` does (even
+    // panic): the connection goes back to the pool for the next request.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let ended = match &result {
+        Ok(Ok(_)) => DbConnection::commit_transaction(conn),
+        _ => DbConnection::rollback_transaction(conn),
+    };
+    let writable = writable_again(conn);
+    let value = result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    ended?;
+    writable?;
+    Ok(value)
+}
+
+/// Turns SQLite's `query_only` off after a [`read_transaction`].
+fn writable_again(conn: &mut DbConnection) -> diesel::QueryResult<()> {
+    match conn {
+        DbConnection::Sqlite(sqlite) => sqlite.batch_execute("PRAGMA query_only = OFF"),
+        DbConnection::Postgresql(_) => Ok(()),
+    }
+}
+
 /// Applies any migrations not yet applied.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<(), DbError> {
     let result = match conn {

@@ -255,6 +255,14 @@ diesel::table! {
     }
 }
 
+// One row, moved on by triggers with every change the public board shows.
+diesel::table! {
+    board_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
 diesel::table! {
     subscribers (id) {
         id -> Text,

@@ -3,15 +3,16 @@
 //! Child-friendly words by default; the detailed version is one tap away
 //! (a `<details>`, or `?view=detailed` to open them all).
 
-use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
+use super::cache::{BoardCache, Shown};
 use super::store::{self, FullAction, Status};
 use super::{lang_field, picker, status_label, theme_name, words_for};
 use crate::surveys::{Key, Registry, Words};
+use crate::web::AppError;
 use crate::web::AppState;
-use crate::web::{AppError, html as respond_html, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -33,14 +34,40 @@ fn query(req: &HttpRequest, registry: &Registry) -> Query {
     q
 }
 
-/// `GET /you-said-we-did` (`?lang=` picks the language).
-pub async fn board(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
+/// The board a request asks for: everything its page depends on, and only
+/// what the service has (a language or theme it does not know is not one).
+fn shown(w: &Words<'_>, q: &Query) -> Shown {
+    Shown::Board { language: w.code().to_owned(), chosen: w.is_chosen(), theme: q.theme.clone(), detailed: q.detailed }
+}
+
+/// How many different boards there are (languages, each chosen or not,
+/// times every theme or all of them, times short or detailed), and the
+/// feed: the most pages the cache keeps.
+pub fn pages(registry: &Registry) -> usize {
+    registry.catalogue.languages().len() * 2 * (registry.themes.len() + 1) * 2 + 1
+}
+
+/// The cache of the board and the feed, sized for `registry`.
+pub fn cache(registry: &Registry) -> BoardCache {
+    BoardCache::new(pages(registry), super::cache::CHECK_EVERY)
+}
+
+/// `GET /you-said-we-did` (`?lang=` picks the language). Drawn once per
+/// published version and kept ([`super::cache`]).
+pub async fn board(state: State, cache: web::Data<BoardCache>, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let q = query(&req, &state.registry);
-    let filter = q.theme.clone().map(|t| vec![t]);
-    let entries = in_transaction(&state.db, move |conn| store::published(conn, filter.as_deref())).await?;
     let w = words_for(&state.registry, &req, None);
+    let filter = q.theme.clone().map(|t| vec![t]);
     let poster = format!("{}/you-said-we-did", state.settings.base_url);
-    Ok(respond_html(StatusCode::OK, view(w, &state.registry, &entries, &q, &poster)))
+    let body = cache
+        .page(
+            &state.db,
+            shown(&w, &q),
+            move |conn| store::published(conn, filter.as_deref()),
+            |entries| view(w, &state.registry, &entries, &q, &poster).into_string(),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8")).body(body))
 }
 
 // ---- What people read: the words are in the catalogue (`[board]`). ----
@@ -151,5 +178,45 @@ pub fn entry(w: &Words<'_>, registry: &Registry, a: &FullAction, detailed: bool)
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn the_boards_an_address_can_ask_for_are_only_those_the_service_has() {
+        let registry =
+            Registry::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/surveys"))).expect("surveys");
+        let mut langs: Vec<String> = registry.catalogue.languages().iter().map(|l| l.code.clone()).collect();
+        let mut themes: Vec<String> = registry.themes.iter().map(|t| t.id.clone()).collect();
+        // What an attacker adds: languages and themes the service lacks, odd
+        // spellings, repeats, and other parameters.
+        langs.extend(["xx", "EN", "ur-PK", "", "%75r", "en&lang=pl"].map(str::to_owned));
+        themes.extend(["nope", "FOOD-AND-DRINK", "", "food-and-drink%00"].map(str::to_owned));
+        let mut seen = HashSet::new();
+        let mut asked = 0;
+        for lang in &langs {
+            for theme in &themes {
+                for view in ["", "detailed", "short", "detailed&view=detailed"] {
+                    for browser in ["", "ur", "pl", "zz;q=0.9, pl;q=0.5"] {
+                        let uri = format!("/you-said-we-did?lang={lang}&theme={theme}&view={view}&x={asked}");
+                        let req = TestRequest::get().uri(&uri).insert_header(("accept-language", browser));
+                        let req = req.to_http_request();
+                        let w = words_for(&registry, &req, None);
+                        seen.insert(shown(&w, &query(&req, &registry)));
+                        asked += 1;
+                    }
+                }
+            }
+        }
+        assert!(asked > 2_000);
+        // Every board there is, and nothing else: the feed is the one more page.
+        assert_eq!(seen.len(), pages(&registry) - 1, "{} boards from {asked} addresses", seen.len());
     }
 }

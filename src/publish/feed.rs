@@ -7,10 +7,11 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use chrono::NaiveDateTime;
 
+use super::cache::{BoardCache, Shown};
 use super::store::{self, FullAction, Status};
 use crate::surveys::Registry;
+use crate::web::AppError;
 use crate::web::AppState;
-use crate::web::{AppError, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -36,10 +37,17 @@ fn rfc3339(time: NaiveDateTime) -> String {
     time.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// `GET /you-said-we-did/feed.atom`
-pub async fn feed(state: State) -> Result<HttpResponse, AppError> {
-    let published = in_transaction(&state.db, |conn| store::published(conn, None)).await?;
-    let body = atom(&state.registry, &state.settings.base_url, &published);
+/// `GET /you-said-we-did/feed.atom`: drawn once per published version and
+/// kept, like the board ([`super::cache`]).
+pub async fn feed(state: State, cache: web::Data<BoardCache>) -> Result<HttpResponse, AppError> {
+    let body = cache
+        .page(
+            &state.db,
+            Shown::Feed,
+            |conn| store::published(conn, None),
+            |published| atom(&state.registry, &state.settings.base_url, &published),
+        )
+        .await?;
     Ok(HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")).body(body))
 }
 

@@ -1,7 +1,8 @@
 //! Publish: the sub-group's "We did" answers to the Youth Council's "You
 //! said" ([`pages`], [`views`], [`store`]), the public board and its Atom feed ([`board`],
-//! [`feed`]), what a receipt code shows ([`track`]), email when something
-//! changes ([`subscriptions`]), and how well the loop is closing ([`measures`]).
+//! [`feed`], kept in memory between publications by [`cache`]), what a
+//! receipt code shows ([`track`]), email when something changes
+//! ([`subscriptions`]), and how well the loop is closing ([`measures`]).
 //!
 //! Every word a child or parent reads on these public pages (and in the
 //! subscriber emails) is in the message catalogue (`surveys/lang/*.toml`),
@@ -10,6 +11,7 @@
 //! `lang="en"` on a page in another language.
 
 pub mod board;
+pub mod cache;
 pub mod feed;
 pub mod measures;
 pub mod pages;

@@ -6,20 +6,23 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
+use super::cache::BoardCache;
 use super::store::{self, ActionForm, FullAction, Publication};
 use super::subscriptions::{self, Links};
 use super::views;
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
+use crate::web::{AppError, change_then_see_other, html, in_read_transaction, in_transaction, see_other};
 
 type State = web::Data<AppState>;
+type Cache = web::Data<BoardCache>;
 
 /// `GET /staff/actions`
 pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
-    let (statements, all) = in_transaction(&state.db, |conn| Ok((store::statements(conn)?, store::all(conn)?))).await?;
+    let (statements, all) =
+        in_read_transaction(&state.db, |conn| Ok((store::statements(conn)?, store::all(conn)?))).await?;
     Ok(html(StatusCode::OK, views::list(&me, &state.registry, &statements, &all)))
 }
 
@@ -31,7 +34,7 @@ async fn form_page(
     typed: ActionForm,
     errors: &[(&str, String)],
 ) -> Result<HttpResponse, AppError> {
-    let statements = in_transaction(&state.db, store::statements).await?;
+    let statements = in_read_transaction(&state.db, store::statements).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     Ok(html(status, views::form(me, &state.registry, &statements, action.as_ref(), &typed, errors)))
 }
@@ -47,7 +50,7 @@ pub async fn new_form(state: State, req: HttpRequest) -> Result<HttpResponse, Ap
 pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let id = id.into_inner();
-    let Some(action) = in_transaction(&state.db, move |conn| store::find(conn, &id)).await? else {
+    let Some(action) = in_read_transaction(&state.db, move |conn| store::find(conn, &id)).await? else {
         return Err(AppError::NotFound);
     };
     let typed = action.row.to_form(&action.themes);
@@ -55,26 +58,31 @@ pub async fn edit_form(state: State, req: HttpRequest, id: web::Path<String>) ->
 }
 
 /// `POST /staff/actions`
-pub async fn create(state: State, post: StaffPost) -> Result<HttpResponse, AppError> {
-    save_and_maybe_publish(state, post, None).await
+pub async fn create(state: State, cache: Cache, post: StaffPost) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, cache, post, None).await
 }
 
 /// `POST /staff/actions/{id}`
-pub async fn save(state: State, post: StaffPost, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    save_and_maybe_publish(state, post, Some(id.into_inner())).await
+pub async fn save(
+    state: State,
+    cache: Cache,
+    post: StaffPost,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    save_and_maybe_publish(state, cache, post, Some(id.into_inner())).await
 }
 
 /// Checks the form; stores it; publishes it when asked (a published action
 /// is always republished: every change to it is a public, dated update).
 async fn save_and_maybe_publish(
     state: State,
+    cache: Cache,
     StaffPost { me, form }: StaffPost,
-
     id: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let typed = ActionForm::from_form(&form);
     let (statement, lookup) = (typed.you_said.clone(), id.clone());
-    let (theme, existing) = in_transaction(&state.db, move |conn| {
+    let (theme, existing) = in_read_transaction(&state.db, move |conn| {
         let existing = match &lookup {
             Some(id) => store::find(conn, id)?,
             None => None,
@@ -109,23 +117,29 @@ async fn save_and_maybe_publish(
         Ok(id)
     })
     .await?;
+    // The board and its feed show it at once here (other instances within
+    // a second: see `cache`).
+    cache.changed();
     Ok(see_other(&format!("/staff/actions/{id}")))
 }
 
 /// `POST /staff/actions/{id}/unpublish` — admins only (see `staff::access`), audited.
 pub async fn unpublish(
     state: State,
+    cache: Cache,
     StaffPost { me, .. }: StaffPost,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let (actor, then) = (me.actor(), format!("/staff/actions/{id}"));
-    change_then_see_other(&state.db, &then, move |conn| {
+    let done = change_then_see_other(&state.db, &then, move |conn| {
         if !store::unpublish(conn, &id, Utc::now().naive_utc())? {
             return Ok(false);
         }
         audit::record(conn, &actor, "unpublished a \u{201c}We did\u{201d}", Some(("action", &id)), None)?;
         Ok(true)
     })
-    .await
+    .await?;
+    cache.changed();
+    Ok(done)
 }

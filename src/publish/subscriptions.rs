@@ -28,7 +28,7 @@ use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
-use crate::web::{AppError, html as respond_html, in_transaction};
+use crate::web::{AppError, html as respond_html, in_read_transaction, in_transaction};
 
 type State = web::Data<AppState>;
 
@@ -296,7 +296,7 @@ fn sign_up(
 pub async fn confirm_form(state: State, req: HttpRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
     let w = words_for(&state.registry, &req, None);
     let hash = token_hash(&token);
-    let live = in_transaction(&state.db, move |conn| confirmable(conn, &hash)).await?;
+    let live = in_read_transaction(&state.db, move |conn| confirmable(conn, &hash)).await?;
     let markup =
         if live.is_some() { confirm_view(w, &state.registry, &token) } else { dead_link_view(w, &state.registry) };
     Ok(respond_html(if live.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND }, markup))

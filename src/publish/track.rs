@@ -30,7 +30,7 @@ use crate::respond::receipt::{ReceiptCode, ReceiptCodeError};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::AppState;
 use crate::web::throttle::Throttle;
-use crate::web::{AppError, html as respond_html, in_transaction};
+use crate::web::{AppError, html as respond_html, in_read_transaction};
 
 type State = web::Data<AppState>;
 
@@ -95,7 +95,7 @@ pub async fn lookup(state: State, req: HttpRequest, payload: web::Payload) -> Re
         Err(e) => return Ok(respond_html(StatusCode::BAD_REQUEST, form_view(w, registry, &typed, Some(problem(&e))))),
     };
     let key = state.settings.secret.receipt_key();
-    let found = in_transaction(&state.db, move |conn| find(conn, &code, &key)).await?;
+    let found = in_read_transaction(&state.db, move |conn| find(conn, &code, &key)).await?;
     Ok(match found {
         Found::Unknown => respond_html(StatusCode::NOT_FOUND, unknown_view(w, registry)),
         Found::Response { themes, actions } => {

@@ -23,7 +23,7 @@ use crate::anonymise::suppress::{
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
 use crate::surveys::Registry;
-use crate::web::{AppError, AppState, html, in_transaction};
+use crate::web::{AppError, AppState, html, in_read_transaction};
 
 type State = web::Data<AppState>;
 
@@ -33,7 +33,7 @@ pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, A
     let registry = state.registry.clone();
     let today = chrono::Utc::now().date_naive();
     let threshold = u64::from(state.settings.suppress_below);
-    let counts = in_transaction(&state.db, move |conn| {
+    let counts = in_read_transaction(&state.db, move |conn| {
         let mut counts = counts(conn, &registry, today)?;
         counts.loop_measures = crate::publish::measures::compute(conn, &registry, threshold)?;
         Ok(counts)
@@ -48,7 +48,7 @@ pub async fn dashboard_theme(state: State, req: HttpRequest, id: web::Path<Strin
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = chrono::Utc::now().date_naive();
-    let counts = in_transaction(&state.db, move |conn| counts(conn, &registry, today)).await?;
+    let counts = in_read_transaction(&state.db, move |conn| counts(conn, &registry, today)).await?;
     let threshold = u64::from(state.settings.suppress_below);
     let view = theme_view(&me, &state.registry, &counts, threshold, &id).ok_or(AppError::NotFound)?;
     Ok(html(StatusCode::OK, view))

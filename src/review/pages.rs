@@ -7,12 +7,12 @@ use super::{store, views};
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
-use crate::web::{AppError, change_then_see_other, html, in_transaction};
+use crate::web::{AppError, change_then_see_other, html, in_read_transaction, in_transaction};
 
 type State = web::Data<AppState>;
 
 async fn review_page(state: &AppState, me: &SignedIn, notice: Option<&str>) -> Result<HttpResponse, AppError> {
-    let (next, waiting) = in_transaction(&state.db, |conn| {
+    let (next, waiting) = in_read_transaction(&state.db, |conn| {
         let (next, waiting) = store::next_for_review(conn)?;
         let detail = match next {
             Some(summary) => {
@@ -87,7 +87,7 @@ pub async fn save_review(
 /// `GET /staff/safeguarding`
 pub async fn safeguarding(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
-    let items = in_transaction(&state.db, store::flagged_list).await?;
+    let items = in_read_transaction(&state.db, store::flagged_list).await?;
     Ok(html(StatusCode::OK, views::safeguarding_list(&me, &items)))
 }
 

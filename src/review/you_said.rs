@@ -12,6 +12,7 @@ use maud::html;
 use crate::db::audit;
 use crate::db::schema::{answers, response_themes, responses, shared_quotes, you_said};
 use crate::db::{DbConnection, DbError};
+use crate::publish::cache::BoardCache;
 use crate::staff::roles::Role;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::staff::views::{error_summary, page};
@@ -158,7 +159,11 @@ pub async fn list(state: State, req: HttpRequest) -> Result<HttpResponse, AppErr
 }
 
 /// `POST /staff/you-said` — a Youth Council member writes or changes a theme's statement.
-pub async fn save(state: State, StaffPost { me, form }: StaffPost) -> Result<HttpResponse, AppError> {
+pub async fn save(
+    state: State,
+    board: web::Data<BoardCache>,
+    StaffPost { me, form }: StaffPost,
+) -> Result<HttpResponse, AppError> {
     let theme = form.get("theme").unwrap_or_default().to_owned();
     if state.registry.theme(&theme).is_none() {
         return Err(AppError::BadRequest("That theme doesn't exist.".into()));
@@ -200,5 +205,7 @@ pub async fn save(state: State, StaffPost { me, form }: StaffPost) -> Result<Htt
         audit::record(conn, &actor, "wrote \u{201c}You said\u{201d}", Some(("theme", &theme)), Some(&statement))
     })
     .await?;
+    // A published "We did" shows the statement it answers.
+    board.changed();
     Ok(see_other("/staff/you-said"))
 }

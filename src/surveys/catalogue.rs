@@ -859,6 +859,11 @@ impl<'a> Words<'a> {
         self
     }
 
+    /// Whether the person chose the language (so links carry it).
+    pub fn is_chosen(&self) -> bool {
+        self.chosen
+    }
+
     /// `path` in this language: `?lang=` is added for any but English, and
     /// for English too when the person chose it.
     pub fn href(&self, path: &str) -> String {

@@ -44,7 +44,7 @@ pub async fn change_then_see_other(
 }
 
 /// Runs `f` in a write transaction on a pooled connection, off the async
-/// threads: how every staff handler touches the database.
+/// threads: how a handler that changes something touches the database.
 pub async fn in_transaction<T: Send + 'static>(
     db: &crate::db::Database,
     f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
@@ -53,6 +53,21 @@ pub async fn in_transaction<T: Send + 'static>(
     actix_web::web::block(move || -> Result<T, AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(crate::db::DbError::from(e)))
+    })
+    .await?
+}
+
+/// Runs `f` in a read-only transaction ([`crate::db::read_transaction`]) on a
+/// pooled connection, off the async threads: how a handler that only shows
+/// what is stored touches the database, so it never takes the write lock.
+pub async fn in_read_transaction<T: Send + 'static>(
+    db: &crate::db::Database,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = db.clone();
+    actix_web::web::block(move || -> Result<T, AppError> {
+        let mut conn = db.get()?;
+        crate::db::read_transaction(&mut conn, f).map_err(|e| AppError::from(crate::db::DbError::from(e)))
     })
     .await?
 }

@@ -1,0 +1,13 @@
+DROP TRIGGER board_version_action_insert;
+DROP TRIGGER board_version_action_update;
+DROP TRIGGER board_version_action_delete;
+DROP TRIGGER board_version_theme_insert;
+DROP TRIGGER board_version_theme_update;
+DROP TRIGGER board_version_theme_delete;
+DROP TRIGGER board_version_history_insert;
+DROP TRIGGER board_version_history_update;
+DROP TRIGGER board_version_history_delete;
+DROP TRIGGER board_version_you_said_insert;
+DROP TRIGGER board_version_you_said_update;
+DROP TRIGGER board_version_you_said_delete;
+DROP TABLE board_version;
