@@ -1,7 +1,8 @@
 //! Reading never holds up writing: pages that only show what is stored use
-//! read-only transactions, which never take the write lock; and the board
-//! and its feed are kept in memory until something is published (on this
-//! instance or another sharing the database).
+//! read-only transactions, which never take the write lock; the board and
+//! its feed are kept in memory until something is published (on this
+//! instance or another sharing the database); and signing up an address
+//! again sends nothing new.
 
 mod support;
 
@@ -9,10 +10,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use listening_loop::db::schema::{actions, distribution_links, responses, you_said};
+use listening_loop::db::schema::{actions, distribution_links, outbox, responses, subscribers, you_said};
 use listening_loop::db::{Backend, DbConnection, read_transaction, write_transaction};
 use listening_loop::staff::roles::Role;
 use support::publish::{WE_DID, publish_about_food};
+use support::smtp::SmtpListener;
 use support::staff::{Staff, answer_with, csrf, make_staff};
 use support::{TestApp, TestDb, on_each_database, spawn_app_configured};
 
@@ -376,5 +378,84 @@ async fn a_kept_board_is_served_without_reading_what_is_published() {
             assert!(page.expect("served while the tables are locked").contains(WE_DID));
         }
         eprintln!("200 kept boards served in {took:?} while the published tables were locked");
+    }
+}
+
+#[tokio::test]
+async fn signing_up_again_sends_nothing_new_and_says_the_same() {
+    for db in support::databases() {
+        let smtp = SmtpListener::start().await;
+        let url = smtp.url();
+        let app = spawn_app_configured(db, move |s| s.smtp_url = Some(url)).await;
+        eprintln!("-- on {}", app.backend_name());
+        let sign_up = |email: &'static str, theme: &'static str, lang: &'static str| {
+            let app = &app;
+            async move { app.post(&format!("/subscribe?lang={lang}"), &[("email", email), ("theme", theme)]).await }
+        };
+        let stored = |email: &str| {
+            subscribers::table
+                .filter(subscribers::email.eq(email))
+                .select((
+                    subscribers::created_at,
+                    subscribers::confirm_hash,
+                    subscribers::theme_id,
+                    subscribers::language,
+                ))
+                .first::<(chrono::NaiveDateTime, Option<String>, Option<String>, String)>(&mut app.db.get().unwrap())
+                .unwrap()
+        };
+        let mails_to = |email: &str| smtp.received().iter().filter(|m| m.to.iter().any(|t| t == email)).count();
+        let queued_to = |email: &str| {
+            outbox::table.filter(outbox::to_address.eq(email)).count().get_result::<i64>(&mut app.db.get().unwrap())
+        };
+
+        let first = sign_up("kid@example.org", "", "en").await;
+        assert_eq!(first.status, 200, "{}", first.body);
+        let mail = smtp.wait_for("kid@example.org", 10).await.expect("one confirmation email");
+        let original = stored("kid@example.org");
+
+        // Someone signs the same address up again, asking for another theme
+        // and language: nothing is sent, nothing changes, and the page is
+        // the one a new address gets. (Sign-ups are limited to 10 a client,
+        // so this test makes 9.)
+        for (theme, lang, new) in [("food-and-drink", "ur", "y@example.org"), ("", "en", "x@example.org")] {
+            let again = sign_up("kid@example.org", theme, lang).await;
+            let fresh = sign_up(new, theme, lang).await;
+            assert_eq!(again.status, fresh.status);
+            assert_eq!(again.body, fresh.body, "the page never tells whether an address was signed up");
+        }
+        // The outbox sends in order: once the last new address's email is
+        // out, any email queued for the first before it would be out too.
+        smtp.wait_for("x@example.org", 10).await.expect("the last sign-up's email");
+        assert_eq!(mails_to("kid@example.org"), 1, "one email, however many sign-ups");
+        assert_eq!(queued_to("kid@example.org").unwrap(), 1);
+        assert_eq!(stored("kid@example.org"), original, "the same link, expiry, theme and language");
+
+        // The first link still works; a confirmed address gets nothing either.
+        let link = mail.link("http://127.0.0.1/subscribe/confirm/").expect("a confirmation link");
+        let path = link.strip_prefix("http://127.0.0.1").unwrap();
+        assert!(app.post(path, &[]).await.body.contains("You're signed up"));
+        assert_eq!(sign_up("kid@example.org", "", "en").await.body, first.body);
+        assert_eq!(sign_up("z@example.org", "", "en").await.status, 200);
+        smtp.wait_for("z@example.org", 10).await.expect("the last sign-up's email");
+        assert_eq!(mails_to("kid@example.org"), 1);
+
+        // Once a link has run out unused, signing up starts afresh.
+        let late = "late@example.org";
+        assert_eq!(sign_up(late, "", "en").await.status, 200);
+        smtp.wait_for(late, 10).await.expect("its first email");
+        let eight_days_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(8);
+        diesel::update(subscribers::table.filter(subscribers::email.eq(late)))
+            .set(subscribers::created_at.eq(eight_days_ago))
+            .execute(&mut app.db.get().unwrap())
+            .unwrap();
+        assert_eq!(sign_up(late, "", "en").await.body, first.body);
+        for _ in 0..200 {
+            if mails_to(late) == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(mails_to(late), 2, "a new link, as the old one ran out");
     }
 }

@@ -14,7 +14,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{NaiveDateTime, TimeDelta, Utc};
+use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use maud::{DOCTYPE, Markup, html};
@@ -22,8 +22,8 @@ use sha2::{Digest, Sha256};
 
 use super::{error_message, error_summary, lang_field, read_limited_form, words_for};
 
-use crate::db::DbConnection;
 use crate::db::schema::{outbox, subscribers};
+use crate::db::{DbConnection, on_backend};
 use crate::mail::address::BadEmail;
 use crate::mail::{self, Email, EmailAddress};
 use crate::surveys::{Key, Registry, Words};
@@ -233,9 +233,12 @@ pub fn forget_unconfirmed(conn: &mut DbConnection) -> QueryResult<usize> {
     .execute(conn)
 }
 
-/// Stores an unconfirmed address (or renews its link) and queues the one
-/// confirmation email. An address already confirmed gets nothing: nobody can
-/// change someone else's sign-up, nor mail them over and over.
+/// Stores a new, unconfirmed address and queues the one confirmation email.
+/// An address already signed up gets nothing new, whether confirmed or still
+/// waiting for its link to be used: the link keeps the expiry it was sent
+/// with, nobody can change someone else's sign-up (its theme or language),
+/// and nobody can mail a stranger over and over. Once the link has run out
+/// the address is forgotten (below), and signing up again starts afresh.
 fn sign_up(
     conn: &mut DbConnection,
     w: &Words<'_>,
@@ -245,43 +248,33 @@ fn sign_up(
 ) -> QueryResult<()> {
     let now = Utc::now().naive_utc();
     forget_unconfirmed(conn)?;
-    let existing: Option<(String, Option<NaiveDateTime>)> = subscribers::table
-        .filter(subscribers::email.eq(address.as_str()))
-        .select((subscribers::id, subscribers::confirmed_at))
-        .first(conn)
-        .optional()?;
     let mut bytes = [0u8; 32];
     crate::random::random_bytes(&mut bytes);
     let raw = hex::encode(bytes);
-    let id = match existing {
-        Some((_, Some(_))) => return Ok(()),
-        Some((id, None)) => {
-            diesel::update(subscribers::table.filter(subscribers::id.eq(&id)))
-                .set((
-                    subscribers::confirm_hash.eq(token_hash(&raw)),
-                    subscribers::theme_id.eq(theme),
-                    subscribers::created_at.eq(now),
-                    subscribers::language.eq(w.code()),
-                ))
-                .execute(conn)?;
-            id
-        }
-        None => {
-            let id = crate::random::random_id();
-            diesel::insert_into(subscribers::table)
-                .values((
-                    subscribers::id.eq(&id),
-                    subscribers::email.eq(address.as_str()),
-                    subscribers::theme_id.eq(theme),
-                    subscribers::confirm_hash.eq(token_hash(&raw)),
-                    subscribers::unsubscribe_hash.eq(token_hash(&unsubscribe_token(&links.key, &id))),
-                    subscribers::created_at.eq(now),
-                    subscribers::language.eq(w.code()),
-                ))
-                .execute(conn)?;
-            id
-        }
-    };
+    let id = crate::random::random_id();
+    // One statement decides, so two sign-ups of one address at once (on
+    // two instances, say) store it and mail it once.
+    let query = diesel::insert_into(subscribers::table)
+        .values((
+            subscribers::id.eq(&id),
+            subscribers::email.eq(address.as_str()),
+            subscribers::theme_id.eq(theme),
+            subscribers::confirm_hash.eq(token_hash(&raw)),
+            subscribers::unsubscribe_hash.eq(token_hash(&unsubscribe_token(&links.key, &id))),
+            subscribers::created_at.eq(now),
+            subscribers::language.eq(w.code()),
+        ))
+        .on_conflict(subscribers::email)
+        .do_nothing();
+    if on_backend!(conn, query)? == 0 {
+        // Already signed up. The row is written back as it is, so that this
+        // answer costs a commit to disk like a new sign-up's, and its time
+        // does not tell that the address was known.
+        diesel::update(subscribers::table.filter(subscribers::email.eq(address.as_str())))
+            .set(subscribers::email.eq(subscribers::email))
+            .execute(conn)?;
+        return Ok(());
+    }
     let paragraphs =
         [paragraph(w, Key::EmailHello), paragraph(w, Key::EmailConfirmAsked), paragraph(w, Key::EmailConfirmNothing)];
     let confirm = links.to(w, &format!("/subscribe/confirm/{raw}"));
