@@ -477,3 +477,27 @@ async fn security_headers_are_on_every_kind_of_page() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn changing_a_password_keeps_this_session_and_ends_the_others() {
+    on_each_database(|app| async move {
+        make_staff(&app, "pat@example.org", &[Role::Publisher]);
+        let here = signed_in(&app, "pat@example.org").await;
+        let elsewhere = signed_in(&app, "pat@example.org").await;
+        let csrf = here.csrf_on("/staff/password").await;
+        let new_password = "another long enough password";
+        let wrong = here
+            .post("/staff/password", &[("csrf", &csrf), ("current", "not my password"), ("password", new_password)])
+            .await;
+        assert_eq!(wrong.status, 400);
+        assert!(wrong.body.contains("Your current password is not right"));
+        let changed =
+            here.post("/staff/password", &[("csrf", &csrf), ("current", PASSWORD), ("password", new_password)]).await;
+        assert_eq!((changed.status, location(&changed).as_str()), (303, "/staff/password?changed=1"));
+        assert_eq!(here.get("/staff").await.status, 200, "this device stays signed in");
+        assert!(is_sign_in_redirect(&elsewhere.get("/staff").await), "every other one is out");
+        assert_eq!(Staff::new(&app).sign_in_with("pat@example.org", PASSWORD).await.status, 401);
+        assert_eq!(Staff::new(&app).sign_in_with("pat@example.org", new_password).await.status, 303);
+    })
+    .await;
+}

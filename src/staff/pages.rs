@@ -197,7 +197,7 @@ pub async fn link_set_password(
     }
     let purpose = purpose_of(&req);
     let raw = token.into_inner();
-    let hash = web::block(move || password::hash(&new_password)).await?;
+    let hash = password::hash_in_turn(new_password).await?;
     let done = in_transaction(&state.db, move |conn| {
         let id = match store::use_token(conn, &raw, purpose)? {
             Ok(id) => id,
@@ -293,21 +293,24 @@ pub async fn change_password(state: State, StaffPost { me, form }: StaffPost) ->
     }
     let (id, actor) = (me.id.clone(), me.actor());
     let db = state.db.clone();
-    let changed = web::block(move || -> Result<Option<i32>, AppError> {
+    let find = id.clone();
+    let stored = web::block(move || -> Result<Option<String>, AppError> {
         let mut conn = db.get()?;
-        let row = store::find_by_id(&mut conn, &id).map_err(DbError::from)?.ok_or(AppError::Forbidden)?;
-        if !password::verify(row.password_hash.as_deref(), &current) {
-            return Ok(None);
-        }
-        let hash = password::hash(&new_password);
-        crate::db::write_transaction(&mut conn, |conn| {
+        let row = store::find_by_id(&mut conn, &find).map_err(DbError::from)?.ok_or(AppError::Forbidden)?;
+        Ok(row.password_hash)
+    })
+    .await??;
+    let changed = if password::verify_in_turn(stored, current).await? {
+        let hash = password::hash_in_turn(new_password).await?;
+        in_transaction(&state.db, move |conn| {
             store::set_password(conn, &id, &hash)?;
             audit::record(conn, &actor, "changed password", None, None)?;
             store::find_by_id(conn, &id).map(|r| r.map(|r| r.session_epoch))
         })
-        .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
-    })
-    .await??;
+        .await?
+    } else {
+        None
+    };
     let Some(epoch) = changed else {
         let errors = [("current", "Your current password is not right.".to_owned())];
         return Ok(html(StatusCode::BAD_REQUEST, views::change_password(&me, &errors, false)));
