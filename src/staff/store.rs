@@ -141,14 +141,54 @@ pub fn end_sessions(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn record_failed_signin(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
-    diesel::update(staff::table.filter(staff::id.eq(id)))
-        .set((
-            staff::failed_signins.eq(staff::failed_signins + 1),
-            staff::last_failed_signin_at.eq(Utc::now().naive_utc()),
-        ))
+/// Sign-in tries an account may use before it waits: each try is counted
+/// before its password is checked, and the right password gives them back.
+pub const SIGNIN_TRIES: i32 = 5;
+/// How long an account that used its tries waits, from the last of them.
+pub const SIGNIN_WAIT: TimeDelta = TimeDelta::minutes(15);
+
+/// What counting a sign-in try found.
+#[derive(Debug)]
+pub enum SignInTry {
+    /// No account has that address.
+    NoAccount,
+    /// The try is counted; the password may be checked. `tries` is how many
+    /// are counted now, this one included.
+    Counted { row: StaffRow, tries: i32 },
+    /// The account used its tries less than [`SIGNIN_WAIT`] ago: this try is
+    /// refused whatever the password.
+    Waiting { row: StaffRow },
+}
+
+/// Counts a sign-in try for `email` at `now`, before any password is checked.
+/// Call inside a write transaction. Tries older than [`SIGNIN_WAIT`] are
+/// forgotten first; then one conditional update takes a try only while
+/// fewer than [`SIGNIN_TRIES`] are counted. However many requests arrive at
+/// once, on however many instances, the database hands out that many: on
+/// PostgreSQL a second update of the row waits for the first to commit and
+/// checks the condition again; on SQLite the write transaction runs alone.
+pub fn count_signin_try(conn: &mut DbConnection, email: &EmailAddress, now: NaiveDateTime) -> QueryResult<SignInTry> {
+    let this_account = staff::table.filter(staff::email.eq(email.as_str()));
+    diesel::update(
+        this_account
+            .filter(staff::failed_signins.gt(0))
+            .filter(staff::last_failed_signin_at.is_null().or(staff::last_failed_signin_at.lt(now - SIGNIN_WAIT))),
+    )
+    .set(staff::failed_signins.eq(0))
+    .execute(conn)?;
+    let counted = diesel::update(this_account.filter(staff::failed_signins.lt(SIGNIN_TRIES)))
+        .set((staff::failed_signins.eq(staff::failed_signins + 1), staff::last_failed_signin_at.eq(now)))
         .execute(conn)?;
-    Ok(())
+    // The row is ours until commit (the update above locked it, or the
+    // transaction holds SQLite's write lock), so this reads our own count.
+    Ok(match (find_by_email(conn, email)?, counted) {
+        (None, _) => SignInTry::NoAccount,
+        (Some(row), 0) => SignInTry::Waiting { row },
+        (Some(row), _) => {
+            let tries = row.failed_signins;
+            SignInTry::Counted { row, tries }
+        }
+    })
 }
 
 pub fn clear_failed_signins(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
