@@ -16,7 +16,7 @@ use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
 use crate::web::throttle::client_key;
-use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
+use crate::web::{AppError, html, in_transaction, see_other};
 
 type State = web::Data<StaffState>;
 
@@ -413,9 +413,20 @@ pub async fn invite(state: State, StaffPost { me, form }: StaffPost) -> Result<H
     accounts_page(&state, &me, &InviteForm::default(), &[], Some(&notice), StatusCode::OK).await
 }
 
-/// Another active admin exists besides `id`.
-fn another_admin(conn: &mut DbConnection, id: &str) -> diesel::QueryResult<bool> {
-    Ok(store::list(conn)?.iter().any(|(row, roles)| row.id != id && row.active && roles.contains(&Role::Admin)))
+const LAST_ADMIN: &str = "Someone must stay an admin. Make another person an admin first.";
+const LAST_LEAD: &str = "Someone must stay a safeguarding lead, or alerts about children who may be in danger \
+                         would reach nobody. Make another person a safeguarding lead first.";
+
+/// Why account `id` losing the roles `losing` now would leave nobody in a
+/// role someone must hold, if it would. Call after [`store::lock_roles`],
+/// in the transaction that makes the change.
+fn last_holder(conn: &mut DbConnection, id: &str, losing: &[Role]) -> diesel::QueryResult<Option<&'static str>> {
+    for (role, message) in [(Role::Admin, LAST_ADMIN), (Role::SafeguardingLead, LAST_LEAD)] {
+        if losing.contains(&role) && !store::someone_else_holds(conn, id, role)? {
+            return Ok(Some(message));
+        }
+    }
+    Ok(None)
 }
 
 /// `POST /staff/accounts/{id}/roles`
@@ -428,11 +439,26 @@ pub async fn set_roles(
     let id = id.into_inner();
     let actor = me.actor();
     let outcome = in_transaction(&state.db, move |conn| {
-        if store::find_by_id(conn, &id)?.is_none() {
+        store::lock_roles(conn)?;
+        let Some(row) = store::find_by_id(conn, &id)? else {
             return Ok(Err("That account doesn't exist."));
+        };
+        // Someone must stay an admin even if this account is not one now
+        // (an admin taking their own role away, say), as before; a lead is
+        // lost only if this account is one, so a partnership that has none
+        // yet can still change roles.
+        let mut losing = Vec::new();
+        if !roles.contains(&Role::Admin) {
+            losing.push(Role::Admin);
         }
-        if !roles.contains(&Role::Admin) && !another_admin(conn, &id)? {
-            return Ok(Err("Someone must stay an admin. Make another person an admin first."));
+        if row.active
+            && !roles.contains(&Role::SafeguardingLead)
+            && store::roles_of(conn, &id)?.contains(&Role::SafeguardingLead)
+        {
+            losing.push(Role::SafeguardingLead);
+        }
+        if let Some(message) = last_holder(conn, &id, &losing)? {
+            return Ok(Err(message));
         }
         store::set_roles(conn, &id, &roles)?;
         let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
@@ -463,16 +489,31 @@ pub async fn set_active(
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
     let actor = me.actor();
-    change_then_see_other(&state.db, "/staff/accounts", move |conn| {
-        if store::find_by_id(conn, &id)?.is_none() {
-            return Ok(false);
+    let outcome = in_transaction(&state.db, move |conn| {
+        store::lock_roles(conn)?;
+        let Some(row) = store::find_by_id(conn, &id)? else { return Ok(None) };
+        if !active && row.active {
+            // Another admin deactivating this one at the same moment as
+            // this one deactivates them must not leave nobody.
+            let roles = store::roles_of(conn, &id)?;
+            if let Some(message) = last_holder(conn, &id, &roles)? {
+                return Ok(Some(Err(message)));
+            }
         }
         store::set_active(conn, &id, active)?;
         let action = if active { "reactivated" } else { "deactivated" };
         audit::record(conn, &actor, action, Some(("staff", &id)), None)?;
-        Ok(true)
+        Ok(Some(Ok(())))
     })
-    .await
+    .await?;
+    match outcome {
+        None => Err(AppError::NotFound),
+        Some(Ok(())) => Ok(see_other("/staff/accounts")),
+        Some(Err(message)) => {
+            let errors = [("role", message.to_owned())];
+            accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
 /// `GET /staff/audit?page=N`

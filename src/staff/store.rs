@@ -109,6 +109,36 @@ pub fn create(
     Ok(Some(id))
 }
 
+/// Makes this transaction's changes to roles and active accounts wait for
+/// any other's to commit, and this transaction's reads see them. Call first
+/// in a transaction that checks someone stays in a role (an admin, a
+/// safeguarding lead) and then changes who is. SQLite's write transaction
+/// already holds the database's one write lock. PostgreSQL's transactions
+/// read committed data, so two admins removing two different leads at once
+/// would each still see the other lead and both succeed: every such change
+/// takes this table lock first, which only another such change (or an
+/// invite, writing roles) waits for; reads and sign-ins do not.
+pub fn lock_roles(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(pg) => pg.batch_execute("LOCK TABLE staff_roles IN SHARE ROW EXCLUSIVE MODE"),
+    }
+}
+
+/// Whether an active account other than `id` holds `role`. For the lead,
+/// this is who the safeguarding alert is sent to.
+pub fn someone_else_holds(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        staff_roles::table
+            .inner_join(staff::table)
+            .filter(staff_roles::role.eq(role.as_str()))
+            .filter(staff::active.eq(true))
+            .filter(staff::id.ne(id)),
+    ))
+    .get_result(conn)
+}
+
 /// Replaces the roles, and ends the account's sessions.
 pub fn set_roles(conn: &mut DbConnection, id: &str, roles: &[Role]) -> QueryResult<()> {
     diesel::delete(staff_roles::table.filter(staff_roles::staff_id.eq(id))).execute(conn)?;
