@@ -422,32 +422,6 @@ async fn the_audit_log_cannot_be_changed() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_slow_an_account_and_stop_a_client() {
-    on_each_database(|app| async move {
-        make_staff(&app, "jo@example.org", &[Role::Publisher]);
-        for _ in 0..5 {
-            assert_eq!(Staff::new(&app).sign_in_with("jo@example.org", "wrong password!").await.status, 401);
-        }
-        // Now every try waits first, the right password too; but it is never
-        // refused, so nobody can lock the account out by failing on purpose.
-        let started = std::time::Instant::now();
-        let page = Staff::new(&app).sign_in_with("jo@example.org", PASSWORD).await;
-        assert_eq!(page.status, 303);
-        assert!(started.elapsed() >= std::time::Duration::from_secs(1), "the try was slowed down");
-        // A client that keeps failing is stopped (ten tries, then one per 90 s).
-        let mut limited = false;
-        for _ in 0..12 {
-            if Staff::new(&app).sign_in_with("someone@example.org", "wrong password!").await.status == 429 {
-                limited = true;
-                break;
-            }
-        }
-        assert!(limited, "the per-client limit holds");
-    })
-    .await;
-}
-
-#[tokio::test]
 async fn security_headers_are_on_every_kind_of_page() {
     on_each_database(|app| async move {
         make_staff(&app, "admin@example.org", &[Role::Admin]);
@@ -474,6 +448,155 @@ async fn security_headers_are_on_every_kind_of_page() {
         let cookie = Staff::new(&app).get("/staff/sign-in").await;
         let set = cookie.headers["set-cookie"].to_str().unwrap();
         assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_password_keeps_this_session_and_ends_the_others() {
+    on_each_database(|app| async move {
+        make_staff(&app, "pat@example.org", &[Role::Publisher]);
+        let here = signed_in(&app, "pat@example.org").await;
+        let elsewhere = signed_in(&app, "pat@example.org").await;
+        let csrf = here.csrf_on("/staff/password").await;
+        let new_password = "another long enough password";
+        let wrong = here
+            .post("/staff/password", &[("csrf", &csrf), ("current", "not my password"), ("password", new_password)])
+            .await;
+        assert_eq!(wrong.status, 400);
+        assert!(wrong.body.contains("Your current password is not right"));
+        let changed =
+            here.post("/staff/password", &[("csrf", &csrf), ("current", PASSWORD), ("password", new_password)]).await;
+        assert_eq!((changed.status, location(&changed).as_str()), (303, "/staff/password?changed=1"));
+        assert_eq!(here.get("/staff").await.status, 200, "this device stays signed in");
+        assert!(is_sign_in_redirect(&elsewhere.get("/staff").await), "every other one is out");
+        assert_eq!(Staff::new(&app).sign_in_with("pat@example.org", PASSWORD).await.status, 401);
+        assert_eq!(Staff::new(&app).sign_in_with("pat@example.org", new_password).await.status, 303);
+    })
+    .await;
+}
+
+/// Active accounts holding the safeguarding lead role: who the alert reaches.
+fn active_leads(app: &TestApp) -> i64 {
+    app.count_where("staff", "active AND id IN (SELECT staff_id FROM staff_roles WHERE role = 'safeguarding_lead')")
+}
+
+#[tokio::test]
+async fn the_last_safeguarding_lead_cannot_be_deactivated_or_demoted() {
+    on_each_database(|app| async move {
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let publisher = make_staff(&app, "pat@example.org", &[Role::Publisher]);
+        let admin = signed_in(&app, "admin@example.org").await;
+        // With no lead yet, other people's roles change as before.
+        let csrf = admin.csrf_on("/staff/accounts").await;
+        let changed = admin
+            .post(&format!("/staff/accounts/{publisher}/roles"), &[("csrf", &csrf), ("role", "youth_reviewer")])
+            .await;
+        assert_eq!(changed.status, 303);
+
+        let lead = make_staff(&app, "lee@example.org", &[Role::SafeguardingLead, Role::Publisher]);
+        let csrf = admin.csrf_on("/staff/accounts").await;
+        let deactivate = admin.post(&format!("/staff/accounts/{lead}/deactivate"), &[("csrf", &csrf)]).await;
+        assert_eq!(deactivate.status, 400);
+        assert!(deactivate.body.contains("Someone must stay a safeguarding lead"), "{}", deactivate.body);
+        let demote =
+            admin.post(&format!("/staff/accounts/{lead}/roles"), &[("csrf", &csrf), ("role", "publisher")]).await;
+        assert_eq!(demote.status, 400);
+        assert!(demote.body.contains("alerts about children who may be in danger would reach nobody"));
+        assert_eq!(active_leads(&app), 1, "the lead is still there");
+        assert!(store::roles_of(&mut app.db.get().unwrap(), &lead).unwrap().contains(&Role::SafeguardingLead));
+
+        // A lead's other roles can still change.
+        let kept = admin
+            .post(&format!("/staff/accounts/{lead}/roles"), &[("csrf", &csrf), ("role", "safeguarding_lead")])
+            .await;
+        assert_eq!(kept.status, 303);
+        // With a second lead, either may go.
+        make_staff(&app, "lou@example.org", &[Role::SafeguardingLead]);
+        let csrf = admin.csrf_on("/staff/accounts").await;
+        assert_eq!(admin.post(&format!("/staff/accounts/{lead}/deactivate"), &[("csrf", &csrf)]).await.status, 303);
+        assert_eq!(active_leads(&app), 1);
+    })
+    .await;
+}
+
+/// Holds the rows of `ids` in an open transaction until told to let go, so
+/// two changes to them sent meanwhile run at the same time: each reads who
+/// else is a lead before either has written. Returns once the rows are held.
+fn hold_rows(app: &TestApp, ids: [&str; 2]) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (held, is_held) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let db = app.db.clone();
+    let sql = format!("UPDATE staff SET display_name = display_name WHERE id IN ('{}', '{}')", ids[0], ids[1]);
+    let holder = std::thread::spawn(move || {
+        let mut conn = db.get().unwrap();
+        conn.transaction(|c| {
+            diesel::sql_query(&sql).execute(c)?;
+            held.send(()).unwrap();
+            let _ = released.recv();
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    });
+    is_held.recv().expect("the rows are held");
+    (release, holder)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_admins_removing_the_last_two_leads_at_once_leave_one() {
+    on_each_database(|app| async move {
+        let admin_ids =
+            [make_staff(&app, "ada@example.org", &[Role::Admin]), make_staff(&app, "bo@example.org", &[Role::Admin])];
+        let leads = [
+            make_staff(&app, "lee@example.org", &[Role::SafeguardingLead]),
+            make_staff(&app, "lou@example.org", &[Role::SafeguardingLead]),
+        ];
+        let admins = [signed_in(&app, "ada@example.org").await, signed_in(&app, "bo@example.org").await];
+        for (first, second) in [("deactivate", "deactivate"), ("roles", "roles"), ("deactivate", "roles")] {
+            let tokens = [admins[0].csrf_on("/staff/accounts").await, admins[1].csrf_on("/staff/accounts").await];
+            let remove = |n: usize, how: &'static str| {
+                let path = format!("/staff/accounts/{}/{how}", leads[n]);
+                let (admin, csrf) = (&admins[n], tokens[n].clone());
+                async move { admin.post(&path, &[("csrf", &csrf), ("role", "publisher")]).await }
+            };
+            let (release, holder) = hold_rows(&app, [&leads[0], &leads[1]]);
+            let (a, b, ()) = tokio::join!(remove(0, first), remove(1, second), async {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                release.send(()).unwrap();
+            });
+            holder.join().unwrap();
+            let mut statuses = [a.status, b.status];
+            statuses.sort();
+            assert_eq!(statuses, [303, 400], "{first} and {second} at once: one of the two goes");
+            let refused = if a.status == 400 { &a } else { &b };
+            assert!(refused.body.contains("Someone must stay a safeguarding lead"), "{}", refused.body);
+            assert_eq!(active_leads(&app), 1, "{first} and {second} at once leave one lead");
+            // Both leads back for the next pair.
+            let mut conn = app.db.get().unwrap();
+            for id in &leads {
+                store::set_active(&mut conn, id, true).unwrap();
+                store::set_roles(&mut conn, id, &[Role::SafeguardingLead]).unwrap();
+            }
+        }
+
+        // The same holds for admins deactivating each other at once.
+        let tokens = [admins[0].csrf_on("/staff/accounts").await, admins[1].csrf_on("/staff/accounts").await];
+        let (release, holder) = hold_rows(&app, [&admin_ids[0], &admin_ids[1]]);
+        let paths = admin_ids.clone().map(|id| format!("/staff/accounts/{id}/deactivate"));
+        let forms = [[("csrf", tokens[0].as_str())], [("csrf", tokens[1].as_str())]];
+        let (a, b, ()) =
+            tokio::join!(admins[0].post(&paths[1], &forms[0]), admins[1].post(&paths[0], &forms[1]), async {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                release.send(()).unwrap();
+            });
+        holder.join().unwrap();
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(statuses, [303, 400], "admins deactivating each other at once: one of the two goes");
+        let refused = if a.status == 400 { &a } else { &b };
+        assert!(refused.body.contains("Someone must stay an admin"), "{}", refused.body);
+        let admins_left = "active AND id IN (SELECT staff_id FROM staff_roles WHERE role = 'admin')";
+        assert_eq!(app.count_where("staff", admins_left), 1);
     })
     .await;
 }

@@ -169,3 +169,105 @@ fn csrf_in(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a form token") + "name=\"csrf\" value=\"".len();
     html[start..].split('"').next().unwrap_or_default().to_owned()
 }
+
+/// Sign-in tries are counted in the database, so five is five across both
+/// instances: 120 wrong passwords for one account, sent at once from 120
+/// addresses to the two in turn, check five, and then the account waits on
+/// both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_count_sign_in_tries_together() {
+    for db in support::databases() {
+        let TestDb::Postgres(admin_url) = db else { continue };
+        let (url, name) = served::create_postgres_database(&admin_url, "ll_two_signin");
+        let outcome = tokio::spawn(sign_in_tries(url)).await;
+        served::drop_postgres_database(&admin_url, &name);
+        if let Err(e) = outcome {
+            std::panic::resume_unwind(e.into_panic());
+        }
+    }
+}
+
+async fn sign_in_tries(url: String) {
+    use diesel::prelude::*;
+    use listening_loop::db::schema::staff;
+    use listening_loop::staff::{password, roles::Role, store};
+
+    const TRIES: usize = 120;
+    const PASSWORD: &str = "the lead's long password";
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut servers = Vec::new();
+    for n in 1..=2 {
+        let config = ServerConfig {
+            binary: env!("CARGO_BIN_EXE_listening-loop").into(),
+            database_url: url.clone(),
+            data_dir: dir.path().join(format!("instance-{n}")),
+            surveys_dir: served::shipped_surveys(),
+            secret: SECRET.to_owned(),
+            port: served::free_port(),
+            extra_env: vec![],
+            log: dir.path().join(format!("instance-{n}.log")),
+        };
+        servers.push(tokio::task::spawn_blocking(move || Server::start(config)).await.unwrap());
+    }
+    let bases: Vec<String> = servers.iter().map(Server::base_url).collect();
+    let db = listening_loop::db::Database::connect(&url).expect("the shared database");
+    let id = {
+        let mut conn = db.get().unwrap();
+        let email = listening_loop::mail::EmailAddress::parse("lead@example.org").unwrap();
+        let id = store::create(&mut conn, &email, "Lead", &[Role::SafeguardingLead]).unwrap().unwrap();
+        store::set_password(&mut conn, &id, &password::hash(PASSWORD)).unwrap();
+        id
+    };
+    // The `n`th try, from its own loopback address, to one instance or the other.
+    let try_sign_in = |n: usize, password: &'static str| {
+        let base = bases[n % 2].clone();
+        async move {
+            let address = std::net::Ipv4Addr::new(127, 0, 1 + (n / 250) as u8, (2 + n % 250) as u8);
+            let browser = reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(std::net::IpAddr::V4(address))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .expect("a browser");
+            let form = browser.get(format!("{base}/staff/sign-in")).send().await.unwrap().text().await.unwrap();
+            let body = served::form_body(&[
+                ("csrf", csrf_in(&form).as_str()),
+                ("email", "lead@example.org"),
+                ("password", password),
+            ]);
+            browser
+                .post(format!("{base}/staff/sign-in"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let statuses = futures_util::future::join_all((0..TRIES).map(|n| try_sign_in(n, "not the password"))).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    let logged = |action: &str| -> i64 {
+        use listening_loop::db::schema::audit_log;
+        audit_log::table
+            .filter(audit_log::action.eq(action))
+            .filter(audit_log::object_id.eq(&id))
+            .count()
+            .get_result(&mut db.get().unwrap())
+            .unwrap()
+    };
+    assert_eq!(logged("sign-in try"), 5, "five passwords checked across both instances");
+    assert_eq!(logged("refused sign-in"), TRIES as i64 - 5);
+    // The right password waits on both instances, then works on either.
+    assert_eq!(try_sign_in(TRIES, PASSWORD).await, 401);
+    assert_eq!(try_sign_in(TRIES + 1, PASSWORD).await, 401);
+    let sixteen_minutes_ago = chrono::Utc::now().naive_utc() - chrono::TimeDelta::minutes(16);
+    diesel::update(staff::table.filter(staff::id.eq(&id)))
+        .set(staff::last_failed_signin_at.eq(sixteen_minutes_ago))
+        .execute(&mut db.get().unwrap())
+        .unwrap();
+    assert_eq!(try_sign_in(TRIES + 2, PASSWORD).await, 303);
+    drop(servers);
+}

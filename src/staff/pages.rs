@@ -9,35 +9,16 @@ use super::StaffState;
 use super::password;
 use super::roles::Role;
 use super::session::{SignedIn, StaffPost, signed_in};
-use super::store::{self, TokenProblem, TokenPurpose};
+use super::store::{self, SignInTry, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
 use crate::db::audit::{self, Actor};
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
 use crate::web::throttle::client_key;
-use crate::web::{AppError, change_then_see_other, html, in_transaction, see_other};
+use crate::web::{AppError, html, in_transaction, see_other};
 
 type State = web::Data<StaffState>;
-
-/// Failed sign-ins an account may have before each try is slowed down.
-const ACCOUNT_TRIES: i32 = 5;
-/// How long failed tries count against an account.
-const ACCOUNT_WAIT_MINUTES: i64 = 15;
-/// The longest a slowed try waits.
-const MAX_SLOWDOWN_SECONDS: u64 = 16;
-
-/// How long a sign-in to an account with `failures` recent failed tries
-/// waits before its password is checked: 1 s after the fifth, doubling, up
-/// to 16 s. Slowed, never refused, so nobody can lock a safeguarding lead
-/// out by failing on purpose; the per-client limit stops the guessing.
-fn slowdown(failures: i32) -> std::time::Duration {
-    let over = failures.saturating_sub(ACCOUNT_TRIES - 1);
-    if over <= 0 {
-        return std::time::Duration::ZERO;
-    }
-    std::time::Duration::from_secs((1u64 << (over - 1).min(4) as u32).min(MAX_SLOWDOWN_SECONDS))
-}
 
 fn link(state: &StaffState, path: &str) -> String {
     format!("{}{}", state.settings.base_url, path)
@@ -62,6 +43,19 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
 }
 
 /// `POST /staff/sign-in`
+///
+/// A try is counted against the account before its password is checked
+/// (`store::count_signin_try`): five, then a 15-minute wait for every try,
+/// the right password too, from any address. The per-client limit stops one
+/// address guessing across accounts. No database connection is held while
+/// the password is checked.
+///
+/// Every try costs the same until it turns out right: one commit (the count
+/// and its audit line, or the audit line alone for an address with no
+/// account or a waiting account), then one argon2 check (of a dummy hash
+/// when there is no usable one). A waiting account therefore answers as
+/// slowly as a wrong password, and both as an address with no account, which
+/// never waits: timing does not tell which addresses have accounts.
 pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
     let form = Form::read(payload).await?;
     state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
@@ -73,55 +67,68 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
     let password = form.get("password").unwrap_or_default().to_owned();
     let email = EmailAddress::parse(&typed).ok();
     let db = state.db.clone();
-    let outcome = web::block(move || -> Result<Result<(String, String, i32), ()>, AppError> {
+    let found = web::block(move || -> Result<SignInTry, AppError> {
         let mut conn = db.get()?;
-        let row = match &email {
-            Some(e) => store::find_by_email(&mut conn, e).map_err(DbError::from)?,
-            None => None,
-        };
-        if let Some(r) = &row {
-            let recent = r.last_failed_signin_at.is_some_and(|at| {
-                chrono::Utc::now().naive_utc() - at <= chrono::TimeDelta::minutes(ACCOUNT_WAIT_MINUTES)
-            });
-            if recent {
-                std::thread::sleep(slowdown(r.failed_signins));
-            } else if r.failed_signins > 0 {
-                // Old failures no longer count.
-                store::clear_failed_signins(&mut conn, &r.id).map_err(DbError::from)?;
-            }
-        }
-        let usable = row.as_ref().filter(|r| r.active);
-        let ok = password::verify(usable.and_then(|r| r.password_hash.as_deref()), &password);
-        crate::db::write_transaction(&mut conn, |conn| match (usable, ok) {
-            (Some(r), true) => {
-                store::clear_failed_signins(conn, &r.id)?;
-                audit::record(conn, &Actor::staff(&r.id, &r.email), "signed in", None, None)?;
-                Ok(Ok((r.id.clone(), r.email.clone(), r.session_epoch)))
-            }
-            _ => {
-                if let Some(r) = &row {
-                    store::record_failed_signin(conn, &r.id)?;
-                    audit::record(conn, &Actor::NOBODY, "failed sign-in", Some(("staff", &r.id)), None)?;
-                } else {
-                    audit::record(conn, &Actor::NOBODY, "failed sign-in", None, Some("no such account"))?;
-                }
-                Ok(Err(()))
-            }
+        let now = chrono::Utc::now().naive_utc();
+        crate::db::write_transaction(&mut conn, |conn| {
+            let found = match &email {
+                Some(email) => store::count_signin_try(conn, email, now)?,
+                None => SignInTry::NoAccount,
+            };
+            record_signin_try(conn, &found)?;
+            Ok(found)
         })
-        .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
+        .map_err(|e| DbError::from(e).into())
     })
     .await??;
-    match outcome {
-        Ok((id, _email, epoch)) => {
-            let mut res = see_other("/staff");
-            res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
-            Ok(res)
+    let usable = match found {
+        SignInTry::Counted { row, .. } if row.active && row.password_hash.is_some() => Some(row),
+        _ => None,
+    };
+    let stored = usable.as_ref().and_then(|row| row.password_hash.clone());
+    let right = password::verify_in_turn(stored, password).await?;
+    if let Some(row) = usable.filter(|_| right) {
+        let (id, epoch) = (row.id.clone(), row.session_epoch);
+        in_transaction(&state.db, move |conn| {
+            store::clear_failed_signins(conn, &row.id)?;
+            audit::record(conn, &Actor::staff(&row.id, &row.email), "signed in", None, None)
+        })
+        .await?;
+        let mut res = see_other("/staff");
+        res.add_cookie(&state.sessions.issue(&id, epoch)).map_err(AppError::internal)?;
+        return Ok(res);
+    }
+    state.signin_throttle.hit(&client);
+    let (csrf, _) = state.sessions.form_token(&req);
+    let message = format!(
+        "The email address or password is not right. Check them and try again. After {} tries that are not \
+         right, the account waits {} minutes, or until you set a new password.",
+        store::SIGNIN_TRIES,
+        store::SIGNIN_WAIT.num_minutes()
+    );
+    Ok(html(StatusCode::UNAUTHORIZED, views::sign_in(&csrf, &typed, Some(&message))))
+}
+
+/// The audit line of a sign-in try, written with its count, before the
+/// password is checked; a try that turns out right adds "signed in". A try
+/// whose outcome is already known says so.
+fn record_signin_try(conn: &mut DbConnection, found: &SignInTry) -> diesel::QueryResult<()> {
+    let nobody = &Actor::NOBODY;
+    match found {
+        SignInTry::NoAccount => audit::record(conn, nobody, "failed sign-in", None, Some("no such account")),
+        SignInTry::Waiting { row } => {
+            let why = format!("{} tries in {} minutes", store::SIGNIN_TRIES, store::SIGNIN_WAIT.num_minutes());
+            audit::record(conn, nobody, "refused sign-in", Some(("staff", &row.id)), Some(&why))
         }
-        Err(()) => {
-            state.signin_throttle.hit(&client);
-            let (csrf, _) = state.sessions.form_token(&req);
-            let message = "The email address or password is not right. Check them and try again.";
-            Ok(html(StatusCode::UNAUTHORIZED, views::sign_in(&csrf, &typed, Some(message))))
+        SignInTry::Counted { row, .. } if !row.active => {
+            audit::record(conn, nobody, "failed sign-in", Some(("staff", &row.id)), Some("deactivated"))
+        }
+        SignInTry::Counted { row, .. } if row.password_hash.is_none() => {
+            audit::record(conn, nobody, "failed sign-in", Some(("staff", &row.id)), Some("no password set yet"))
+        }
+        SignInTry::Counted { row, tries } => {
+            let count = format!("{tries} of {}", store::SIGNIN_TRIES);
+            audit::record(conn, nobody, "sign-in try", Some(("staff", &row.id)), Some(&count))
         }
     }
 }
@@ -197,7 +204,7 @@ pub async fn link_set_password(
     }
     let purpose = purpose_of(&req);
     let raw = token.into_inner();
-    let hash = web::block(move || password::hash(&new_password)).await?;
+    let hash = password::hash_in_turn(new_password).await?;
     let done = in_transaction(&state.db, move |conn| {
         let id = match store::use_token(conn, &raw, purpose)? {
             Ok(id) => id,
@@ -293,21 +300,24 @@ pub async fn change_password(state: State, StaffPost { me, form }: StaffPost) ->
     }
     let (id, actor) = (me.id.clone(), me.actor());
     let db = state.db.clone();
-    let changed = web::block(move || -> Result<Option<i32>, AppError> {
+    let find = id.clone();
+    let stored = web::block(move || -> Result<Option<String>, AppError> {
         let mut conn = db.get()?;
-        let row = store::find_by_id(&mut conn, &id).map_err(DbError::from)?.ok_or(AppError::Forbidden)?;
-        if !password::verify(row.password_hash.as_deref(), &current) {
-            return Ok(None);
-        }
-        let hash = password::hash(&new_password);
-        crate::db::write_transaction(&mut conn, |conn| {
+        let row = store::find_by_id(&mut conn, &find).map_err(DbError::from)?.ok_or(AppError::Forbidden)?;
+        Ok(row.password_hash)
+    })
+    .await??;
+    let changed = if password::verify_in_turn(stored, current).await? {
+        let hash = password::hash_in_turn(new_password).await?;
+        in_transaction(&state.db, move |conn| {
             store::set_password(conn, &id, &hash)?;
             audit::record(conn, &actor, "changed password", None, None)?;
             store::find_by_id(conn, &id).map(|r| r.map(|r| r.session_epoch))
         })
-        .map_err(|e: diesel::result::Error| AppError::from(DbError::from(e)))
-    })
-    .await??;
+        .await?
+    } else {
+        None
+    };
     let Some(epoch) = changed else {
         let errors = [("current", "Your current password is not right.".to_owned())];
         return Ok(html(StatusCode::BAD_REQUEST, views::change_password(&me, &errors, false)));
@@ -403,9 +413,20 @@ pub async fn invite(state: State, StaffPost { me, form }: StaffPost) -> Result<H
     accounts_page(&state, &me, &InviteForm::default(), &[], Some(&notice), StatusCode::OK).await
 }
 
-/// Another active admin exists besides `id`.
-fn another_admin(conn: &mut DbConnection, id: &str) -> diesel::QueryResult<bool> {
-    Ok(store::list(conn)?.iter().any(|(row, roles)| row.id != id && row.active && roles.contains(&Role::Admin)))
+const LAST_ADMIN: &str = "Someone must stay an admin. Make another person an admin first.";
+const LAST_LEAD: &str = "Someone must stay a safeguarding lead, or alerts about children who may be in danger \
+                         would reach nobody. Make another person a safeguarding lead first.";
+
+/// Why account `id` losing the roles `losing` now would leave nobody in a
+/// role someone must hold, if it would. Call after [`store::lock_roles`],
+/// in the transaction that makes the change.
+fn last_holder(conn: &mut DbConnection, id: &str, losing: &[Role]) -> diesel::QueryResult<Option<&'static str>> {
+    for (role, message) in [(Role::Admin, LAST_ADMIN), (Role::SafeguardingLead, LAST_LEAD)] {
+        if losing.contains(&role) && !store::someone_else_holds(conn, id, role)? {
+            return Ok(Some(message));
+        }
+    }
+    Ok(None)
 }
 
 /// `POST /staff/accounts/{id}/roles`
@@ -418,11 +439,26 @@ pub async fn set_roles(
     let id = id.into_inner();
     let actor = me.actor();
     let outcome = in_transaction(&state.db, move |conn| {
-        if store::find_by_id(conn, &id)?.is_none() {
+        store::lock_roles(conn)?;
+        let Some(row) = store::find_by_id(conn, &id)? else {
             return Ok(Err("That account doesn't exist."));
+        };
+        // Someone must stay an admin even if this account is not one now
+        // (an admin taking their own role away, say), as before; a lead is
+        // lost only if this account is one, so a partnership that has none
+        // yet can still change roles.
+        let mut losing = Vec::new();
+        if !roles.contains(&Role::Admin) {
+            losing.push(Role::Admin);
         }
-        if !roles.contains(&Role::Admin) && !another_admin(conn, &id)? {
-            return Ok(Err("Someone must stay an admin. Make another person an admin first."));
+        if row.active
+            && !roles.contains(&Role::SafeguardingLead)
+            && store::roles_of(conn, &id)?.contains(&Role::SafeguardingLead)
+        {
+            losing.push(Role::SafeguardingLead);
+        }
+        if let Some(message) = last_holder(conn, &id, &losing)? {
+            return Ok(Err(message));
         }
         store::set_roles(conn, &id, &roles)?;
         let detail = format!("roles: {}", roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "));
@@ -453,16 +489,31 @@ pub async fn set_active(
         return accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await;
     }
     let actor = me.actor();
-    change_then_see_other(&state.db, "/staff/accounts", move |conn| {
-        if store::find_by_id(conn, &id)?.is_none() {
-            return Ok(false);
+    let outcome = in_transaction(&state.db, move |conn| {
+        store::lock_roles(conn)?;
+        let Some(row) = store::find_by_id(conn, &id)? else { return Ok(None) };
+        if !active && row.active {
+            // Another admin deactivating this one at the same moment as
+            // this one deactivates them must not leave nobody.
+            let roles = store::roles_of(conn, &id)?;
+            if let Some(message) = last_holder(conn, &id, &roles)? {
+                return Ok(Some(Err(message)));
+            }
         }
         store::set_active(conn, &id, active)?;
         let action = if active { "reactivated" } else { "deactivated" };
         audit::record(conn, &actor, action, Some(("staff", &id)), None)?;
-        Ok(true)
+        Ok(Some(Ok(())))
     })
-    .await
+    .await?;
+    match outcome {
+        None => Err(AppError::NotFound),
+        Some(Ok(())) => Ok(see_other("/staff/accounts")),
+        Some(Err(message)) => {
+            let errors = [("role", message.to_owned())];
+            accounts_page(&state, &me, &InviteForm::default(), &errors, None, StatusCode::BAD_REQUEST).await
+        }
+    }
 }
 
 /// `GET /staff/audit?page=N`
@@ -527,19 +578,4 @@ pub async fn outbox(state: State, req: HttpRequest) -> Result<HttpResponse, AppE
         })
         .collect();
     Ok(html(StatusCode::OK, views::outbox(&me, &waiting, sent)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sign_ins_slow_down_after_five_failures_and_never_stop() {
-        assert_eq!(slowdown(0), std::time::Duration::ZERO);
-        assert_eq!(slowdown(4), std::time::Duration::ZERO);
-        assert_eq!(slowdown(5).as_secs(), 1);
-        assert_eq!(slowdown(6).as_secs(), 2);
-        assert_eq!(slowdown(9).as_secs(), 16);
-        assert_eq!(slowdown(1000).as_secs(), 16);
-    }
 }

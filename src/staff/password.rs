@@ -1,9 +1,14 @@
 //! Passwords: argon2id, a minimum length and nothing else (no composition
 //! rules; paste and password managers welcome — WCAG 3.3.8).
 
+use std::sync::Arc;
+
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use tokio::sync::Semaphore;
+
+use crate::web::AppError;
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 1000;
@@ -40,6 +45,39 @@ pub fn verify(stored: Option<&str>, password: &str) -> bool {
     };
     let ok = PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok());
     ok && real
+}
+
+/// Hashes that may be worked out at once. Each takes argon2's 19 MiB and a
+/// core for tens of milliseconds, on purpose: a burst of sign-ins waits its
+/// turn here (holding nothing else, no database connection) instead of
+/// taking every core and gigabytes from children answering surveys. Half
+/// the cores, and at least one. The turn goes with the work, so a client
+/// that hangs up does not free it before the hash is done.
+static IN_TURN: std::sync::LazyLock<Arc<Semaphore>> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    Arc::new(Semaphore::new((cores / 2).max(1)))
+});
+
+/// [`verify`] off the async threads, in turn with other hashing.
+pub async fn verify_in_turn(stored: Option<String>, password: String) -> Result<bool, AppError> {
+    let turn = IN_TURN.clone().acquire_owned().await.map_err(AppError::internal)?;
+    Ok(actix_web::web::block(move || {
+        let ok = verify(stored.as_deref(), &password);
+        drop(turn);
+        ok
+    })
+    .await?)
+}
+
+/// [`hash`] off the async threads, in turn with other hashing.
+pub async fn hash_in_turn(password: String) -> Result<String, AppError> {
+    let turn = IN_TURN.clone().acquire_owned().await.map_err(AppError::internal)?;
+    Ok(actix_web::web::block(move || {
+        let hashed = hash(&password);
+        drop(turn);
+        hashed
+    })
+    .await?)
 }
 
 #[cfg(test)]

@@ -109,6 +109,36 @@ pub fn create(
     Ok(Some(id))
 }
 
+/// Makes this transaction's changes to roles and active accounts wait for
+/// any other's to commit, and this transaction's reads see them. Call first
+/// in a transaction that checks someone stays in a role (an admin, a
+/// safeguarding lead) and then changes who is. SQLite's write transaction
+/// already holds the database's one write lock. PostgreSQL's transactions
+/// read committed data, so two admins removing two different leads at once
+/// would each still see the other lead and both succeed: every such change
+/// takes this table lock first, which only another such change (or an
+/// invite, writing roles) waits for; reads and sign-ins do not.
+pub fn lock_roles(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(_) => Ok(()),
+        DbConnection::Postgresql(pg) => pg.batch_execute("LOCK TABLE staff_roles IN SHARE ROW EXCLUSIVE MODE"),
+    }
+}
+
+/// Whether an active account other than `id` holds `role`. For the lead,
+/// this is who the safeguarding alert is sent to.
+pub fn someone_else_holds(conn: &mut DbConnection, id: &str, role: Role) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        staff_roles::table
+            .inner_join(staff::table)
+            .filter(staff_roles::role.eq(role.as_str()))
+            .filter(staff::active.eq(true))
+            .filter(staff::id.ne(id)),
+    ))
+    .get_result(conn)
+}
+
 /// Replaces the roles, and ends the account's sessions.
 pub fn set_roles(conn: &mut DbConnection, id: &str, roles: &[Role]) -> QueryResult<()> {
     diesel::delete(staff_roles::table.filter(staff_roles::staff_id.eq(id))).execute(conn)?;
@@ -141,14 +171,54 @@ pub fn end_sessions(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn record_failed_signin(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
-    diesel::update(staff::table.filter(staff::id.eq(id)))
-        .set((
-            staff::failed_signins.eq(staff::failed_signins + 1),
-            staff::last_failed_signin_at.eq(Utc::now().naive_utc()),
-        ))
+/// Sign-in tries an account may use before it waits: each try is counted
+/// before its password is checked, and the right password gives them back.
+pub const SIGNIN_TRIES: i32 = 5;
+/// How long an account that used its tries waits, from the last of them.
+pub const SIGNIN_WAIT: TimeDelta = TimeDelta::minutes(15);
+
+/// What counting a sign-in try found.
+#[derive(Debug)]
+pub enum SignInTry {
+    /// No account has that address.
+    NoAccount,
+    /// The try is counted; the password may be checked. `tries` is how many
+    /// are counted now, this one included.
+    Counted { row: StaffRow, tries: i32 },
+    /// The account used its tries less than [`SIGNIN_WAIT`] ago: this try is
+    /// refused whatever the password.
+    Waiting { row: StaffRow },
+}
+
+/// Counts a sign-in try for `email` at `now`, before any password is checked.
+/// Call inside a write transaction. Tries older than [`SIGNIN_WAIT`] are
+/// forgotten first; then one conditional update takes a try only while
+/// fewer than [`SIGNIN_TRIES`] are counted. However many requests arrive at
+/// once, on however many instances, the database hands out that many: on
+/// PostgreSQL a second update of the row waits for the first to commit and
+/// checks the condition again; on SQLite the write transaction runs alone.
+pub fn count_signin_try(conn: &mut DbConnection, email: &EmailAddress, now: NaiveDateTime) -> QueryResult<SignInTry> {
+    let this_account = staff::table.filter(staff::email.eq(email.as_str()));
+    diesel::update(
+        this_account
+            .filter(staff::failed_signins.gt(0))
+            .filter(staff::last_failed_signin_at.is_null().or(staff::last_failed_signin_at.lt(now - SIGNIN_WAIT))),
+    )
+    .set(staff::failed_signins.eq(0))
+    .execute(conn)?;
+    let counted = diesel::update(this_account.filter(staff::failed_signins.lt(SIGNIN_TRIES)))
+        .set((staff::failed_signins.eq(staff::failed_signins + 1), staff::last_failed_signin_at.eq(now)))
         .execute(conn)?;
-    Ok(())
+    // The row is ours until commit (the update above locked it, or the
+    // transaction holds SQLite's write lock), so this reads our own count.
+    Ok(match (find_by_email(conn, email)?, counted) {
+        (None, _) => SignInTry::NoAccount,
+        (Some(row), 0) => SignInTry::Waiting { row },
+        (Some(row), _) => {
+            let tries = row.failed_signins;
+            SignInTry::Counted { row, tries }
+        }
+    })
 }
 
 pub fn clear_failed_signins(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
