@@ -272,3 +272,13 @@ diesel::joinable!(actions -> you_said (you_said_id));
 diesel::joinable!(action_themes -> actions (action_id));
 diesel::joinable!(action_history -> actions (action_id));
 diesel::allow_tables_to_appear_in_same_query!(actions, action_themes, action_history, you_said);
+
+diesel::table! {
+    alert_digest (id) {
+        id -> Integer,
+        window_from -> Nullable<Timestamp>,
+        window_ends -> Nullable<Timestamp>,
+        gathered -> Integer,
+        over_limit -> Integer,
+    }
+}

@@ -141,6 +141,10 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         mail_poll: std::time::Duration::from_millis(50),
         mail_retry_base: std::time::Duration::from_millis(100),
         respondent_posts_per_minute: 6000,
+        alert_digest: std::time::Duration::from_secs(
+            60 * u64::from(listening_loop::config::DEFAULT_ALERT_DIGEST_MINUTES),
+        ),
+        flagged_sends_per_hour: listening_loop::config::DEFAULT_FLAGGED_SENDS_PER_HOUR,
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
@@ -251,6 +255,17 @@ impl TestApp {
             .await
             .expect("POST");
         page(res).await
+    }
+
+    /// Ends the safeguarding alerts' open window now, as if its time had
+    /// run out, so the next look sends its digest without the test waiting.
+    pub fn close_alert_window(&self) {
+        use listening_loop::db::schema::alert_digest as digest;
+        let now = chrono::Utc::now().naive_utc() - chrono::TimeDelta::seconds(1);
+        diesel::update(digest::table.filter(digest::window_ends.is_not_null()))
+            .set(digest::window_ends.eq(now))
+            .execute(&mut self.db.get().expect("a connection"))
+            .expect("close the alert window");
     }
 
     /// Number of rows in a table.
