@@ -278,7 +278,12 @@ diesel::table! {
         id -> Integer,
         window_from -> Nullable<Timestamp>,
         window_ends -> Nullable<Timestamp>,
+        window_count -> Integer,
         gathered -> Integer,
         over_limit -> Integer,
+        busy_from -> Nullable<Timestamp>,
+        busy_until -> Nullable<Timestamp>,
+        busy_count -> Integer,
+        busy_over_limit -> Integer,
     }
 }

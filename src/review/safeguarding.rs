@@ -34,6 +34,11 @@ use crate::mail::{Email, EmailAddress};
 use crate::respond::store::{ConcernAlert, Flagged};
 use crate::staff::roles::Role;
 
+/// A window with more flagged responses than this is unusually busy: the
+/// queue says so ([`unusual_volume`]).
+pub const UNUSUAL: i32 = 20;
+/// How long the queue keeps saying so after the last busy window closed.
+const BUSY_KEPT: TimeDelta = TimeDelta::hours(24);
 /// The row every instance gathers into.
 const ROW: i32 = 1;
 
@@ -80,6 +85,7 @@ impl LeadAlerts {
         let over = count(flagged.over_limit);
         let mut digest = locked(conn)?;
         if digest.gathering(now) {
+            digest.window_count = digest.window_count.saturating_add(within.saturating_add(over));
             digest.gathered = digest.gathered.saturating_add(within);
             digest.over_limit = digest.over_limit.saturating_add(over);
         } else {
@@ -93,6 +99,7 @@ impl LeadAlerts {
             }
             digest.window_from = Some(self.boundary_at_or_before(now));
             digest.window_ends = Some(self.boundary_at_or_after(now + self.window));
+            digest.window_count = within.saturating_add(over);
             digest.gathered = within - i32::from(mailed);
             digest.over_limit = over;
         }
@@ -101,20 +108,23 @@ impl LeadAlerts {
 
     /// Sends the digest of a window that has closed, if it gathered anything,
     /// and opens the next; a window that gathered nothing ends the spell.
-    /// Safe on every instance at once: the
+    /// Forgets a busy spell a day old. Safe on every instance at once: the
     /// row is read again under a lock, so a window closes once. Says whether
     /// a digest was queued.
     pub fn send_due(&self, conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<bool> {
         // Most of the time nothing is due: find that out without a write
         // transaction, which on SQLite would queue behind the writer.
         match current(conn)? {
-            Some(digest) if digest.due(now) => {}
+            Some(digest) if digest.due(now) || digest.busy_forgotten(now) => {}
             _ => return Ok(false),
         }
         write_transaction(conn, |conn| {
             let mut digest = locked(conn)?;
             let mut sent = false;
             if let Some(ends) = digest.window_ends.filter(|ends| *ends <= now) {
+                if digest.window_count > UNUSUAL {
+                    digest.record_busy(ends);
+                }
                 let waiting = Waiting { gathered: digest.gathered, over_limit: digest.over_limit };
                 if waiting.total() > 0 {
                     for lead in lead_addresses(conn)? {
@@ -127,8 +137,15 @@ impl LeadAlerts {
                     digest.window_from = None;
                     digest.window_ends = None;
                 }
+                digest.window_count = 0;
                 digest.gathered = 0;
                 digest.over_limit = 0;
+            }
+            if digest.busy_forgotten(now) {
+                digest.busy_from = None;
+                digest.busy_until = None;
+                digest.busy_count = 0;
+                digest.busy_over_limit = 0;
             }
             save(conn, &digest)?;
             Ok(sent)
@@ -249,8 +266,13 @@ impl Waiting {
 pub struct Digest {
     pub window_from: Option<NaiveDateTime>,
     pub window_ends: Option<NaiveDateTime>,
+    pub window_count: i32,
     pub gathered: i32,
     pub over_limit: i32,
+    pub busy_from: Option<NaiveDateTime>,
+    pub busy_until: Option<NaiveDateTime>,
+    pub busy_count: i32,
+    pub busy_over_limit: i32,
 }
 
 impl Digest {
@@ -261,6 +283,63 @@ impl Digest {
 
     fn due(&self, now: NaiveDateTime) -> bool {
         self.window_ends.is_some_and(|ends| ends <= now)
+    }
+
+    fn busy_forgotten(&self, now: NaiveDateTime) -> bool {
+        self.busy_until.is_some_and(|until| until + BUSY_KEPT <= now)
+    }
+
+    /// The window closing at `ends` was busy: it starts a spell, or carries
+    /// on the one whose last window it follows.
+    fn record_busy(&mut self, ends: NaiveDateTime) {
+        if self.busy_until.is_some() && self.busy_until == self.window_from {
+            self.busy_count = self.busy_count.saturating_add(self.window_count);
+            self.busy_over_limit = self.busy_over_limit.saturating_add(self.over_limit);
+        } else {
+            self.busy_from = self.window_from;
+            self.busy_count = self.window_count;
+            self.busy_over_limit = self.over_limit;
+        }
+        self.busy_until = Some(ends);
+    }
+}
+
+/// Many flagged responses in a short time, for the queue's notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spell {
+    pub from: NaiveDateTime,
+    /// When the last busy window closed; `None` while one is open.
+    pub until: Option<NaiveDateTime>,
+    pub count: i32,
+    /// How many came from an address over its limit of flagged sends.
+    pub over_limit: i32,
+}
+
+/// The spell the queue should tell the lead about: a window open now with
+/// more than [`UNUSUAL`] flagged responses, or busy windows that closed
+/// less than a day ago (one after another, they are one spell).
+pub fn unusual_volume(digest: &Digest, now: NaiveDateTime) -> Option<Spell> {
+    let recent = match (digest.busy_from, digest.busy_until) {
+        (Some(from), Some(until)) if until + BUSY_KEPT > now => {
+            Some(Spell { from, until: Some(until), count: digest.busy_count, over_limit: digest.busy_over_limit })
+        }
+        _ => None,
+    };
+    let open = match digest.window_from {
+        Some(from) if digest.window_count > UNUSUAL => {
+            Some(Spell { from, until: None, count: digest.window_count, over_limit: digest.over_limit })
+        }
+        _ => None,
+    };
+    match (recent, open) {
+        (Some(recent), Some(open)) if recent.until == Some(open.from) => Some(Spell {
+            from: recent.from,
+            until: None,
+            count: recent.count.saturating_add(open.count),
+            over_limit: recent.over_limit.saturating_add(open.over_limit),
+        }),
+        (_, Some(open)) => Some(open),
+        (recent, None) => recent,
     }
 }
 
@@ -357,6 +436,55 @@ mod tests {
         let closed_waiting = Digest { gathered: 1, ..closed_empty.clone() };
         assert!(closed_waiting.gathering(now), "a digest still to send keeps gathering");
         assert!(!Digest::default().gathering(now) && !Digest::default().due(now));
+    }
+
+    #[test]
+    fn busy_windows_in_a_row_make_one_spell_and_are_shown_for_a_day() {
+        let mut d = Digest {
+            window_from: Some(at("2026-12-07 14:00:00")),
+            window_ends: Some(at("2026-12-07 14:20:00")),
+            window_count: 150,
+            over_limit: 140,
+            ..Digest::default()
+        };
+        let spell = unusual_volume(&d, at("2026-12-07 14:05:00")).expect("an open busy window shows");
+        assert_eq!((spell.count, spell.over_limit, spell.until), (150, 140, None));
+
+        d.record_busy(at("2026-12-07 14:20:00"));
+        d.window_from = Some(at("2026-12-07 14:20:00"));
+        d.window_ends = Some(at("2026-12-07 14:30:00"));
+        d.window_count = 30;
+        d.over_limit = 25;
+        let both = unusual_volume(&d, at("2026-12-07 14:25:00")).unwrap();
+        assert_eq!((both.from, both.count, both.over_limit, both.until), (at("2026-12-07 14:00:00"), 180, 165, None));
+
+        d.record_busy(at("2026-12-07 14:30:00"));
+        d.window_from = None;
+        d.window_ends = None;
+        d.window_count = 0;
+        d.over_limit = 0;
+        let closed = unusual_volume(&d, at("2026-12-08 14:29:00")).unwrap();
+        assert_eq!(closed.until, Some(at("2026-12-07 14:30:00")));
+        assert_eq!((closed.count, closed.over_limit), (180, 165));
+        assert_eq!(unusual_volume(&d, at("2026-12-08 14:30:00")), None, "a day after, the notice goes");
+        assert!(d.busy_forgotten(at("2026-12-08 14:30:00")));
+
+        // A later busy window after a quiet one starts a spell of its own.
+        d.window_from = Some(at("2026-12-07 16:00:00"));
+        d.window_count = 21;
+        d.record_busy(at("2026-12-07 16:10:00"));
+        assert_eq!((d.busy_from, d.busy_count), (Some(at("2026-12-07 16:00:00")), 21));
+    }
+
+    #[test]
+    fn a_window_of_twenty_is_not_unusual() {
+        let d = Digest {
+            window_from: Some(at("2026-12-07 14:00:00")),
+            window_ends: Some(at("2026-12-07 14:20:00")),
+            window_count: UNUSUAL,
+            ..Digest::default()
+        };
+        assert_eq!(unusual_volume(&d, at("2026-12-07 14:05:00")), None);
     }
 
     #[test]

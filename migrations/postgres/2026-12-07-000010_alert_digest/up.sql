@@ -10,8 +10,16 @@ CREATE TABLE alert_digest (
     -- The window being gathered; both NULL when all is quiet.
     window_from TIMESTAMP,
     window_ends TIMESTAMP,
+    -- Flagged responses in this window, mailed at once or gathered.
+    window_count INTEGER NOT NULL DEFAULT 0,
     -- Waiting for the digest: within the per-address limit, and over it.
     gathered INTEGER NOT NULL DEFAULT 0,
-    over_limit INTEGER NOT NULL DEFAULT 0
+    over_limit INTEGER NOT NULL DEFAULT 0,
+    -- The last unusually busy spell (windows in a row that each had more
+    -- than the queue's notice allows), kept a day for that notice.
+    busy_from TIMESTAMP,
+    busy_until TIMESTAMP,
+    busy_count INTEGER NOT NULL DEFAULT 0,
+    busy_over_limit INTEGER NOT NULL DEFAULT 0
 );
 INSERT INTO alert_digest (id) VALUES (1);
