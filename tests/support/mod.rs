@@ -63,6 +63,8 @@ pub struct TestApp {
     pub db: Database,
     pub client: reqwest::Client,
     pub surveys_dir: PathBuf,
+    /// What the service was started with.
+    pub settings: Settings,
     place: std::sync::Arc<DbPlace>,
 }
 
@@ -150,16 +152,21 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         strict_translations: true,
     };
     configure(&mut settings);
+    let place = place.unwrap_or(DbPlace::Sqlite(data));
+    start(settings, std::sync::Arc::new(place))
+}
+
+/// Starts the service with `settings` on a database in `place`.
+fn start(settings: Settings, place: std::sync::Arc<DbPlace>) -> TestApp {
     let surveys_dir = settings.surveys_dir.clone();
     let database_url = settings.database_url.clone();
-    let app = listening_loop::Application::build(settings).expect("the app starts");
+    let app = listening_loop::Application::build(settings.clone()).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).expect("a second connection to the test database");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-    let place = place.unwrap_or(DbPlace::Sqlite(data));
-    TestApp { address, db, client, surveys_dir, place: std::sync::Arc::new(place) }
+    TestApp { address, db, client, surveys_dir, settings, place }
 }
 
 /// A page as the browser got it.
@@ -228,6 +235,15 @@ impl Page {
 }
 
 impl TestApp {
+    /// A second instance of the service on the same database, with the same
+    /// settings and secret key, as a second machine behind a load balancer
+    /// would be: its own writer, mail worker, background tasks and limits.
+    pub fn another_instance(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.data_dir = settings.data_dir.join("another-instance");
+        start(settings, self.place.clone())
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.db.backend {
             Backend::Sqlite => "SQLite",
