@@ -9,6 +9,17 @@ use sha2::{Digest, Sha256};
 /// unless `WRITER_MAX_BATCH` says otherwise.
 pub const DEFAULT_WRITER_MAX_BATCH: usize = 512;
 
+/// How long the safeguarding leads' alerts gather after the first one is
+/// mailed, unless `ALERT_DIGEST_MINUTES` says otherwise: short enough that a
+/// disclosure among many still reaches a lead within minutes, long enough
+/// that a flood makes a few emails an hour, not hundreds.
+pub const DEFAULT_ALERT_DIGEST_MINUTES: u32 = 10;
+/// Flagged sends a client address makes in an hour before the rest only
+/// count apart in the leads' digest, unless `FLAGGED_SENDS_PER_HOUR` says
+/// otherwise. One child sends one; a few leave room for a class on one
+/// school network.
+pub const DEFAULT_FLAGGED_SENDS_PER_HOUR: u32 = 3;
+
 /// Everything the service needs to start.
 #[derive(Clone)]
 pub struct Settings {
@@ -41,6 +52,12 @@ pub struct Settings {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
     /// (`TRUSTED_PROXIES`; none by default).
     pub trusted_proxies: TrustedProxies,
+    /// How long the safeguarding leads' alerts gather into one digest
+    /// (`ALERT_DIGEST_MINUTES`, 1 to 1,440).
+    pub alert_digest: std::time::Duration,
+    /// Flagged sends per client address per hour that may each set off an
+    /// alert; the rest are stored all the same (0: no limit).
+    pub flagged_sends_per_hour: u32,
     /// For the benchmark only: SQLite's `synchronous` (FULL unless told).
     pub sqlite_synchronous: crate::db::SqliteSynchronous,
     /// For the benchmark only: submissions per transaction (1 = no group commit).
@@ -84,6 +101,12 @@ impl Settings {
                 6000,
             )?,
             trusted_proxies: TrustedProxies::parse(var("TRUSTED_PROXIES").as_deref().unwrap_or_default())?,
+            alert_digest: alert_digest(var("ALERT_DIGEST_MINUTES"))?,
+            flagged_sends_per_hour: parse_number(
+                "FLAGGED_SENDS_PER_HOUR",
+                var("FLAGGED_SENDS_PER_HOUR"),
+                DEFAULT_FLAGGED_SENDS_PER_HOUR,
+            )?,
             sqlite_synchronous: match var("SQLITE_SYNCHRONOUS").map(|v| v.to_ascii_uppercase()).as_deref() {
                 None | Some("FULL") => crate::db::SqliteSynchronous::Full,
                 Some("NORMAL") => crate::db::SqliteSynchronous::Normal,
@@ -100,6 +123,15 @@ impl Settings {
                 Some(_) => false,
             },
         })
+    }
+}
+
+/// `ALERT_DIGEST_MINUTES`: from a minute to a day. No gathering at all
+/// would be one email per flagged response again.
+fn alert_digest(value: Option<String>) -> Result<std::time::Duration, ConfigError> {
+    match parse_number("ALERT_DIGEST_MINUTES", value, DEFAULT_ALERT_DIGEST_MINUTES)? {
+        minutes @ 1..=1440 => Ok(std::time::Duration::from_secs(60 * u64::from(minutes))),
+        _ => Err(ConfigError::DigestMinutes),
     }
 }
 
@@ -240,6 +272,8 @@ pub enum ConfigError {
     BadTrustedProxy(String),
     #[error("SQLITE_SYNCHRONOUS must be FULL or NORMAL")]
     BadSynchronous,
+    #[error("ALERT_DIGEST_MINUTES must be from 1 to 1440 (a day)")]
+    DigestMinutes,
     #[error("SECRET_KEY must be at least 32 characters (try `openssl rand -hex 32`)")]
     ShortSecret,
     #[error("could not read or create the secret key file {path}: {source}")]
@@ -310,6 +344,18 @@ mod tests {
         for (purpose, key) in PURPOSES.iter().zip(expected) {
             assert_eq!(hex::encode(secret.derive(purpose)), key, "{purpose}");
         }
+    }
+
+    #[test]
+    fn the_alert_digest_gathers_from_a_minute_to_a_day() {
+        use super::{ConfigError, alert_digest};
+        let minutes = |v: &str| alert_digest(Some(v.to_owned())).map(|d| d.as_secs() / 60);
+        assert_eq!(alert_digest(None).unwrap().as_secs(), 600, "10 minutes unless told");
+        assert_eq!(minutes("1").unwrap(), 1);
+        assert_eq!(minutes(" 1440 ").unwrap(), 1440);
+        assert!(matches!(minutes("0"), Err(ConfigError::DigestMinutes)));
+        assert!(matches!(minutes("1441"), Err(ConfigError::DigestMinutes)));
+        assert!(matches!(minutes("ten"), Err(ConfigError::NotANumber("ALERT_DIGEST_MINUTES"))));
     }
 
     #[test]

@@ -83,9 +83,14 @@ impl Application {
                 tracing::info!("counted the stored responses for the dashboard");
             }
         }
+        let alerts = review::safeguarding::LeadAlerts::new(
+            &settings.base_url,
+            settings.alert_digest,
+            settings.flagged_sends_per_hour,
+        );
         let keys = respond::store::WriterKeys {
             receipt_key: settings.secret.receipt_key(),
-            on_concern: review::safeguarding::alert_hook(&settings.base_url),
+            on_concern: alerts.hook(),
             measured,
             shard: {
                 let mut byte = [0u8];
@@ -106,6 +111,7 @@ impl Application {
         }
         .spawn();
         spawn_daily_purge(db.clone(), settings.retention_days);
+        alerts.spawn(db.clone(), settings.mail_poll);
         let listener = TcpListener::bind(&settings.bind).map_err(|e| StartError::Bind(settings.bind.clone(), e))?;
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
@@ -121,6 +127,10 @@ impl Application {
             throttle: (settings.respondent_posts_per_minute > 0).then(|| {
                 let per_minute = settings.respondent_posts_per_minute;
                 Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
+            }),
+            flagged_throttle: (settings.flagged_sends_per_hour > 0).then(|| {
+                let per_hour = settings.flagged_sends_per_hour;
+                Throttle::new(per_hour, std::time::Duration::from_secs(3600) / per_hour)
             }),
         });
         let staff = Data::new(staff::StaffState {

@@ -110,7 +110,9 @@ async fn flagged_words_reach_the_lead_and_never_the_youth_council() {
         assert_eq!(noted.status, 303);
         let after = lead.get(&format!("/staff/safeguarding/{flagged_id}")).await;
         assert!(after.body.contains("Shared with the MASH"));
-        assert!(!lead.get("/staff/safeguarding").await.body.contains("Nothing yet"));
+        let list = lead.get("/staff/safeguarding").await;
+        assert!(!list.body.contains("Nothing yet"));
+        assert_eq!(list.select_text("tbody tr td:nth-child(3)"), ["1 note"], "the note is counted on the list");
 
         // Every view is in the audit log.
         use listening_loop::db::schema::audit_log;

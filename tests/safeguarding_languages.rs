@@ -2,7 +2,8 @@
 //! English, over HTTP, on each database: the 12–15 survey walked in Urdu and
 //! in Polish (typed without diacritics) with words about being hurt shows the
 //! gentle help page, flags the response, alerts the safeguarding lead over
-//! real SMTP, and keeps it out of the Youth Council's queue. Words in a
+//! real SMTP (at once, or in the digest of the alert window), and keeps it
+//! out of the Youth Council's queue. Words in a
 //! script no safeguarding list can read are held for the lead too, without
 //! the help page. An ordinary Urdu answer is not flagged and gets a theme.
 
@@ -96,12 +97,15 @@ async fn urdu_and_polish_words_about_being_hurt_reach_the_lead_and_never_young_r
         assert_eq!(urdu.thanks.h1(), words("ur", Key::ThanksToldTitle), "the gentle help page, in Urdu");
         assert_eq!(flagged(&app, "ur"), vec![true]);
         assert_eq!(alerts_to(&smtp, "lead@example.org", 1).await, 1, "the lead is alerted");
+        // The next ones go in the digest that closes the alert window.
+        let digest_now = || app.close_alert_window();
 
         // Polish typed without diacritics.
         let polish = answer_in(&app, "pl", POLISH_HURT, &words("pl", Key::NoticeHelpNow)).await;
         assert!(polish.noticed, "the help notice shows in Polish");
         assert_eq!(polish.thanks.h1(), words("pl", Key::ThanksToldTitle), "the gentle help page, in Polish");
         assert_eq!(flagged(&app, "pl"), vec![true]);
+        digest_now();
         assert_eq!(alerts_to(&smtp, "lead@example.org", 2).await, 2, "the lead is alerted again");
 
         // Bengali in the English survey: no list can read it, so an adult
@@ -110,6 +114,7 @@ async fn urdu_and_polish_words_about_being_hurt_reach_the_lead_and_never_young_r
         assert!(!bengali.noticed, "nothing matched, so no help notice");
         assert_eq!(bengali.thanks.h1(), words("en", Key::ThanksTitle), "the ordinary thank-you page");
         assert_eq!(flagged(&app, "en"), vec![true], "held for the safeguarding lead");
+        digest_now();
         assert_eq!(alerts_to(&smtp, "lead@example.org", 3).await, 3);
 
         // An ordinary Urdu answer: not flagged, no help page, themed.

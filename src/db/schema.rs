@@ -280,3 +280,18 @@ diesel::joinable!(actions -> you_said (you_said_id));
 diesel::joinable!(action_themes -> actions (action_id));
 diesel::joinable!(action_history -> actions (action_id));
 diesel::allow_tables_to_appear_in_same_query!(actions, action_themes, action_history, you_said);
+
+diesel::table! {
+    alert_digest (id) {
+        id -> Integer,
+        window_from -> Nullable<Timestamp>,
+        window_ends -> Nullable<Timestamp>,
+        window_count -> Integer,
+        gathered -> Integer,
+        over_limit -> Integer,
+        busy_from -> Nullable<Timestamp>,
+        busy_until -> Nullable<Timestamp>,
+        busy_count -> Integer,
+        busy_over_limit -> Integer,
+    }
+}

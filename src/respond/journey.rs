@@ -184,6 +184,8 @@ impl<'a> Journey<'a> {
             // answered in a small setting.
             language: draft.lang.clone(),
             concern: matched || unreadable,
+            // Known only at the edge, from the client's address (`respond::pages`).
+            over_flagged_limit: false,
             answers: rows,
             suggested_themes: suggested,
             via: draft.via.clone(),

@@ -28,6 +28,9 @@ pub struct Respondents {
     pub receipt_key: [u8; 32],
     /// Form posts per client address; `None` when turned off.
     pub throttle: Option<Throttle>,
+    /// Flagged sends per client address that may each alert the
+    /// safeguarding leads; `None` when turned off. Never refuses a send.
+    pub flagged_throttle: Option<Throttle>,
 }
 
 /// The respondent routes. None needs a role; none sets a cookie.

@@ -160,6 +160,18 @@ fn throttle(state: &Respondents, req: &HttpRequest) -> Result<(), AppError> {
     }
 }
 
+/// Whether a flagged send may set off an alert of its own. Over the limit it
+/// is stored, queued and thanked with the same help all the same: refusing
+/// it could turn away a child telling someone for the first time, on a
+/// school network shared with whoever used the limit up, and a script gets
+/// nothing from it but a line in the leads' next digest.
+fn flagged_send_allowed(state: &Respondents, req: &HttpRequest) -> bool {
+    match &state.flagged_throttle {
+        Some(limit) => limit.hit(&crate::web::throttle::client_key(req)),
+        None => true,
+    }
+}
+
 fn render(
     state: &Respondents,
     journey: &Journey<'_>,
@@ -205,7 +217,7 @@ pub async fn answer(
         Next::Problems(problems) => (StatusCode::BAD_REQUEST, problems, None),
         Next::SurveyChanged => (StatusCode::OK, vec![], Some(Key::NoticeUpdated)),
         Next::Mismatch => (StatusCode::BAD_REQUEST, vec![], Some(PAGE_MISMATCH)),
-        Next::Send => return submit(&state, &journey, &draft, token).await,
+        Next::Send => return submit(&state, &req, &journey, &draft, token).await,
         Next::NoSuchStep => return Err(AppError::Unusable(UNREADABLE_DRAFT)),
     };
     // What was typed is shown again only beside its problems.
@@ -239,11 +251,14 @@ fn open_journey<'a>(
 /// again with a calm notice if they could not be stored.
 async fn submit(
     state: &Respondents,
+    req: &HttpRequest,
     journey: &Journey<'_>,
     draft: &Draft,
     token: [u8; 16],
 ) -> Result<HttpResponse, AppError> {
-    let (submission, concern) = journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
+    let (mut submission, concern) =
+        journey.submission(draft, token, &state.registry.lexicon, &state.registry.suggester);
+    submission.over_flagged_limit = submission.concern && !flagged_send_allowed(state, req);
     let audience = journey.survey.audience;
     let w = state.registry.catalogue.words(&draft.lang).chosen();
     let partnership = &state.registry.partnership;

@@ -41,6 +41,11 @@ pub struct NewSubmission {
     /// For the safeguarding lead only: free text matched the safeguarding
     /// lexicon, or was in a script or language the lexicon cannot read.
     pub concern: bool,
+    /// A flagged send from a client address over its limit of flagged sends
+    /// (`FLAGGED_SENDS_PER_HOUR`). It is stored and queued like any other;
+    /// it only never sets off an alert by itself, and the leads' next digest
+    /// counts it apart from the rest ([`Flagged::over_limit`]).
+    pub over_flagged_limit: bool,
     pub answers: Vec<NewAnswer>,
     /// Themes suggested from the free text's keywords, for a reviewer to confirm.
     pub suggested_themes: Vec<String>,
@@ -87,9 +92,36 @@ type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 /// stored (often none), inside the batch's transaction: whatever it writes
 /// commits exactly when they do. It is told nothing of what they say. The
 /// service gives the review stage's alert to the safeguarding leads
-/// (`review::safeguarding::alert_hook`): respond sits below review, so the
-/// writer is handed the alert rather than importing it.
-pub type ConcernAlert = Arc<dyn Fn(&mut DbConnection, usize) -> QueryResult<()> + Send + Sync>;
+/// (`review::safeguarding::LeadAlerts::hook`): respond sits below review, so
+/// the writer is handed the alert rather than importing it.
+pub type ConcernAlert = Arc<dyn Fn(&mut DbConnection, Flagged) -> QueryResult<()> + Send + Sync>;
+
+/// How many responses that raised a concern were just stored, by whether
+/// their client address was within its limit of flagged sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flagged {
+    pub within_limit: usize,
+    pub over_limit: usize,
+}
+
+impl Flagged {
+    /// The flagged ones among `submissions`.
+    pub fn among<'a>(submissions: impl IntoIterator<Item = &'a NewSubmission>) -> Flagged {
+        let mut flagged = Flagged::default();
+        for s in submissions.into_iter().filter(|s| s.concern) {
+            if s.over_flagged_limit {
+                flagged.over_limit += 1;
+            } else {
+                flagged.within_limit += 1;
+            }
+        }
+        flagged
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.within_limit + self.over_limit == 0
+    }
+}
 
 /// What the writer needs besides the submissions.
 #[derive(Clone)]
@@ -366,7 +398,7 @@ fn insert(
     for chunk in themes.chunks(ROWS_PER_INSERT) {
         on_backend!(conn, diesel::insert_into(response_themes::table).values(chunk))?;
     }
-    (keys.on_concern)(conn, new.iter().filter(|(s, ..)| s.concern).count())?;
+    (keys.on_concern)(conn, Flagged::among(new.iter().map(|(s, ..)| *s)))?;
     let answers: Vec<_> = new
         .iter()
         .flat_map(|(s, id, _)| {

@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::{store, views};
+use super::{safeguarding, store, views};
 use crate::db::audit;
 use crate::staff::session::{SignedIn, StaffPost};
 use crate::web::AppState;
@@ -87,8 +87,16 @@ pub async fn save_review(
 /// `GET /staff/safeguarding`
 pub async fn safeguarding(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
-    let items = in_read_transaction(&state.db, store::flagged_list).await?;
-    Ok(html(StatusCode::OK, views::safeguarding_list(&me, &items)))
+    let (items, digest) =
+        in_read_transaction(&state.db, |conn| Ok((store::flagged_list(conn)?, safeguarding::current(conn)?))).await?;
+    let notice = digest.and_then(|d| safeguarding::unusual_volume(&d, chrono::Utc::now().naive_utc())).map(|spell| {
+        views::VolumeNotice {
+            spell,
+            window: safeguarding::duration_words(state.settings.alert_digest),
+            per_address_hourly: state.settings.flagged_sends_per_hour,
+        }
+    });
+    Ok(html(StatusCode::OK, views::safeguarding_list(&me, &items, notice.as_ref())))
 }
 
 async fn item_page(

@@ -1,6 +1,8 @@
 //! Queries for the review and safeguarding queues. Every query that can
 //! reach young reviewers filters out flagged responses first.
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -146,22 +148,26 @@ pub struct FlaggedItem {
 }
 
 /// Every flagged response, those with nothing recorded first, then newest.
+/// Two statements however many there are (a flood of them must not cost
+/// the lead's page one more each).
 pub fn flagged_list(conn: &mut DbConnection) -> QueryResult<Vec<FlaggedItem>> {
     let rows: Vec<ResponseSummary> = responses::table
         .filter(responses::concern.eq(true))
         .order((responses::submitted_on.desc(), responses::id))
         .select(summary_columns())
         .load(conn)?;
+    let noted: HashMap<String, i64> = safeguarding_notes::table
+        .inner_join(responses::table)
+        .filter(responses::concern.eq(true))
+        .group_by(safeguarding_notes::response_id)
+        .select((safeguarding_notes::response_id, diesel::dsl::count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
     let mut items: Vec<FlaggedItem> = rows
         .into_iter()
-        .map(|summary| {
-            let notes = safeguarding_notes::table
-                .filter(safeguarding_notes::response_id.eq(&summary.id))
-                .count()
-                .get_result(conn)?;
-            Ok(FlaggedItem { summary, notes })
-        })
-        .collect::<QueryResult<_>>()?;
+        .map(|summary| FlaggedItem { notes: noted.get(&summary.id).copied().unwrap_or(0), summary })
+        .collect();
     items.sort_by_key(|i| i.notes > 0);
     Ok(items)
 }

@@ -2,6 +2,7 @@
 
 use maud::{Markup, html};
 
+use super::safeguarding::{Spell, UNUSUAL};
 use super::store::{FlaggedItem, Note, ResponseSummary, StoredAnswer};
 use crate::staff::session::SignedIn;
 use crate::staff::views::page;
@@ -110,13 +111,51 @@ pub fn review(
     )
 }
 
+/// What the lead's queue says when many flagged responses arrived at once.
+pub struct VolumeNotice {
+    pub spell: Spell,
+    /// The alert window's length in words ("10 minutes").
+    pub window: String,
+    /// `FLAGGED_SENDS_PER_HOUR`.
+    pub per_address_hourly: u32,
+}
+
+/// Calm words for a lead facing a flood: how many, that some may not be
+/// real, and that none was dropped.
+fn volume_notice(notice: &VolumeNotice) -> Markup {
+    let VolumeNotice { spell, window, per_address_hourly } = notice;
+    let time = |t: &chrono::NaiveDateTime| t.format("%-d %B %Y, %H:%M UTC").to_string();
+    html! {
+        div.notice #unusual-volume role="status" {
+            h2 { "Many flagged responses arrived at once" }
+            p {
+                (spell.count) " flagged responses "
+                @match &spell.until {
+                    Some(until) => { "arrived between " (time(&spell.from)) " and " (time(until)) }
+                    None => { "have arrived since " (time(&spell.from)) ", and more may still be arriving" }
+                }
+                ". That is far more than usual: more than " (UNUSUAL) " in one alert window (" (window) ")."
+            }
+            p {
+                "Some may be from one person, or from a script."
+                @if spell.over_limit > 0 {
+                    " " (spell.over_limit) " of them came from a network address that sent more than "
+                    (per_address_hourly) " in an hour (it may also be a class on one school network)."
+                }
+            }
+            p { strong { "Every one is still in the queue below to read." } " Nothing has been hidden or removed, so open each in the usual way." }
+        }
+    }
+}
+
 /// The lead's list: no words, only that something is waiting.
-pub fn safeguarding_list(who: &SignedIn, items: &[FlaggedItem]) -> Markup {
+pub fn safeguarding_list(who: &SignedIn, items: &[FlaggedItem], volume: Option<&VolumeNotice>) -> Markup {
     page(
         "Safeguarding queue",
         Some(who),
         html! {
             h1 { "Safeguarding queue" }
+            @if let Some(notice) = volume { (volume_notice(notice)) }
             p { "Responses whose words may mean a child is being harmed. The Youth Council never sees these. Opening one is recorded in the audit log." }
             @if items.is_empty() { p.lead { "Nothing here." } } @else {
                 table {

@@ -63,6 +63,8 @@ pub struct TestApp {
     pub db: Database,
     pub client: reqwest::Client,
     pub surveys_dir: PathBuf,
+    /// What the service was started with.
+    pub settings: Settings,
     place: std::sync::Arc<DbPlace>,
 }
 
@@ -142,21 +144,30 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         mail_retry_base: std::time::Duration::from_millis(100),
         respondent_posts_per_minute: 6000,
         trusted_proxies: Default::default(),
+        alert_digest: std::time::Duration::from_secs(
+            60 * u64::from(listening_loop::config::DEFAULT_ALERT_DIGEST_MINUTES),
+        ),
+        flagged_sends_per_hour: listening_loop::config::DEFAULT_FLAGGED_SENDS_PER_HOUR,
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
     };
     configure(&mut settings);
+    let place = place.unwrap_or(DbPlace::Sqlite(data));
+    start(settings, std::sync::Arc::new(place))
+}
+
+/// Starts the service with `settings` on a database in `place`.
+fn start(settings: Settings, place: std::sync::Arc<DbPlace>) -> TestApp {
     let surveys_dir = settings.surveys_dir.clone();
     let database_url = settings.database_url.clone();
-    let app = listening_loop::Application::build(settings).expect("the app starts");
+    let app = listening_loop::Application::build(settings.clone()).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).expect("a second connection to the test database");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-    let place = place.unwrap_or(DbPlace::Sqlite(data));
-    TestApp { address, db, client, surveys_dir, place: std::sync::Arc::new(place) }
+    TestApp { address, db, client, surveys_dir, settings, place }
 }
 
 /// A page as the browser got it.
@@ -225,6 +236,15 @@ impl Page {
 }
 
 impl TestApp {
+    /// A second instance of the service on the same database, with the same
+    /// settings and secret key, as a second machine behind a load balancer
+    /// would be: its own writer, mail worker, background tasks and limits.
+    pub fn another_instance(&self) -> TestApp {
+        let mut settings = self.settings.clone();
+        settings.data_dir = settings.data_dir.join("another-instance");
+        start(settings, self.place.clone())
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.db.backend {
             Backend::Sqlite => "SQLite",
@@ -252,6 +272,17 @@ impl TestApp {
             .await
             .expect("POST");
         page(res).await
+    }
+
+    /// Ends the safeguarding alerts' open window now, as if its time had
+    /// run out, so the next look sends its digest without the test waiting.
+    pub fn close_alert_window(&self) {
+        use listening_loop::db::schema::alert_digest as digest;
+        let now = chrono::Utc::now().naive_utc() - chrono::TimeDelta::seconds(1);
+        diesel::update(digest::table.filter(digest::window_ends.is_not_null()))
+            .set(digest::window_ends.eq(now))
+            .execute(&mut self.db.get().expect("a connection"))
+            .expect("close the alert window");
     }
 
     /// Number of rows in a table.
