@@ -351,6 +351,12 @@ static TIME_LIKE: LazyLock<Regex> =
 /// `2hrs`, `10mins`, `5x`: amounts, not handles.
 static QUANTITY: LazyLock<Regex> = LazyLock::new(|| compile(r"(?i)^\d+[a-z]{1,5}$"));
 
+/// Whether `token` could be [`TIME_LIKE`] or a [`QUANTITY`], both of which
+/// start with a digit: most tokens are neither, and this costs no search.
+fn starts_with_digit(token: &str) -> bool {
+    token.chars().next().is_some_and(char::is_numeric)
+}
+
 // ---------------------------------------------------------------------------
 // Emails and @handles
 // ---------------------------------------------------------------------------
@@ -366,7 +372,7 @@ fn find_at_sign_tokens(text: &str, spans: &mut Vec<Range<usize>>) {
         let token = m.as_str();
         let after_at = token.split_once(['@', '\u{FF20}']).map_or("", |(_, after)| after);
         // "meet @5pm", "me@5": a time, not a handle.
-        if TIME_LIKE.is_match(after_at) {
+        if starts_with_digit(after_at) && TIME_LIKE.is_match(after_at) {
             continue;
         }
         spans.push(m.range());
@@ -497,10 +503,17 @@ fn spelled_email_domain_len(at: &str, domain: &str) -> Option<usize> {
 // Links
 // ---------------------------------------------------------------------------
 
-static URL_WITH_SCHEME: LazyLock<Regex> = LazyLock::new(|| compile(r#"(?i)\b(?:https?|ftps?)://[^\s<>"]+"#));
+// Word boundaries in these patterns are ASCII ones, `(?-u:\b)`, as in the
+// safeguarding lexicon: with Unicode ones the regex engine gives up its
+// fast search on any text with a letter outside ASCII (all Urdu) and falls
+// back to one many times slower. The one difference: a letter of another
+// script glued to the front or back now counts as a boundary, which errs
+// towards removal.
 
-/// `\b` keeps "awww.so cute" out.
-static URL_WWW: LazyLock<Regex> = LazyLock::new(|| compile(r#"(?i)\bwww\d{0,3}\.[\p{L}\p{N}][^\s<>"]*"#));
+static URL_WITH_SCHEME: LazyLock<Regex> = LazyLock::new(|| compile(r#"(?i)(?-u:\b)(?:https?|ftps?)://[^\s<>"]+"#));
+
+/// The word boundary keeps "awww.so cute" out.
+static URL_WWW: LazyLock<Regex> = LazyLock::new(|| compile(r#"(?i)(?-u:\b)www\d{0,3}\.[\p{L}\p{N}][^\s<>"]*"#));
 
 /// A dotted run of labels, then maybe a port and a path or query.
 static BARE_HOST: LazyLock<Regex> = LazyLock::new(|| {
@@ -563,17 +576,32 @@ fn bare_host_span(text: &str, caps: &regex::Captures<'_>) -> Option<Range<usize>
 
 /// Drops sentence punctuation after a link, and closing brackets that were
 /// not opened inside it: "(see example.com/a_(b))." keeps "a_(b)".
+///
+/// The brackets are counted once, and each one stripped is taken off the
+/// count, so a link followed by a long run of `)` costs its length, not its
+/// length squared.
 fn trim_url_end(text: &str, start: usize, mut end: usize) -> usize {
-    while end > start {
-        let span = &text[start..end];
-        let Some(last) = span.chars().next_back() else {
-            break;
-        };
+    const PAIRS: [(u8, u8); 3] = [(b'(', b')'), (b'[', b']'), (b'{', b'}')];
+    // For each kind of bracket: closing ones in the span less opening ones.
+    let mut unopened = [0isize; 3];
+    for b in text[start..end].bytes() {
+        for (kind, (open, close)) in PAIRS.iter().enumerate() {
+            unopened[kind] += isize::from(b == *close) - isize::from(b == *open);
+        }
+    }
+    while let Some(last) = text[start..end].chars().next_back() {
         let strip = match last {
             '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"' | '*' | '>' | '\u{2019}' | '\u{201D}' => true,
-            ')' => span.matches(')').count() > span.matches('(').count(),
-            ']' => span.matches(']').count() > span.matches('[').count(),
-            '}' => span.matches('}').count() > span.matches('{').count(),
+            ')' | ']' | '}' => {
+                let kind = match last {
+                    ')' => 0,
+                    ']' => 1,
+                    _ => 2,
+                };
+                let strip = unopened[kind] > 0;
+                unopened[kind] -= isize::from(strip);
+                strip
+            }
             _ => false,
         };
         if !strip {
@@ -604,6 +632,11 @@ static PHONE_CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
 /// The most digit groups one phone number may be written in
 /// ("0 7 7 0 0 9 0 0 1 2 3" is eleven; "+44 (0) 7700 ..." up to fifteen).
 const MAX_PHONE_GROUPS: usize = 15;
+
+/// The fewest and the most digits one phone number has: [`phone_quality`]
+/// and [`polish_shape`] accept nothing shorter or longer.
+const MIN_PHONE_DIGITS: usize = 8;
+const MAX_PHONE_DIGITS: usize = 15;
 
 fn digit_value(c: char) -> Option<char> {
     let zero = match c {
@@ -648,15 +681,26 @@ fn scan_phone_candidate(text: &str, candidate: Range<usize>, spans: &mut Vec<Ran
     }
 
     let mut i = 0;
+    let mut digits = String::with_capacity(MAX_PHONE_DIGITS);
     while i < groups.len() {
         let mut best: Option<(u8, usize)> = None;
         let last = groups.len().min(i + MAX_PHONE_GROUPS);
+        let (_, plus) = phone_start(text, candidate.start, groups[i].start);
+        // Each longer window adds its last group's digits; none can be a
+        // number once past [`MAX_PHONE_DIGITS`], so a run of digits costs
+        // its length, however it is grouped.
+        digits.clear();
         for j in i + 1..=last {
             let window = &groups[i..j];
-            let (_, plus) = phone_start(text, candidate.start, window[0].start);
-            let digits: String = window.iter().map(|g| g.digits.as_str()).collect();
+            if digits.len() + groups[j - 1].digits.len() > MAX_PHONE_DIGITS {
+                break;
+            }
+            digits.push_str(&groups[j - 1].digits);
+            if digits.len() < MIN_PHONE_DIGITS {
+                continue;
+            }
             let Some(quality) =
-                phone_quality(&digits, plus).or_else(|| (!plus && polish_shape(window)).then_some(LOOSE))
+                phone_quality(&digits, plus).or_else(|| (!plus && polish_shape(window, &digits)).then_some(LOOSE))
             else {
                 continue;
             };
@@ -735,21 +779,26 @@ fn phone_quality(digits: &str, plus: bool) -> Option<u8> {
 /// start with 4–8 and are written "600 123 456", "600-123-456" or
 /// "600123456"; landlines "22 123 45 67", "(22) 123 45 67" or "22 1234567".
 /// Nine digits ending in six zeros ("500 000 000") are an amount, not a number.
-fn polish_shape(window: &[DigitGroup]) -> bool {
-    let mut sizes: Vec<usize> = window.iter().map(|g| g.digits.len()).collect();
-    let mut digits: String = window.iter().map(|g| g.digits.as_str()).collect();
-    if digits.len() == 11 && sizes.first() == Some(&2) && digits.starts_with("48") {
-        digits.drain(..2);
-        sizes.remove(0);
-    }
+/// `digits` are the window's digits, run together.
+fn polish_shape(window: &[DigitGroup], digits: &str) -> bool {
+    let (window, digits) = if digits.len() == 11 && window[0].digits.len() == 2 && digits.starts_with("48") {
+        (&window[1..], &digits[2..])
+    } else {
+        (window, digits)
+    };
     if digits.len() != 9 || digits[3..].bytes().all(|b| b == b'0') {
         return false;
     }
     let mobile = matches!(digits.as_bytes()[0], b'4'..=b'8');
-    match sizes.as_slice() {
-        [9] | [3, 3, 3] => mobile,
-        [2, 3, 2, 2] | [2, 7] | [2, 3, 4] => !digits.starts_with('0'),
-        _ => false,
+    let sized = |sizes: &[usize]| {
+        window.len() == sizes.len() && window.iter().zip(sizes).all(|(group, size)| group.digits.len() == *size)
+    };
+    if sized(&[9]) || sized(&[3, 3, 3]) {
+        mobile
+    } else if sized(&[2, 3, 2, 2]) || sized(&[2, 7]) || sized(&[2, 3, 4]) {
+        !digits.starts_with('0')
+    } else {
+        false
     }
 }
 
@@ -787,8 +836,9 @@ fn phone_span(text: &str, candidate_start: usize, window: &[DigitGroup]) -> Rang
 
 /// Outward code (area, district) then inward code (sector digit, two unit
 /// letters, never C I K M O V), optional space, any case.
-static POSTCODE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)\b(?:(?P<area>[A-Z]{1,2})\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}|GIR[ \t]?0AA)\b"));
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)(?-u:\b)(?:(?P<area>[A-Z]{1,2})\d[A-Z\d]?[ \t]?\d[ABD-HJLNP-UW-Z]{2}|GIR[ \t]?0AA)(?-u:\b)")
+});
 
 fn find_postcodes(text: &str, spans: &mut Vec<Range<usize>>) {
     for caps in POSTCODE.captures_iter(text) {
@@ -808,7 +858,7 @@ fn find_postcodes(text: &str, spans: &mut Vec<Range<usize>>) {
 static PLATFORM_HANDLE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
         r"(?xi)
-        \b(?: snap(?:chat)? | sc | insta(?:gram)? | ig | tik[\ \t]?tok | discord | twitter
+        (?-u:\b)(?: snap(?:chat)? | sc | insta(?:gram)? | ig | tik[\ \t]?tok | discord | twitter
             | roblox | xbox | psn | steam | twitch | youtube | yt | kik | telegram
             | facebook | fb | threads | bereal | gamertag | user[\ \t]?name )
         (?: [\ \t]+ (?: name | username | user | handle | id | tag | account | acc | code ) )?
@@ -852,8 +902,7 @@ fn handle_after_platform(token: &str, after: &str, colon: bool) -> bool {
     if bare.is_empty()
         || after.starts_with(['\'', '\u{2019}'])
         || in_list(NOT_A_HANDLE, bare)
-        || TIME_LIKE.is_match(bare)
-        || QUANTITY.is_match(bare)
+        || (starts_with_digit(bare) && (TIME_LIKE.is_match(bare) || QUANTITY.is_match(bare)))
     {
         return false;
     }
@@ -1177,5 +1226,207 @@ mod tests {
         assert!(!scrubbed.as_str().contains("@"));
         assert!(!scrubbed.as_str().contains("4WT"));
         assert!(scrubbed.as_str().contains("we have 3 lessons before lunch"));
+    }
+
+    /// Adversarial input for each detector: long runs of what it looks
+    /// for, and near misses of it, that would make a detector which scans
+    /// back or rescans for every match take time in the square of the
+    /// length. Each must scrub 100 KB in well under a second of processor
+    /// time even in a debug build; quadratic work on 100 KB takes minutes.
+    mod adversarial {
+        use std::time::Duration;
+
+        use super::super::*;
+        use crate::anonymise::WorkTimer;
+
+        /// About 100 KB of `unit`, after `prefix`, cut at a character boundary.
+        fn long(prefix: &str, unit: &str) -> String {
+            let mut text = prefix.to_owned();
+            while text.len() < 100_000 {
+                text.push_str(unit);
+            }
+            text
+        }
+
+        /// Generous: a linear pass over the densest 100 KB takes at most
+        /// 150 ms of processor time in a debug build; the quadratic work
+        /// this guards against took from seconds to minutes.
+        const BOUND: Duration = Duration::from_millis(500);
+
+        type Detector = fn(&str, &mut Vec<Range<usize>>);
+
+        /// Runs `detect` on each input, once to warm up the patterns, then
+        /// timed; fails naming the slowest input over [`BOUND`].
+        fn each_quick(what: &str, detect: Detector, inputs: &[String]) {
+            detect("warm up: sam@example.com 07700 900123 M5 4WT snap: x", &mut Vec::new());
+            let mut slowest = (Duration::ZERO, String::new());
+            for input in inputs {
+                let started = WorkTimer::start();
+                let mut spans = Vec::new();
+                detect(input, &mut spans);
+                let _ = replace_spans(input, spans);
+                let elapsed = started.elapsed();
+                if elapsed > slowest.0 {
+                    slowest = (elapsed, input.chars().take(24).collect());
+                }
+            }
+            eprintln!("{what}: slowest {:?} on {:?}…", slowest.0, slowest.1);
+            assert!(slowest.0 < BOUND, "{what} took {:?} on {:?}…", slowest.0, slowest.1);
+        }
+
+        fn inputs(cases: &[(&str, &str)]) -> Vec<String> {
+            cases.iter().map(|(prefix, unit)| long(prefix, unit)).collect()
+        }
+
+        #[test]
+        fn at_signs() {
+            let cases = inputs(&[
+                ("", "@"),
+                ("", "a@"),
+                ("", "@a"),
+                ("", "@a "),
+                ("", "a@a."),
+                ("", "@5"),
+                ("", ".@"),
+                ("", "＠"),
+                ("a", "a"),
+                ("", "a@b@c"),
+                ("", "a.+%-"),
+                ("@", "a.-"),
+                ("", "@ "),
+            ]);
+            each_quick("at signs", find_at_sign_tokens, &cases);
+        }
+
+        #[test]
+        fn spelled_out_emails() {
+            let cases = inputs(&[
+                ("", "a at "),
+                ("", "a dot "),
+                ("", "a at b dot "),
+                ("", "a at b "),
+                ("", "sam at gmail "),
+                ("", "a(at)"),
+                ("", "a [at] b [dot] "),
+                ("", "a @ "),
+                ("", "a @ b . "),
+                ("a at b", " "),
+                ("a at b", " ."),
+                ("", "x ایٹ "),
+                ("", "ola małpa "),
+                ("", "look at the dot com "),
+                ("", "a.b at c "),
+                ("", "a-"),
+            ]);
+            each_quick("spelled-out emails", find_spelled_out_emails, &cases);
+        }
+
+        #[test]
+        fn links() {
+            let cases = inputs(&[
+                // Every closing bracket stripped from the end was once
+                // counted against the whole link again: minutes at 320 KB.
+                ("see http://example.com/", ")"),
+                ("see www.example.com/", "]"),
+                ("example.com/", "}"),
+                ("http://a/", ".)"),
+                ("http://a/", "("),
+                ("", "http://"),
+                ("", "www."),
+                ("", "a."),
+                ("", "a.com/"),
+                ("", "a.com "),
+                ("a.b", "."),
+                ("", "a-"),
+                ("", "a.a-"),
+                ("example.com:", "1"),
+                ("", "a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p.q.r.s.t.u.v.w.x.y.z."),
+                ("", "school.it "),
+            ]);
+            each_quick("links", find_urls, &cases);
+        }
+
+        #[test]
+        fn phone_numbers() {
+            let cases = inputs(&[
+                ("", "1"),
+                ("", "0"),
+                ("", "1 "),
+                ("", "0 "),
+                ("", "0-"),
+                ("", "(0)"),
+                ("", "+"),
+                ("", "+1 "),
+                ("", "1\u{200B}"),
+                ("", "\u{200B}"),
+                ("1", "\u{200F}"),
+                ("", "07700 900123 "),
+                ("", "٠"),
+                ("", "۰ "),
+                ("", "1."),
+                ("", "(+"),
+                ("", "44 "),
+                ("", "600 123 456 "),
+                ("", "12 34 "),
+                ("", "1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 "),
+                ("0", "1234567890"),
+            ]);
+            each_quick("phone numbers", find_phone_numbers, &cases);
+        }
+
+        #[test]
+        fn postcodes() {
+            let cases = inputs(&[
+                ("", "M5 4WT "),
+                ("", "M"),
+                ("", "M5"),
+                ("", "A1A"),
+                ("", "M54"),
+                ("", "GIR 0AA"),
+                ("", "SW1A1AA"),
+                ("", "B2 3rd "),
+                ("", "ZZ9 9ZZ "),
+            ]);
+            each_quick("postcodes", find_postcodes, &cases);
+        }
+
+        #[test]
+        fn handles_after_a_platform_word() {
+            let cases = inputs(&[
+                ("", "snap: "),
+                ("", "snap "),
+                ("", "ig: a "),
+                ("", "my snap is "),
+                ("snap: ", "a"),
+                ("snap: ", "a."),
+                ("", "snap: @"),
+                ("", "snapchat user name is "),
+                ("", "سنیپ "),
+                ("سنیپ ", "a"),
+                ("", "tiktok: most days "),
+                ("", "discord: name#"),
+            ]);
+            each_quick("platform handles", find_platform_handles, &cases);
+        }
+
+        #[test]
+        fn the_whole_scrubber() {
+            fn whole(text: &str, _: &mut Vec<Range<usize>>) {
+                let _ = scrub(text);
+            }
+            let cases = inputs(&[
+                ("see http://example.com/", ")"),
+                ("", "@a "),
+                ("", "a at b dot "),
+                ("", "07700 900123 "),
+                ("", "M5 4WT "),
+                ("", "snap: a_1 "),
+                ("", "\r\n"),
+                ("", " "),
+                ("", "ابو مجھے مارتا ہے "),
+                ("", "sam@example.com, 07700 900123, M5 4WT, example.com/a, snap: x_1. "),
+            ]);
+            each_quick("scrub", whole, &cases);
+        }
     }
 }

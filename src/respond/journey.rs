@@ -15,6 +15,18 @@ use crate::web::form::Form;
 /// Longest free-text answer, in characters.
 pub const MAX_TEXT: usize = 2000;
 
+/// Longest free-text answer, in bytes: [`MAX_TEXT`] characters of the
+/// largest UTF-8 takes, 4 bytes.
+pub const MAX_TEXT_BYTES: usize = MAX_TEXT * 4;
+
+/// A free-text answer as posted (trimmed), checked for length before
+/// anything reads it: in bytes first, which costs nothing, then in
+/// characters. Too long, it is never scrubbed or matched, so an over-long
+/// answer costs only its length. `Err` holds how many characters it has.
+pub fn within_length(text: &str) -> Result<&str, usize> {
+    if text.len() > MAX_TEXT_BYTES || text.chars().count() > MAX_TEXT { Err(text.chars().count()) } else { Ok(text) }
+}
+
 /// One page of the journey.
 #[derive(Debug)]
 pub enum Step<'a> {
@@ -386,22 +398,21 @@ pub fn read_answers(questions: &[&Question], form: &Form) -> PageAnswers {
         let name = field_name(question);
         let error = |problem: Problem, field: String| FieldError { field, question: question.id.clone(), problem };
         let answer = match &question.kind {
-            QuestionKind::Text => {
-                let text = form.get(&name).unwrap_or_default().trim();
-                if text.chars().count() > MAX_TEXT {
-                    page.errors.push(error(Problem::TooLong(text.chars().count()), name.clone()));
+            QuestionKind::Text => match within_length(form.get(&name).unwrap_or_default().trim()) {
+                Ok(text) => (!text.is_empty()).then(|| Answer::Text(scrub(text).into_inner())),
+                Err(count) => {
+                    page.errors.push(error(Problem::TooLong(count), name.clone()));
+                    None
                 }
-                (!text.is_empty()).then(|| Answer::Text(scrub(text).into_inner()))
-            }
+            },
             QuestionKind::ThreeHouses { .. } => {
                 let mut houses: [String; 3] = Default::default();
                 for (i, house) in HOUSES.iter().enumerate() {
                     let field = format!("{name}.{house}");
-                    let text = form.get(&field).unwrap_or_default().trim();
-                    if text.chars().count() > MAX_TEXT {
-                        page.errors.push(error(Problem::TooLong(text.chars().count()), field.clone()));
+                    match within_length(form.get(&field).unwrap_or_default().trim()) {
+                        Ok(text) => houses[i] = scrub(text).into_inner(),
+                        Err(count) => page.errors.push(error(Problem::TooLong(count), field.clone())),
                     }
-                    houses[i] = scrub(text).into_inner();
                     expected.push(field);
                 }
                 houses.iter().any(|h| !h.is_empty()).then_some(Answer::Houses(houses))
@@ -494,6 +505,36 @@ mod tests {
         let long = format!("answer.t={}", "a".repeat(MAX_TEXT + 1));
         let page = read_answers(&[&q], &Form::parse(long.as_bytes()).unwrap());
         assert_eq!(page.errors[0].field, "answer.t");
+    }
+
+    #[test]
+    fn length_is_counted_in_characters_of_any_size() {
+        for c in ['a', 'ż', 'ب', 'ক', '😀'] {
+            let most = c.to_string().repeat(MAX_TEXT);
+            assert_eq!(within_length(&most), Ok(most.as_str()), "{c}");
+            let over = c.to_string().repeat(MAX_TEXT + 1);
+            assert_eq!(within_length(&over), Err(MAX_TEXT + 1), "{c}");
+        }
+        assert_eq!(within_length(""), Ok(""));
+    }
+
+    /// An over-long answer is refused for its length alone: a link followed
+    /// by 320,000 closing brackets once kept the scrubber busy for minutes.
+    #[test]
+    fn an_over_long_answer_is_refused_before_it_is_scrubbed() {
+        let q = question("t", QuestionKind::Text);
+        let houses = question("h", QuestionKind::ThreeHouses { houses: HOUSES.map(Text::plain) });
+        let hostile = format!("http://example.com/{}", ")".repeat(320_000));
+        let body = format!("answer.t={hostile}&answer.h.worries={hostile}&answer.h.good=ok");
+        let form = Form::parse(body.as_bytes()).unwrap();
+        let started = crate::anonymise::WorkTimer::start();
+        let page = read_answers(&[&q, &houses], &form);
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_millis(200), "{elapsed:?}");
+        let fields: Vec<&str> = page.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["answer.t", "answer.h.worries"]);
+        assert_eq!(page.errors[0].problem, Problem::TooLong(hostile.chars().count()));
+        assert_eq!(page.answers["t"], None);
     }
 
     #[test]
