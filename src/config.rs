@@ -65,6 +65,8 @@ pub struct Settings {
     /// A missing translation shows visibly (`⟦en⟧`) instead of quietly in
     /// English: `STRICT_TRANSLATIONS`, on by default in debug builds.
     pub strict_translations: bool,
+    /// How long a client may take over a request (see README, "Limits").
+    pub timeouts: crate::web::limits::Timeouts,
 }
 
 impl Settings {
@@ -122,6 +124,7 @@ impl Settings {
                 Some("1" | "true" | "on" | "yes") => true,
                 Some(_) => false,
             },
+            timeouts: Default::default(),
         })
     }
 }

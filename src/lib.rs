@@ -116,6 +116,7 @@ impl Application {
         let port = listener.local_addr().map_err(|e| StartError::Bind(settings.bind.clone(), e))?.port();
         let https = settings.base_url.starts_with("https://");
         let respondents = Data::new(respond::Respondents {
+            page_limits: respond::page_limits::PageLimits::for_registry(&registry),
             registry: registry.clone(),
             db: db.clone(),
             writer,
@@ -143,6 +144,7 @@ impl Application {
             routes: staff_routes,
         });
         let board = Data::new(publish::board::cache(&registry));
+        let timeouts = settings.timeouts;
         let state =
             Data::new(AppState { registry, db, https, lookup_throttle: publish::track::lookup_throttle(), settings });
         let server = HttpServer::new(move || {
@@ -155,19 +157,27 @@ impl Application {
                 .wrap(from_fn(web::headers::security_headers))
                 .wrap(from_fn(web::compress::compress_pages))
                 .wrap(from_fn(web::headers::access_log))
+                .wrap(from_fn(web::connections::track_requests))
                 .route("/static/{name}", actix_web::web::get().to(web::assets::serve))
                 .route("/healthz", actix_web::web::get().to(healthz))
                 .configure(respond::routes)
                 .configure(publish::routes)
                 .configure(|cfg| staff.routes.register(cfg))
         })
-        // Without it, every compressed response after the first on a
-        // keep-alive connection waits ~40 ms for Nagle's algorithm.
-        .on_connect(|conn, _| {
+        .on_connect(move |conn, extensions| {
             if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                // Without it, every compressed response after the first on a
+                // keep-alive connection waits ~40 ms for Nagle's algorithm.
                 let _ = tcp.set_nodelay(true);
+                web::connections::watch(tcp, extensions, timeouts.keep_alive + timeouts.header);
             }
         })
+        // How long and how many, so no client can hold the service (see
+        // `web::limits`; a body's own deadline is in `Form::read`).
+        .client_request_timeout(timeouts.header)
+        .keep_alive(timeouts.keep_alive)
+        .client_disconnect_timeout(web::limits::DISCONNECT_TIMEOUT)
+        .max_connections(web::limits::MAX_CONNECTIONS_PER_WORKER)
         .listen(listener)
         .map_err(|e| StartError::Bind("listener".into(), e))?
         .run();

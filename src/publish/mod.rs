@@ -28,6 +28,7 @@ use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
+use crate::web::limits::PUBLIC_FORM;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, AppState};
 
@@ -71,7 +72,7 @@ pub async fn read_limited_form(
     payload: web::Payload,
     what: &str,
 ) -> Result<Form, AppError> {
-    let form = Form::read(payload).await?;
+    let form = Form::read(req, payload, PUBLIC_FORM).await?;
     if !state.lookup_throttle.hit(&format!("{what} {}", client_key(req))) {
         return Err(AppError::TooMany);
     }

@@ -2,6 +2,7 @@
 //! send, receipt. No account, no cookie, nothing stored until "Send".
 
 pub mod journey;
+pub mod page_limits;
 pub mod pages;
 pub mod receipt;
 pub mod state;
@@ -31,6 +32,8 @@ pub struct Respondents {
     /// Flagged sends per client address that may each alert the
     /// safeguarding leads; `None` when turned off. Never refuses a send.
     pub flagged_throttle: Option<Throttle>,
+    /// How large each link's page posts can honestly be.
+    pub page_limits: page_limits::PageLimits,
 }
 
 /// The respondent routes. None needs a role; none sets a cookie.

@@ -10,6 +10,7 @@ use super::store::Outcome;
 use super::views::{self, StepPage};
 use crate::surveys::{AgeGroup, Key, Survey, Words};
 use crate::web::form::Form;
+use crate::web::limits::PUBLIC_FORM;
 use crate::web::{AppError, html};
 
 type State = web::Data<Respondents>;
@@ -73,7 +74,7 @@ pub async fn start(
     if surveys.is_empty() {
         return Err(AppError::NotFound);
     }
-    let form = Form::read(payload).await?;
+    let form = Form::read(&req, payload, PUBLIC_FORM).await?;
     let registry = &state.registry;
     // The landing page's form names its language; an unknown one is English.
     let lang = form.get("lang").and_then(|l| registry.catalogue.language(l)).map_or("en", |l| l.code.as_str());
@@ -202,7 +203,10 @@ pub async fn answer(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     throttle(&state, &req)?;
-    let form = Form::read(payload).await?;
+    // A link no survey has can carry no draft: its post is refused as
+    // unreadable below, after reading no more than a public form.
+    let limits = state.page_limits.for_link(&link).unwrap_or(PUBLIC_FORM);
+    let form = Form::read(&req, payload, limits).await?;
     let (draft, journey, token) = open_journey(&state, &link, &form)?;
     let nav = Nav::parse(form.get("nav"));
     // A page replayed from history after "Send" (a shared phone, the browser's

@@ -15,6 +15,7 @@ use crate::db::audit::{self, Actor};
 use crate::db::{DbConnection, DbError};
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
+use crate::web::limits::STAFF_FORM;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html, in_transaction, see_other};
 
@@ -57,7 +58,7 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
 /// slowly as a wrong password, and both as an address with no account, which
 /// never waits: timing does not tell which addresses have accounts.
 pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
+    let form = Form::read(&req, payload, STAFF_FORM).await?;
     state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
     let client = format!("sign-in {}", client_key(&req));
     if !state.signin_throttle.allows(&client) {
@@ -195,7 +196,7 @@ pub async fn link_set_password(
     token: web::Path<String>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
+    let form = Form::read(&req, payload, STAFF_FORM).await?;
     let csrf = form.get("csrf").unwrap_or_default().to_owned();
     state.sessions.check_form_token(&req, &csrf)?;
     let new_password = form.get("password").unwrap_or_default().to_owned();
@@ -249,7 +250,7 @@ pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpRe
 
 /// `POST /staff/reset` — the same answer whether or not the account exists.
 pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
-    let form = Form::read(payload).await?;
+    let form = Form::read(&req, payload, STAFF_FORM).await?;
     let csrf = form.get("csrf").unwrap_or_default().to_owned();
     state.sessions.check_form_token(&req, &csrf)?;
     let client = format!("reset {}", client_key(&req));

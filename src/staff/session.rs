@@ -15,6 +15,7 @@ use super::roles::Role;
 use super::store;
 use crate::web::AppError;
 use crate::web::form::Form;
+use crate::web::limits::STAFF_FORM;
 
 const SESSION: &str = "ll_staff";
 const FORM: &str = "ll_form";
@@ -87,9 +88,10 @@ impl FromRequest for StaffPost {
     fn from_request(req: &HttpRequest, payload: &mut dev::Payload) -> Self::Future {
         let me = SignedIn::of(req);
         let body = payload.take();
+        let req = req.clone();
         Box::pin(async move {
             let me = me?;
-            let form = Form::read(body).await?;
+            let form = Form::read(&req, body, STAFF_FORM).await?;
             me.check_csrf(form.get("csrf").unwrap_or_default())?;
             Ok(StaffPost { me, form })
         })

@@ -4,11 +4,13 @@
 pub mod assets;
 pub mod client;
 pub mod compress;
+pub mod connections;
 pub mod errors;
 pub mod form;
 pub mod headers;
 pub mod lang;
 pub mod layout;
+pub mod limits;
 pub mod state;
 pub mod throttle;
 
