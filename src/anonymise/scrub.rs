@@ -1430,3 +1430,89 @@ mod tests {
         }
     }
 }
+
+/// Properties of the scrubber over generated text: it never panics, keeps
+/// what it does not remove in order, and never grows an answer past what
+/// the survey pages' size limits allow for (`respond::page_limits`).
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::respond::journey::MAX_TEXT;
+
+    /// Text built from what each detector looks for, near misses of it,
+    /// and characters of every size.
+    fn hostile_text(max_pieces: usize) -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("@"),
+            Just("＠"),
+            Just("a"),
+            Just(" "),
+            Just("."),
+            Just(")"),
+            Just("("),
+            Just("]"),
+            Just(":"),
+            Just("/"),
+            Just("\r\n"),
+            Just("\n"),
+            Just(" at "),
+            Just(" dot "),
+            Just("http://"),
+            Just("www."),
+            Just(".com"),
+            Just("0"),
+            Just("7"),
+            Just("+44"),
+            Just("07700 900123"),
+            Just("600 123 456"),
+            Just("M5 4WT"),
+            Just("snap: "),
+            Just("ig "),
+            Just("\u{1}"),
+            Just("\u{200B}"),
+            Just("\u{202E}"),
+            Just("ż"),
+            Just("ب"),
+            Just("۷"),
+            Just("क"),
+            Just("😀"),
+            Just("[removed]"),
+        ];
+        proptest::collection::vec(piece, 0..max_pieces).prop_map(|pieces| pieces.concat())
+    }
+
+    /// The bytes `text` takes as a JSON string, as the sealed draft holds it.
+    fn json_len(text: &str) -> usize {
+        serde_json::to_string(text).map_or(0, |s| s.len())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn scrubbing_keeps_the_rest_in_order_and_stays_within_the_draft_limit(text in hostile_text(400)) {
+            let scrubbed = scrub(&text);
+            let out = scrubbed.as_str();
+            // What is left, less the markers, is the input in order with
+            // pieces taken out: a subsequence of its characters.
+            let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
+            let mut rest = normalised.trim().chars();
+            for kept in out.split(REMOVED).flat_map(str::chars) {
+                prop_assert!(rest.any(|c| c == kept), "{:?} is not from {:?}", out, text);
+            }
+            // The page limits assume each character of an answer takes at
+            // most 6 bytes in the sealed draft, scrubbed or not.
+            let chars = text.chars().count();
+            if chars <= MAX_TEXT {
+                prop_assert!(json_len(out) <= 6 * chars.max(2) + 2, "{} bytes from {} characters", json_len(out), chars);
+            }
+        }
+
+        #[test]
+        fn any_text_is_scrubbed_without_panicking(text in "\\PC{0,300}") {
+            let _ = scrub(&text);
+        }
+    }
+}

@@ -242,3 +242,98 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
     }
 }
+
+/// Properties of the reader over generated input: whatever the bytes, it
+/// answers without panicking, its index agrees with its pairs, and a form
+/// as a browser encodes it reads back exactly.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Encodes as a browser does: `*-._` and ASCII letters and digits as
+    /// they are, a space as `+`, every other byte as `%XX`.
+    fn encode(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for b in text.bytes() {
+            match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(b as char),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+
+    /// Bytes that exercise every branch of the reader.
+    fn hostile_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"&".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b"+".to_vec()),
+            Just(b"%".to_vec()),
+            Just(b"%2".to_vec()),
+            Just(b"%C3".to_vec()),
+            Just(b"%C3%B3".to_vec()),
+            Just(b"%FF".to_vec()),
+            Just(b"%zz".to_vec()),
+            Just(b"%00".to_vec()),
+            Just("ż".as_bytes().to_vec()),
+            Just(vec![0xC3]),
+            Just(vec![0xFF]),
+            "[a-c]{1,3}".prop_map(String::into_bytes),
+            any::<u8>().prop_map(|b| vec![b]),
+        ];
+        proptest::collection::vec(piece, 0..200).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_read_or_are_refused_and_the_index_agrees(body in hostile_bytes(), cap in 0usize..40) {
+            let fields = body.split(|b| *b == b'&').filter(|p| !p.is_empty()).count();
+            match Form::parse_limited(&body, cap) {
+                Ok(form) => {
+                    prop_assert!(fields <= cap);
+                    prop_assert_eq!(form.len(), fields);
+                    let names = form.names();
+                    let mut seen = std::collections::HashSet::new();
+                    let mut counted = 0;
+                    for name in &names {
+                        prop_assert!(seen.insert(*name), "{} listed twice", name);
+                        let all = form.all(name);
+                        prop_assert!(!all.is_empty());
+                        prop_assert_eq!(form.get(name), Some(all[0]));
+                        counted += all.len();
+                    }
+                    prop_assert_eq!(counted, form.len());
+                }
+                Err(AppError::TooLarge) => prop_assert!(fields > cap),
+                Err(AppError::Unusable(crate::surveys::Key::ErrorBadCharacters)) => prop_assert!(fields <= cap),
+                Err(other) => prop_assert!(false, "unexpected refusal {:?}", other),
+            }
+        }
+
+        #[test]
+        fn a_form_a_browser_encodes_reads_back_exactly(
+            pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,40}"), 0..30)
+        ) {
+            let body = pairs.iter().map(|(n, v)| format!("{}={}", encode(n), encode(v))).collect::<Vec<_>>().join("&");
+            let form = Form::parse(body.as_bytes()).unwrap();
+            prop_assert_eq!(form.len(), pairs.len());
+            let mut first_seen: Vec<&str> = Vec::new();
+            for (name, _) in &pairs {
+                if !first_seen.contains(&name.as_str()) {
+                    first_seen.push(name);
+                }
+            }
+            prop_assert_eq!(form.names(), first_seen.clone());
+            for name in first_seen {
+                let expected: Vec<&str> = pairs.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
+                prop_assert_eq!(form.all(name), expected);
+            }
+        }
+    }
+}
