@@ -81,8 +81,14 @@ pub struct Phase {
 pub async fn phase(port: u16, assets: Arc<Vec<String>>, attack: Option<Attack>, duration: Duration) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
     let tally: Arc<Mutex<std::collections::BTreeMap<String, u64>>> = Arc::default();
+    // The attackers run on threads of their own, as they would on a machine
+    // of their own: their tasks never queue ahead of a child's in the load
+    // generator. They share the cores with the server and the children, so
+    // what the server spends answering them still shows.
+    let attack_runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     let attackers = match attack {
-        Some(kind) => start(kind, port, stop.clone(), tally.clone()).await,
+        Some(kind) => start(kind, port, stop.clone(), tally.clone(), attack_runtime.handle()).await,
         None => Vec::new(),
     };
     // Let the attack reach its full strength before the children come.
@@ -112,6 +118,7 @@ pub async fn phase(port: u16, assets: Arc<Vec<String>>, attack: Option<Attack>, 
         a.abort();
         let _ = a.await;
     }
+    attack_runtime.shutdown_background();
     let attacker = tally.lock().unwrap().iter().map(|(k, v)| (k.clone(), *v)).collect();
     Phase { journeys, probes, attacker }
 }
@@ -142,7 +149,13 @@ fn outcome(tally: &Tally, result: std::io::Result<http::Response>) -> bool {
     }
 }
 
-async fn start(kind: Attack, port: u16, stop: Arc<AtomicBool>, tally: Tally) -> Vec<tokio::task::JoinHandle<()>> {
+async fn start(
+    kind: Attack,
+    port: u16,
+    stop: Arc<AtomicBool>,
+    tally: Tally,
+    runtime: &tokio::runtime::Handle,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let source = kind.source();
     match kind {
         Attack::WorstText => {
@@ -150,7 +163,7 @@ async fn start(kind: Attack, port: u16, stop: Arc<AtomicBool>, tally: Tally) -> 
             (0..4)
                 .map(|client| {
                     let (stop, tally, bodies) = (stop.clone(), tally.clone(), bodies.clone());
-                    tokio::spawn(async move {
+                    runtime.spawn(async move {
                         let mut n = client;
                         while !stop.load(Ordering::Relaxed) {
                             let Ok(mut conn) = Conn::connect_from(source, port).await else {
@@ -175,7 +188,7 @@ async fn start(kind: Attack, port: u16, stop: Arc<AtomicBool>, tally: Tally) -> 
             (0..1000)
                 .map(|_| {
                     let (stop, tally) = (stop.clone(), tally.clone());
-                    tokio::spawn(async move {
+                    runtime.spawn(async move {
                         while !stop.load(Ordering::Relaxed) {
                             let Ok(mut stream) = http::open_from(source, port).await else {
                                 count(&tally, "connect failed");
@@ -210,7 +223,7 @@ async fn start(kind: Attack, port: u16, stop: Arc<AtomicBool>, tally: Tally) -> 
         Attack::SignInGuesses => (0..100)
             .map(|_| {
                 let (stop, tally) = (stop.clone(), tally.clone());
-                tokio::spawn(async move {
+                runtime.spawn(async move {
                     let client = reqwest::Client::builder()
                         .cookie_store(true)
                         .local_address(std::net::IpAddr::V4(source))
@@ -253,7 +266,7 @@ async fn start(kind: Attack, port: u16, stop: Arc<AtomicBool>, tally: Tally) -> 
         Attack::BoardReaders => (0..50)
             .map(|_| {
                 let (stop, tally) = (stop.clone(), tally.clone());
-                tokio::spawn(async move {
+                runtime.spawn(async move {
                     while !stop.load(Ordering::Relaxed) {
                         let Ok(mut conn) = Conn::connect_from(source, port).await else {
                             count(&tally, "connect failed");

@@ -428,7 +428,7 @@ fn main() {
         let _ = writeln!(
             out,
             "\n## Under attack\n\n{} children a second walk the whole 8–11 survey (landing page, CSS and JS, \
-             every page, Send) from one address while `/healthz` is asked 50 times a second; first with nobody \
+             every page, Send), each from an address of their own, while `/healthz` is asked 50 times a second; first with nobody \
              else there, then with each attacker in turn, from its own address. Medians over the runs; the target \
              is each p99 within 2 × the quiet one, and no child's request failing.\n\n\
              | while | child's whole journey p99 | ÷ quiet | `/healthz` p99 | ÷ quiet | children failed | the attacker's requests (last run) |\n\
