@@ -49,6 +49,9 @@ pub struct Settings {
     pub mail_retry_base: std::time::Duration,
     /// Respondent form posts allowed per client address per minute (0: no limit).
     pub respondent_posts_per_minute: u32,
+    /// Requests of any kind allowed per client address per minute (0: no
+    /// limit). See [`crate::web::limits::REQUESTS_PER_MINUTE`].
+    pub requests_per_minute: u32,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
     /// (`TRUSTED_PROXIES`; none by default).
     pub trusted_proxies: TrustedProxies,
@@ -101,6 +104,11 @@ impl Settings {
                 "RESPONDENT_POSTS_PER_MINUTE",
                 var("RESPONDENT_POSTS_PER_MINUTE"),
                 6000,
+            )?,
+            requests_per_minute: parse_number(
+                "REQUESTS_PER_MINUTE",
+                var("REQUESTS_PER_MINUTE"),
+                crate::web::limits::REQUESTS_PER_MINUTE,
             )?,
             trusted_proxies: TrustedProxies::parse(var("TRUSTED_PROXIES").as_deref().unwrap_or_default())?,
             alert_digest: alert_digest(var("ALERT_DIGEST_MINUTES"))?,

@@ -145,14 +145,25 @@ impl Application {
         });
         let board = Data::new(publish::board::cache(&registry));
         let timeouts = settings.timeouts;
-        let state =
-            Data::new(AppState { registry, db, https, lookup_throttle: publish::track::lookup_throttle(), settings });
+        let request_throttle = (settings.requests_per_minute > 0).then(|| {
+            let per_minute = settings.requests_per_minute;
+            Throttle::new(per_minute, std::time::Duration::from_secs(60) / per_minute)
+        });
+        let state = Data::new(AppState {
+            registry,
+            db,
+            https,
+            lookup_throttle: publish::track::lookup_throttle(),
+            request_throttle,
+            settings,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
                 .app_data(respondents.clone())
                 .app_data(staff.clone())
                 .app_data(board.clone())
+                .wrap(from_fn(web::throttle::limit_requests))
                 .wrap(from_fn(web::errors::error_pages))
                 .wrap(from_fn(web::headers::security_headers))
                 .wrap(from_fn(web::compress::compress_pages))

@@ -215,6 +215,7 @@ async fn spawn_with_short_timeouts() -> TestApp {
             header: Duration::from_secs(1),
             body: Duration::from_secs(2),
             keep_alive: Duration::from_secs(1),
+            refusal: Duration::ZERO,
         };
     })
     .await
@@ -240,12 +241,13 @@ async fn read_until_closed(stream: &mut (impl AsyncRead + Unpin), within: Durati
     }
 }
 
-/// `/healthz` answers quickly while slow clients hold connections.
+/// `/healthz` answers quickly, on a new connection, while slow clients
+/// hold theirs. (A kept-alive one might be closed for idleness as it is
+/// reused: the keep-alive time here is a second.)
 async fn healthz_answers(app: &TestApp) {
-    let started = Instant::now();
-    let res = app.get("/healthz").await;
-    assert_eq!(res.status, 200);
-    assert!(started.elapsed() < Duration::from_secs(1), "/healthz took {:?}", started.elapsed());
+    let (status, took) = status_from([127, 0, 0, 1], port(app), &get("/healthz")).await;
+    assert_eq!(status, 200);
+    assert!(took < Duration::from_secs(1), "/healthz took {took:?}");
 }
 
 const POST_START: &[u8] = b"POST /s/young-people/start HTTP/1.1\r\nHost: x\r\n\
@@ -342,6 +344,8 @@ fn the_readme_lists_the_limits_the_code_sets() {
         ("KEEP_ALIVE", seconds(limits::KEEP_ALIVE)),
         ("DISCONNECT_TIMEOUT", seconds(limits::DISCONNECT_TIMEOUT)),
         ("MAX_CONNECTIONS_PER_WORKER", format!("{}", limits::MAX_CONNECTIONS_PER_WORKER)),
+        ("REFUSAL_PAUSE", seconds(limits::REFUSAL_PAUSE)),
+        ("REQUESTS_PER_MINUTE", format!("{} a minute, with a burst as large", limits::REQUESTS_PER_MINUTE)),
         ("STAFF_FORM", kib(STAFF_FORM)),
         ("PUBLIC_FORM", kib(PUBLIC_FORM)),
         ("MAX_TEXT", format!("{} characters", listening_loop::respond::journey::MAX_TEXT)),
@@ -354,4 +358,71 @@ fn the_readme_lists_the_limits_the_code_sets() {
         }
     }
     assert!(missing.is_empty(), "README's Limits table lacks:\n{}", missing.join("\n"));
+}
+
+/// A connection from `source`, one of this machine's loopback addresses.
+async fn connect_from(source: [u8; 4], port: u16) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((std::net::Ipv4Addr::from(source), 0).into()).unwrap();
+    socket.connect(([127, 0, 0, 1], port).into()).await.unwrap()
+}
+
+/// Sends `request` on a new connection from `source` and reads the answer
+/// to its end: the status and how long the answer took.
+async fn status_from(source: [u8; 4], port: u16, request: &[u8]) -> (u16, Duration) {
+    let started = Instant::now();
+    let mut stream = connect_from(source, port).await;
+    stream.write_all(request).await.unwrap();
+    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    let status = answer.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, started.elapsed())
+}
+
+fn get(path: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+}
+
+/// A client over its requests a minute is refused with a calm page, after
+/// the refusal pause; its `/healthz` and a page's own files are not
+/// counted, and another client is served at once. A post too large is
+/// answered after the pause too.
+#[tokio::test]
+async fn a_client_over_its_requests_is_refused_after_a_pause_and_no_one_else_is() {
+    let pause = Duration::from_millis(700);
+    let db = support::databases().remove(0);
+    let app = support::spawn_app_configured(db, |settings| {
+        settings.requests_per_minute = 5;
+        settings.timeouts.refusal = pause;
+    })
+    .await;
+    let port = port(&app);
+    for _ in 0..5 {
+        let (status, took) = status_from([127, 0, 0, 6], port, &get("/you-said-we-did")).await;
+        assert_eq!(status, 200);
+        assert!(took < pause, "a page served is not paused: {took:?}");
+    }
+    let (status, took) = status_from([127, 0, 0, 6], port, &get("/you-said-we-did")).await;
+    assert_eq!(status, 429);
+    assert!(took >= pause, "refused after the pause: {took:?}");
+    // 127.0.0.1 is another client, with five of its own.
+    for _ in 0..5 {
+        assert_eq!(app.get("/you-said-we-did").await.status, 200, "127.0.0.1 is another client");
+    }
+    let too_many = app.get("/you-said-we-did").await;
+    assert_calm(&too_many, 429);
+    assert!(too_many.body.contains("data-leave"));
+    for path in ["/healthz", "/static/app.css", "/static/app.js"] {
+        assert_eq!(status_from([127, 0, 0, 6], port, &get(path)).await.0, 200, "{path} is not counted");
+    }
+    // Another client, and a post too large from it: refused after the pause.
+    assert_eq!(status_from([127, 0, 0, 7], port, &get("/you-said-we-did")).await.0, 200);
+    let mut post = format!(
+        "POST /track HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        PUBLIC_FORM.bytes + 1
+    )
+    .into_bytes();
+    post.resize(post.len() + PUBLIC_FORM.bytes + 1, b'a');
+    let (status, took) = status_from([127, 0, 0, 7], port, &post).await;
+    assert_eq!(status, 413);
+    assert!(took >= pause, "a post too large is refused after the pause: {took:?}");
 }

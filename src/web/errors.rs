@@ -138,6 +138,14 @@ pub async fn error_pages(
     // so every error passes through here; handlers' errors already do.
     let res = next.call(req).await?;
     let status = res.status();
+    // A refusal for asking too much or too often is answered after a pause
+    // (see `REFUSAL_PAUSE`), so that a flood costs next to nothing.
+    if matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::PAYLOAD_TOO_LARGE)
+        && let Some(state) = &state
+        && !state.settings.timeouts.refusal.is_zero()
+    {
+        tokio::time::sleep(state.settings.timeouts.refusal).await;
+    }
     let is_page = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     if !(status.is_client_error() || status.is_server_error()) || is_page {
         return Ok(res.map_into_left_body());

@@ -41,6 +41,22 @@ pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// seconds.
 pub const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
 
+/// How long a refused request (413, too large; 429, too many) waits before
+/// its answer. No honest person is refused, so no one honest waits; a
+/// client flooding the service from a hundred connections is answered a
+/// hundred times a second instead of tens of thousands, and answering it
+/// costs next to nothing. The wait holds only the connection, which the
+/// connection cap bounds.
+pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
+
+/// Requests one client (an IPv4 address or IPv6 /64) may make a minute,
+/// with a burst as large, before each is refused (`REQUESTS_PER_MINUTE`;
+/// `0` turns it off). As many as the survey posts' own limit: a whole
+/// school behind one address answers at once, and a person reading the
+/// board or answering a survey makes a few requests a minute. `/healthz`
+/// and the stylesheet and script are not counted.
+pub const REQUESTS_PER_MINUTE: u32 = 6000;
+
 /// The size of a form post, in bytes, and how many fields it may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FormLimits {
@@ -71,10 +87,12 @@ pub struct Timeouts {
     pub body: Duration,
     /// [`KEEP_ALIVE`]
     pub keep_alive: Duration,
+    /// [`REFUSAL_PAUSE`]
+    pub refusal: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Timeouts {
-        Timeouts { header: HEADER_TIMEOUT, body: BODY_TIMEOUT, keep_alive: KEEP_ALIVE }
+        Timeouts { header: HEADER_TIMEOUT, body: BODY_TIMEOUT, keep_alive: KEEP_ALIVE, refusal: REFUSAL_PAUSE }
     }
 }

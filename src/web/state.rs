@@ -18,4 +18,6 @@ pub struct AppState {
     pub settings: Settings,
     /// Receipt code lookups at `/track` and email sign-ups, per client address.
     pub lookup_throttle: Throttle,
+    /// Requests of any kind, per client address; `None` when turned off.
+    pub request_throttle: Option<Throttle>,
 }

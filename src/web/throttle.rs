@@ -21,6 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use actix_web::HttpResponse;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::web::Data;
 use dashmap::DashMap;
 use governor::clock::DefaultClock;
 use governor::nanos::Nanos;
@@ -29,6 +34,7 @@ use governor::state::keyed::ShrinkableKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use tokio::sync::Notify;
 
+use crate::web::AppState;
 pub use crate::web::client::{ClientKey, client_key};
 
 /// The most keys one throttle holds (about 40 bytes each). Filling it needs
@@ -94,6 +100,26 @@ impl Throttle {
     pub fn keys_held(&self) -> usize {
         self.limiter.len()
     }
+}
+
+/// Refuses a request over its client's [`AppState::request_throttle`], as
+/// "too many" (a calm page, after [`crate::web::limits::REFUSAL_PAUSE`]).
+/// `/healthz` and the stylesheet and script are not counted: a monitor must
+/// see the service as it is, and a page's own files come with it.
+pub async fn limit_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let counted = !(req.path() == "/healthz" || req.path().starts_with("/static/"));
+    let refused = counted
+        && req
+            .app_data::<Data<AppState>>()
+            .and_then(|state| state.request_throttle.as_ref())
+            .is_some_and(|throttle| !throttle.hit(&client_key(req.request())));
+    if refused {
+        return Ok(req.into_response(HttpResponse::TooManyRequests().finish()).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Runs [`sweep`] every [`SWEEP_EVERY`], or soon after the store fills,

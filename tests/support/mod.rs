@@ -143,6 +143,10 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         mail_poll: std::time::Duration::from_millis(50),
         mail_retry_base: std::time::Duration::from_millis(100),
         respondent_posts_per_minute: 6000,
+        // Off, and no pause before a refusal, so that tests which make many
+        // requests, or are refused on purpose, do not wait; each has a test
+        // of its own.
+        requests_per_minute: 0,
         trusted_proxies: Default::default(),
         alert_digest: std::time::Duration::from_secs(
             60 * u64::from(listening_loop::config::DEFAULT_ALERT_DIGEST_MINUTES),
@@ -151,7 +155,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
-        timeouts: Default::default(),
+        timeouts: listening_loop::web::limits::Timeouts { refusal: std::time::Duration::ZERO, ..Default::default() },
     };
     configure(&mut settings);
     let place = place.unwrap_or(DbPlace::Sqlite(data));

@@ -54,9 +54,10 @@ impl Server {
             .env("SURVEYS_DIR", &self.config.surveys_dir)
             .env("SECRET_KEY", &self.config.secret)
             .env("BIND", format!("127.0.0.1:{}", self.config.port))
-            // All the load comes from one address here; the per-client limit
-            // would measure itself, not the service.
+            // All the load comes from one address here; the per-client limits
+            // would measure themselves, not the service.
             .env("RESPONDENT_POSTS_PER_MINUTE", "0")
+            .env("REQUESTS_PER_MINUTE", "0")
             .env_remove("BASE_URL")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
