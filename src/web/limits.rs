@@ -53,8 +53,8 @@ pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
 /// with a burst as large, before each is refused (`REQUESTS_PER_MINUTE`;
 /// `0` turns it off). As many as the survey posts' own limit: a whole
 /// school behind one address answers at once, and a person reading the
-/// board or answering a survey makes a few requests a minute. `/healthz`
-/// and the stylesheet and script are not counted.
+/// board or answering a survey makes a few requests a minute, and a
+/// monitor asking `/healthz` once a second sixty.
 pub const REQUESTS_PER_MINUTE: u32 = 6000;
 
 /// The size of a form post, in bytes, and how many fields it may have.

@@ -104,18 +104,17 @@ impl Throttle {
 
 /// Refuses a request over its client's [`AppState::request_throttle`], as
 /// "too many" (a calm page, after [`crate::web::limits::REFUSAL_PAUSE`]).
-/// `/healthz` and the stylesheet and script are not counted: a monitor must
-/// see the service as it is, and a page's own files come with it.
+/// Every request counts, `/healthz` and the stylesheet included: any of
+/// them asked for without end would keep the processor busy. A monitor
+/// asks far less often than the limit.
 pub async fn limit_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let counted = !(req.path() == "/healthz" || req.path().starts_with("/static/"));
-    let refused = counted
-        && req
-            .app_data::<Data<AppState>>()
-            .and_then(|state| state.request_throttle.as_ref())
-            .is_some_and(|throttle| !throttle.hit(&client_key(req.request())));
+    let refused = req
+        .app_data::<Data<AppState>>()
+        .and_then(|state| state.request_throttle.as_ref())
+        .is_some_and(|throttle| !throttle.hit(&client_key(req.request())));
     if refused {
         return Ok(req.into_response(HttpResponse::TooManyRequests().finish()).map_into_right_body());
     }
