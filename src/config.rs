@@ -50,7 +50,7 @@ pub struct Settings {
     /// Respondent form posts allowed per client address per minute (0: no limit).
     pub respondent_posts_per_minute: u32,
     /// Requests of any kind allowed per client address per minute (0: no
-    /// limit). See [`crate::web::limits::REQUESTS_PER_MINUTE`].
+    /// limit). See [`crate::limits::REQUESTS_PER_MINUTE`].
     pub requests_per_minute: u32,
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
     /// (`TRUSTED_PROXIES`; none by default).
@@ -69,7 +69,7 @@ pub struct Settings {
     /// English: `STRICT_TRANSLATIONS`, on by default in debug builds.
     pub strict_translations: bool,
     /// How long a client may take over a request (see README, "Limits").
-    pub timeouts: crate::web::limits::Timeouts,
+    pub timeouts: crate::limits::Timeouts,
 }
 
 impl Settings {
@@ -108,7 +108,7 @@ impl Settings {
             requests_per_minute: parse_number(
                 "REQUESTS_PER_MINUTE",
                 var("REQUESTS_PER_MINUTE"),
-                crate::web::limits::REQUESTS_PER_MINUTE,
+                crate::limits::REQUESTS_PER_MINUTE,
             )?,
             trusted_proxies: TrustedProxies::parse(var("TRUSTED_PROXIES").as_deref().unwrap_or_default())?,
             alert_digest: alert_digest(var("ALERT_DIGEST_MINUTES"))?,

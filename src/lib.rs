@@ -17,6 +17,7 @@
 //! anonymise/ mail/   scrub, flag, suppress, retention; the outbox and its sender
 //! db/                connection, schema, daily tallies, the audit log
 //! cause.rs random.rs an error's causes on one line; random bytes and ids
+//! limits.rs          what one client may cost: timeouts, sizes, requests
 //! ```
 //!
 //! Inside a stage folder:
@@ -35,6 +36,7 @@ pub mod cause;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod limits;
 pub mod mail;
 pub mod publish;
 pub mod random;
@@ -184,11 +186,11 @@ impl Application {
             }
         })
         // How long and how many, so no client can hold the service (see
-        // `web::limits`; a body's own deadline is in `Form::read`).
+        // `limits`; a body's own deadline is in `Form::read`).
         .client_request_timeout(timeouts.header)
         .keep_alive(timeouts.keep_alive)
-        .client_disconnect_timeout(web::limits::DISCONNECT_TIMEOUT)
-        .max_connections(web::limits::MAX_CONNECTIONS_PER_WORKER)
+        .client_disconnect_timeout(limits::DISCONNECT_TIMEOUT)
+        .max_connections(limits::MAX_CONNECTIONS_PER_WORKER)
         .listen(listener)
         .map_err(|e| StartError::Bind("listener".into(), e))?
         .run();

@@ -6,9 +6,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
+use listening_loop::limits::{self, FormLimits, PUBLIC_FORM, STAFF_FORM};
 use listening_loop::respond::page_limits::PageLimits;
 use listening_loop::surveys::Registry;
-use listening_loop::web::limits::{self, FormLimits, PUBLIC_FORM, STAFF_FORM};
 use support::served::JourneyPage;
 use support::{Page, TestApp, form_body, on_each_database, shipped_surveys};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};

@@ -11,10 +11,10 @@
 
 mod support;
 
+use listening_loop::limits::PUBLIC_FORM;
 use listening_loop::respond::page_limits::PageLimits;
 use listening_loop::surveys::{AgeGroup, Registry};
 use listening_loop::web::form::Form;
-use listening_loop::web::limits::PUBLIC_FORM;
 use support::served::JourneyPage;
 use support::{TestApp, form_body, shipped_surveys};
 

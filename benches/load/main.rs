@@ -772,7 +772,7 @@ impl Bench {
                 // The limits as in service: the children come from many
                 // addresses here, each attacker from one.
                 ("RESPONDENT_POSTS_PER_MINUTE".to_owned(), "6000".to_owned()),
-                ("REQUESTS_PER_MINUTE".to_owned(), listening_loop::web::limits::REQUESTS_PER_MINUTE.to_string()),
+                ("REQUESTS_PER_MINUTE".to_owned(), listening_loop::limits::REQUESTS_PER_MINUTE.to_string()),
             ],
             log: dir.path().join("server.log"),
         });

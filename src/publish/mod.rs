@@ -24,11 +24,11 @@ use actix_web::{HttpRequest, web};
 use maud::{Markup, html};
 
 use self::store::Status;
+use crate::limits::PUBLIC_FORM;
 use crate::staff::access::{ADMIN, Declared, PUBLISHES};
 use crate::surveys::{Key, Registry, Words};
 use crate::web::form::Form;
 use crate::web::layout::{Page, language_picker, page};
-use crate::web::limits::PUBLIC_FORM;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, AppState};
 

@@ -30,8 +30,8 @@ use std::collections::HashMap;
 
 use super::journey::{Journey, MAX_TEXT, Step, field_name};
 use super::state::{Answer, Draft, DraftSeal};
+use crate::limits::FormLimits;
 use crate::surveys::{HOUSES, Question, QuestionKind, RATHER_NOT_SAY, Registry, Survey};
-use crate::web::limits::FormLimits;
 
 /// The largest a character of free text can be on the page: 4 bytes of
 /// UTF-8, each written `%XX`.

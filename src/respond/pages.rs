@@ -8,9 +8,9 @@ use super::journey::{Journey, Nav, Next};
 use super::state::Draft;
 use super::store::Outcome;
 use super::views::{self, StepPage};
+use crate::limits::PUBLIC_FORM;
 use crate::surveys::{AgeGroup, Key, Survey, Words};
 use crate::web::form::Form;
-use crate::web::limits::PUBLIC_FORM;
 use crate::web::{AppError, html};
 
 type State = web::Data<Respondents>;

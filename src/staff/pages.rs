@@ -13,9 +13,9 @@ use super::store::{self, SignInTry, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
 use crate::db::audit::{self, Actor};
 use crate::db::{DbConnection, DbError};
+use crate::limits::STAFF_FORM;
 use crate::mail::{self, Email, EmailAddress};
 use crate::web::form::Form;
-use crate::web::limits::STAFF_FORM;
 use crate::web::throttle::client_key;
 use crate::web::{AppError, html, in_transaction, see_other};
 

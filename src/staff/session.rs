@@ -13,9 +13,9 @@ use subtle::ConstantTimeEq;
 use super::StaffState;
 use super::roles::Role;
 use super::store;
+use crate::limits::STAFF_FORM;
 use crate::web::AppError;
 use crate::web::form::Form;
-use crate::web::limits::STAFF_FORM;
 
 const SESSION: &str = "ll_staff";
 const FORM: &str = "ll_form";

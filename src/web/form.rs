@@ -15,8 +15,8 @@ use actix_web::{HttpRequest, web};
 use futures_util::{Stream, StreamExt};
 use percent_encoding::percent_decode;
 
+use crate::limits::FormLimits;
 use crate::web::AppError;
-use crate::web::limits::FormLimits;
 
 /// A posted form: names and values in order, repeated names kept.
 #[derive(Debug, Default)]
@@ -30,7 +30,7 @@ pub struct Form {
 
 impl Form {
     /// Reads the body within `limits`, and within the time the service
-    /// allows a whole body ([`crate::web::limits::Timeouts::body`]): a
+    /// allows a whole body ([`crate::limits::Timeouts::body`]): a
     /// client trickling one in is cut off rather than holding its
     /// connection for ever. Takes the handler's `web::Payload` or an
     /// extractor's `dev::Payload` alike.
@@ -144,7 +144,7 @@ fn decode(raw: &[u8]) -> Result<String, AppError> {
 /// How long this service allows a whole body to take to arrive.
 fn body_deadline(req: &HttpRequest) -> Duration {
     req.app_data::<web::Data<crate::web::AppState>>()
-        .map_or(crate::web::limits::BODY_TIMEOUT, |state| state.settings.timeouts.body)
+        .map_or(crate::limits::BODY_TIMEOUT, |state| state.settings.timeouts.body)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ pub mod form;
 pub mod headers;
 pub mod lang;
 pub mod layout;
-pub mod limits;
 pub mod state;
 pub mod throttle;
 

@@ -103,7 +103,7 @@ impl Throttle {
 }
 
 /// Refuses a request over its client's [`AppState::request_throttle`], as
-/// "too many" (a calm page, after [`crate::web::limits::REFUSAL_PAUSE`]).
+/// "too many" (a calm page, after [`crate::limits::REFUSAL_PAUSE`]).
 /// Every request counts, `/healthz` and the stylesheet included: any of
 /// them asked for without end would keep the processor busy. A monitor
 /// asks far less often than the limit.

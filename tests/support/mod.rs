@@ -155,7 +155,7 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         sqlite_synchronous: Default::default(),
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
-        timeouts: listening_loop::web::limits::Timeouts { refusal: std::time::Duration::ZERO, ..Default::default() },
+        timeouts: listening_loop::limits::Timeouts { refusal: std::time::Duration::ZERO, ..Default::default() },
     };
     configure(&mut settings);
     let place = place.unwrap_or(DbPlace::Sqlite(data));
