@@ -50,12 +50,7 @@ pub async fn in_transaction<T: Send + 'static>(
     db: &crate::db::Database,
     f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
 ) -> Result<T, AppError> {
-    let db = db.clone();
-    actix_web::web::block(move || -> Result<T, AppError> {
-        let mut conn = db.get()?;
-        crate::db::write_transaction(&mut conn, f).map_err(|e| AppError::from(crate::db::DbError::from(e)))
-    })
-    .await?
+    on_pooled_connection(db, move |conn| crate::db::write_transaction(conn, f)).await
 }
 
 /// Runs `f` in a read-only transaction ([`crate::db::read_transaction`]) on a
@@ -65,10 +60,18 @@ pub async fn in_read_transaction<T: Send + 'static>(
     db: &crate::db::Database,
     f: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
 ) -> Result<T, AppError> {
+    on_pooled_connection(db, move |conn| crate::db::read_transaction(conn, f)).await
+}
+
+/// Runs `run` on a pooled connection on a blocking thread.
+async fn on_pooled_connection<T: Send + 'static>(
+    db: &crate::db::Database,
+    run: impl FnOnce(&mut crate::db::DbConnection) -> diesel::QueryResult<T> + Send + 'static,
+) -> Result<T, AppError> {
     let db = db.clone();
     actix_web::web::block(move || -> Result<T, AppError> {
         let mut conn = db.get()?;
-        crate::db::read_transaction(&mut conn, f).map_err(|e| AppError::from(crate::db::DbError::from(e)))
+        run(&mut conn).map_err(|e| AppError::from(crate::db::DbError::from(e)))
     })
     .await?
 }
