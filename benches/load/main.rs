@@ -36,6 +36,7 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use listening_loop::config::SecretKey;
 use listening_loop::respond::state::DraftSeal;
+use listening_loop::staff::roles::Role;
 use open_loop::Outcome;
 use served::{JourneyPage, Server, ServerConfig};
 use tokio::time::Instant;
@@ -751,14 +752,8 @@ impl Bench {
         let dir = tempfile::tempdir_in(self.work.path()).expect("a run folder");
         let url = dir.path().join("bench.sqlite3").to_string_lossy().into_owned();
         {
-            use listening_loop::staff::roles::Role;
-            use listening_loop::staff::{password, store};
             let mut conn = listening_loop::db::Database::open_alone(&url).expect("create the database");
-            let email = listening_loop::mail::EmailAddress::parse(attack::GUESSED_ACCOUNT).expect("an address");
-            let id = store::create(&mut conn, &email, "Lead", &[Role::SafeguardingLead])
-                .expect("create a staff account")
-                .expect("a new account");
-            store::set_password(&mut conn, &id, &password::hash(SECRET)).expect("set its password");
+            add_staff(&mut conn, attack::GUESSED_ACCOUNT, "Lead", &[Role::SafeguardingLead]);
         }
         let server = Server::start(ServerConfig {
             binary: self.binary.clone(),
@@ -834,17 +829,11 @@ impl Bench {
     async fn seeded_server(&self, n: u64) -> Seeded {
         let (_, dir, url) = self.seed_sqlite(n);
         {
-            use listening_loop::staff::roles::Role;
-            use listening_loop::staff::{password, store};
             let mut conn = listening_loop::db::Database::open_alone(&url).expect("open the seeded database");
             let registry = listening_loop::surveys::Registry::load(&self.surveys).expect("the bench surveys");
             listening_loop::db::daily::recount(&mut conn, &registry.measured_questions())
                 .expect("count the seeded responses");
-            let email = listening_loop::mail::EmailAddress::parse("bench@example.org").expect("an address");
-            let id = store::create(&mut conn, &email, "Bench", &[Role::Admin, Role::YouthReviewer])
-                .expect("create a staff account")
-                .expect("a new account");
-            store::set_password(&mut conn, &id, &password::hash(SECRET)).expect("set its password");
+            add_staff(&mut conn, "bench@example.org", "Bench", &[Role::Admin, Role::YouthReviewer]);
         }
         let server = Server::start(ServerConfig {
             binary: self.binary.clone(),
@@ -1026,6 +1015,14 @@ fn static_assets(html: &str) -> Vec<String> {
 /// `BENCH_LOG` when set, e.g. to the writer's per-batch timings.
 fn server_log_filter() -> String {
     std::env::var("BENCH_LOG").unwrap_or_else(|_| "info".to_owned())
+}
+
+/// A staff account with `roles` and the bench's password.
+fn add_staff(conn: &mut listening_loop::db::DbConnection, email: &str, name: &str, roles: &[Role]) {
+    use listening_loop::staff::{password, store};
+    let email = listening_loop::mail::EmailAddress::parse(email).expect("an address");
+    let id = store::create(conn, &email, name, roles).expect("create a staff account").expect("a new account");
+    store::set_password(conn, &id, &password::hash(SECRET)).expect("set its password");
 }
 
 /// A new person on a new connection from `source`: the landing page, its CSS and JS, then
