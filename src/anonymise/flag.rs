@@ -205,11 +205,9 @@ pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(unmarked.len());
     for c in unmarked.chars() {
         match c {
-            '\u{0300}'..='\u{036F}'
-            | '\u{0610}'..='\u{061A}'
-            | '\u{064B}'..='\u{065F}'
-            | '\u{0670}'
-            | '\u{06D6}'..='\u{06ED}'
+            // Combining marks went above; these are the Quranic annotation
+            // signs around them that are not marks, and invisible characters.
+            '\u{06D6}'..='\u{06ED}'
             | '\u{00AD}'
             | '\u{0640}'
             | '\u{200B}'..='\u{200F}'
