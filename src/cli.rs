@@ -130,7 +130,9 @@ fn serve() -> ExitCode {
             }
         };
         tracing::info!(port = app.port(), %base_url, "serving");
-        match app.run_until_stopped().await {
+        let stopped = app.run_until_stopped().await;
+        crate::hour_log::write_summary(crate::hour_log::hour_began(chrono::Utc::now()));
+        match stopped {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("listening-loop: {e}");

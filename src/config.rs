@@ -99,7 +99,7 @@ impl Settings {
             smtp_url: var("SMTP_URL"),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| "Listening Loop <listening-loop@localhost>".to_owned()),
             mail_poll: std::time::Duration::from_secs(2),
-            mail_retry_base: std::time::Duration::from_secs(30),
+            mail_retry_base: std::time::Duration::from_secs(60),
             respondent_posts_per_minute: parse_number(
                 "RESPONDENT_POSTS_PER_MINUTE",
                 var("RESPONDENT_POSTS_PER_MINUTE"),

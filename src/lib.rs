@@ -16,7 +16,8 @@
 //! surveys/ config.rs survey files, themes, words in every language; settings
 //! anonymise/ mail/   scrub, flag, suppress, retention; the outbox and its sender
 //! db/                connection, schema, daily tallies, the audit log
-//! cause.rs random.rs an error's causes on one line; random bytes and ids
+//! cause.rs random.rs an error's causes on one line; random bytes and ids;
+//! hour_log.rs        what the public does, logged by the hour
 //! limits.rs          what one client may cost: timeouts, sizes, requests
 //! ```
 //!
@@ -36,6 +37,7 @@ pub mod cause;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod hour_log;
 pub mod limits;
 pub mod mail;
 pub mod publish;
@@ -67,6 +69,7 @@ use web::throttle::Throttle;
 pub struct Application {
     port: u16,
     server: Server,
+    writer: Writer,
 }
 
 impl Application {
@@ -74,6 +77,7 @@ impl Application {
     /// writer and binds the listener. Fails early, with a reason, on any of it.
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let staff_routes = staff_routes().map_err(StartError::Routes)?;
+        hour_log::start_hourly();
         let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
@@ -121,7 +125,7 @@ impl Application {
             page_limits: respond::page_limits::PageLimits::for_registry(&registry),
             registry: registry.clone(),
             db: db.clone(),
-            writer,
+            writer: writer.clone(),
             seal: DraftSeal::new(settings.secret.derive("respondent drafts")),
             receipt_key: settings.secret.receipt_key(),
             // A whole school behind one address answers at once: the default
@@ -194,12 +198,18 @@ impl Application {
         .listen(listener)
         .map_err(|e| StartError::Bind("listener".into(), e))?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, writer })
     }
 
     /// The port bound (useful with `BIND=127.0.0.1:0`).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The writer of responses, for tests that ask it to mix what it stored
+    /// ([`Writer::mix_now`]) rather than wait for the hour.
+    pub fn writer(&self) -> Writer {
+        self.writer.clone()
     }
 
     /// Serves until the process is stopped.

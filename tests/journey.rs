@@ -3,105 +3,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use diesel::prelude::*;
 use listening_loop::db::schema::{answers, responses};
 use listening_loop::surveys::Registry;
-use support::{Page, TestApp, on_each_database};
+use support::journey::{Answering, Walk, answer_page, post_form, send, walk_to_check};
+use support::on_each_database;
 
-/// Contact details a child might type, each of which must never be stored.
-const IDENTIFYING: &str = "text me on 07700 900123 or email sam.j+school@example.com, \
-     I live near M5 4WT, add me @sunny_days or see www.example.co.uk/me";
 const MUST_NOT_BE_STORED: [&str; 6] = ["07700", "900123", "sam.j", "M5 4WT", "sunny_days", "example.co.uk"];
-
-/// What the walker did on the way through.
-#[derive(Default, Debug)]
-struct Walk {
-    rows_expected: usize,
-    pages: usize,
-}
-
-/// How to answer each page.
-#[derive(Clone, Copy, PartialEq)]
-enum Answering {
-    /// The first real option everywhere, two boxes ticked, text in every box.
-    Everything,
-    /// "I'd rather not say" wherever it is offered, nothing written.
-    RatherNotSay,
-}
-
-/// The form a browser would post for a page of questions.
-fn answer_page(page: &Page, how: Answering, walk: &mut Walk) -> Vec<(String, String)> {
-    let mut form = vec![("state".to_owned(), page.state())];
-    let mut radios: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut boxes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (kind, name, value, _) in page.inputs() {
-        match kind.as_str() {
-            "radio" => radios.entry(name).or_default().push(value),
-            "checkbox" => boxes.entry(name).or_default().push(value),
-            "textarea" if how == Answering::Everything => {
-                form.push((name, format!("My answer: {IDENTIFYING}")));
-                walk.rows_expected += 1;
-            }
-            _ => {}
-        }
-    }
-    for (name, values) in radios {
-        let value = match how {
-            Answering::Everything => values.iter().find(|v| *v != "rather-not-say").unwrap().clone(),
-            Answering::RatherNotSay => "rather-not-say".to_owned(),
-        };
-        form.push((name, value));
-        walk.rows_expected += 1;
-    }
-    for (name, values) in boxes {
-        match how {
-            Answering::Everything => {
-                for value in values.iter().filter(|v| *v != "rather-not-say").take(2) {
-                    form.push((name.clone(), value.clone()));
-                    walk.rows_expected += 1;
-                }
-            }
-            Answering::RatherNotSay => {
-                form.push((name, "rather-not-say".to_owned()));
-                walk.rows_expected += 1;
-            }
-        }
-    }
-    form.push(("nav".to_owned(), "next".to_owned()));
-    form
-}
-
-async fn post_form(app: &TestApp, link: &str, form: &[(String, String)]) -> Page {
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    app.post(&format!("/s/{link}"), &pairs).await
-}
-
-/// Answers a survey from the start page to "Check your answers".
-async fn walk_to_check(app: &TestApp, link: &str, age: &str, how: Answering) -> (Page, Walk) {
-    let mut walk = Walk::default();
-    let mut page = app.post(&format!("/s/{link}/start"), &[("age", age)]).await;
-    for _ in 0..500 {
-        assert_eq!(page.status, 200, "{link} {age}: {}", page.body);
-        walk.pages += 1;
-        let buttons = page.buttons();
-        if buttons.iter().any(|b| b == "submit") {
-            return (page, walk);
-        }
-        let form = if buttons.iter().any(|b| b == "continue") {
-            vec![("state".to_owned(), page.state()), ("nav".to_owned(), "continue".to_owned())]
-        } else {
-            answer_page(&page, how, &mut walk)
-        };
-        page = post_form(app, link, &form).await;
-    }
-    panic!("{link} {age}: never reached the check page");
-}
-
-async fn send(app: &TestApp, link: &str, check: &Page) -> Page {
-    app.post(&format!("/s/{link}"), &[("state", &check.state()), ("nav", "submit")]).await
-}
 
 fn every_link_and_age() -> Vec<(String, String)> {
     let registry = Registry::load(&support::shipped_surveys()).expect("the shipped surveys load");
@@ -345,29 +253,54 @@ async fn respondent_pages_are_not_kept_and_set_no_cookie() {
     .await;
 }
 
+/// Every table that keeps a row per response, per answer, or per day's count of them.
+const RESPONDENT_TABLES: [&str; 8] = [
+    "responses",
+    "answers",
+    "response_themes",
+    "shared_quotes",
+    "daily_responses",
+    "daily_themes",
+    "daily_choices",
+    "monthly_themes",
+];
+
 #[tokio::test]
 async fn nothing_that_could_identify_anyone_has_a_column() {
     on_each_database(|app| async move {
         #[derive(QueryableByName)]
         struct Column {
             #[diesel(sql_type = diesel::sql_types::Text)]
+            table: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
             name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
         }
         let mut conn = app.db.get().unwrap();
         let sql = match app.db.backend {
-            listening_loop::db::Backend::Sqlite => {
-                "SELECT name FROM pragma_table_info('responses') UNION ALL SELECT name FROM pragma_table_info('answers')"
-            }
-            listening_loop::db::Backend::Postgres => {
-                "SELECT column_name::text AS name FROM information_schema.columns WHERE table_name IN ('responses', 'answers')"
-            }
+            listening_loop::db::Backend::Sqlite => RESPONDENT_TABLES
+                .map(|t| format!("SELECT '{t}' AS \"table\", name, type AS kind FROM pragma_table_info('{t}')"))
+                .join(" UNION ALL "),
+            listening_loop::db::Backend::Postgres => format!(
+                "SELECT table_name::text AS \"table\", column_name::text AS name, data_type::text AS kind \
+                 FROM information_schema.columns WHERE table_name IN ('{}')",
+                RESPONDENT_TABLES.join("', '")
+            ),
         };
-        let columns: Vec<String> = diesel::sql_query(sql).load::<Column>(&mut conn).unwrap().into_iter().map(|c| c.name).collect();
-        assert!(columns.contains(&"submitted_on".to_owned()));
-        for column in &columns {
-            for word in ["ip", "agent", "address", "email", "name", "time", "created_at", "session", "cookie"] {
-                assert!(!column.split('_').any(|part| part == word) && !column.contains("_at"), "column {column}");
+        let columns = diesel::sql_query(sql).load::<Column>(&mut conn).unwrap();
+        for table in RESPONDENT_TABLES {
+            assert!(columns.iter().any(|c| c.table == table), "{table} is there to look at");
+        }
+        assert!(columns.iter().any(|c| c.name == "submitted_on"));
+        for Column { table, name, kind } in &columns {
+            for word in ["ip", "agent", "address", "email", "name", "time", "session", "cookie", "birth", "dob", "born"]
+            {
+                assert!(!name.split('_').any(|part| part == word) && !name.ends_with("_at"), "{table}.{name}");
             }
+            // A day is as fine as a respondent's row is dated.
+            let kind = kind.to_lowercase();
+            assert!(!kind.contains("time"), "{table}.{name} is a {kind}: a time of day");
         }
     })
     .await;

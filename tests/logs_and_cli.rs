@@ -1,6 +1,7 @@
 //! The real binary, as an admin would run it: `user add` prints a link that
 //! sets a password; and the log a whole session writes never holds a client
-//! address, an email address, a receipt code or an answer.
+//! address, an email address, a receipt code or an answer, nor a line that
+//! dates a respondent's request: those are summed up by the hour.
 
 mod support;
 
@@ -62,7 +63,7 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
     assert!(String::from_utf8_lossy(&bad_role.stderr).contains("unknown role"));
 
     let log = dir.path().join("server.log");
-    let server = Server::start(ServerConfig {
+    let mut server = Server::start(ServerConfig {
         binary,
         database_url,
         data_dir: dir.path().to_path_buf(),
@@ -131,9 +132,30 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
         page = fetch(post("/s/young-people", form_body(&borrowed))).await;
     }
     let receipt = receipt.expect("the survey was sent");
-    drop(server);
+    let before_stopping = std::fs::read_to_string(&log).unwrap();
+    for line in before_stopping.lines() {
+        assert!(!line.contains("/s/{link}"), "a respondent's request was logged as it happened:\n{line}");
+        assert!(!line.contains("mail sent"), "a message was logged as it went:\n{line}");
+    }
+    server.stop();
 
     let written = std::fs::read_to_string(&log).unwrap();
+    let summed_up = &written[before_stopping.len()..];
+    // Stopping writes the hour so far: one line per public route, named by
+    // the hour it sums up, and the mail sent in it.
+    let journey: Vec<&str> = summed_up.lines().filter(|l| l.contains("route=\"/s/{link}\"")).collect();
+    assert_eq!(journey.len(), 1, "one line for the journey's posts:\n{summed_up}");
+    let line = journey[0];
+    assert!(line.contains("public requests in the hour") && line.contains("method=POST"), "{line}");
+    let hour = line.split("hour=").nth(1).and_then(|rest| rest.split(' ').next()).expect("the hour");
+    assert!(hour.ends_with(":00Z") && hour.len() == "2026-12-08T10:00Z".len(), "{hour}");
+    let posts: u64 = line.split("requests=").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
+    assert!(posts >= 5, "every post of the journey is counted: {line}");
+    assert!(line.contains("p50_ms=") && line.contains("p99_ms="), "{line}");
+    assert!(summed_up.lines().any(|l| l.contains("route=\"/s/{link}/start\"")), "{summed_up}");
+    for line in summed_up.lines().filter(|l| l.contains("mail sent")) {
+        assert!(line.contains("hour=") && line.contains("count="), "{line}");
+    }
     assert!(written.contains("access"), "the access log was written at info level:\n{written}");
     for secret in ["127.0.0.2", "child.secret", "07700", "invitee@example.org", "admin@example.org", receipt.as_str()] {
         assert!(!written.contains(secret), "the log holds {secret:?}:\n{written}");

@@ -1,7 +1,9 @@
 //! What happens to answers between the form and the disk: contact details
-//! scrubbed out of free text, and possible harm flagged for the safeguarding lead.
+//! scrubbed out of free text, possible harm flagged for the safeguarding lead,
+//! and the order they were stored in taken away.
 
 pub mod flag;
+pub mod mix;
 pub mod retention;
 pub mod scrub;
 pub mod suppress;

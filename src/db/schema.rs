@@ -109,7 +109,6 @@ diesel::table! {
         response_id -> Text,
         question_id -> Text,
         part -> Text,
-        marked_at -> Timestamp,
     }
 }
 

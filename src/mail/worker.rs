@@ -94,11 +94,13 @@ impl MailWorker {
                 .await
                 .map_err(|e| redact_addresses(&Chain(&e).to_string()));
             let attempts = message.attempts + 1;
+            // By the hour: an alert is mailed the moment a flagged response
+            // arrives, and a line stamped when it went would date it.
             match &result {
-                Ok(()) => tracing::info!(attempts, "mail sent"),
-                Err(e) => tracing::warn!(attempts, error = %e, "mail not sent; will retry"),
+                Ok(()) => crate::hour_log::event("mail sent"),
+                Err(e) => crate::hour_log::warn(format_args!("mail not sent; will retry: {e}")),
             }
-            let retry_at = Utc::now().naive_utc() + backoff(self.retry_base, attempts);
+            let retry_at = to_the_step(Utc::now().naive_utc() + backoff(self.retry_base, attempts), self.retry_base);
             let db = self.db.clone();
             tokio::task::spawn_blocking(move || -> Result<(), DbError> {
                 let mut conn = db.get()?;
@@ -125,6 +127,17 @@ fn redact_addresses(error: &str) -> String {
     static ADDRESS: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"[^\s<>@'\x22]+@[^\s<>'\x22]+").expect("address pattern"));
     ADDRESS.replace_all(error, "[address]").into_owned()
+}
+
+/// A retry time, rounded up to the retry base or a minute, whichever is
+/// shorter: the first try of an alert follows its flagged response by
+/// seconds, and the retry time kept in the outbox must not date it finer
+/// than the minute. (Tests set a base far below a minute.)
+fn to_the_step(time: NaiveDateTime, base: Duration) -> NaiveDateTime {
+    let step = base.min(Duration::from_secs(60)).as_millis().max(1) as i64;
+    let ms = time.and_utc().timestamp_millis();
+    let rounded = ms.div_euclid(step) * step + if ms.rem_euclid(step) == 0 { 0 } else { step };
+    chrono::DateTime::from_timestamp_millis(rounded).map(|t| t.naive_utc()).unwrap_or(time)
 }
 
 fn backoff(base: Duration, attempts: i32) -> TimeDelta {
@@ -211,6 +224,22 @@ fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_times_are_kept_to_the_minute() {
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.3f").unwrap();
+        let minute = Duration::from_secs(60);
+        assert_eq!(to_the_step(at("2026-12-08 10:31:07.250"), minute), at("2026-12-08 10:32:00.000"));
+        assert_eq!(to_the_step(at("2026-12-08 10:32:00.000"), minute), at("2026-12-08 10:32:00.000"));
+        assert_eq!(
+            to_the_step(at("2026-12-08 10:31:07.250"), Duration::from_secs(3600)),
+            at("2026-12-08 10:32:00.000")
+        );
+        assert_eq!(
+            to_the_step(at("2026-12-08 10:31:07.250"), Duration::from_millis(100)),
+            at("2026-12-08 10:31:07.300")
+        );
+    }
 
     #[test]
     fn addresses_are_taken_out_of_errors() {

@@ -274,7 +274,7 @@ async fn submit(
             Ok(html(StatusCode::OK, views::thanks(w, partnership, code.as_ref(), concern, true, audience)))
         }
         Err(e) => {
-            tracing::error!(error = %crate::cause::Chain(&e), "a response could not be stored");
+            crate::hour_log::warn(format_args!("a response could not be stored: {}", crate::cause::Chain(&e)));
             let notice = Some(Key::NoticeNotSent);
             Ok(render(state, journey, draft, StatusCode::SERVICE_UNAVAILABLE, vec![], None, notice))
         }

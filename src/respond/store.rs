@@ -16,11 +16,12 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 use super::receipt::ReceiptCode;
+use crate::anonymise::mix::{self, Unmixed};
 use crate::anonymise::scrub::ScrubbedText;
 use crate::db::checkpoint::{Checkpointer, defer_to_checkpointer};
 use crate::db::daily::Tally;
 use crate::db::schema::{answers, response_themes, responses};
-use crate::db::{Database, DbConnection, DbError, on_backend, unique_row, write_transaction};
+use crate::db::{Backend, Database, DbConnection, DbError, on_backend, unique_row, write_transaction};
 
 /// How many submissions may wait for the writer before senders wait too.
 const QUEUE: usize = 8192;
@@ -88,6 +89,17 @@ pub enum WriteError {
 
 type Reply = oneshot::Sender<Result<Outcome, WriteError>>;
 
+/// What the writer thread is handed. Nearly every job is a submission, so
+/// boxing it would cost an allocation each for nothing.
+#[allow(clippy::large_enum_variant)]
+enum Job {
+    Submit(NewSubmission, Reply),
+    /// A minute has passed: an hour that has ended is mixed (see [`mix`]).
+    Tick,
+    /// Mix everything stored so far now, and say when it is done.
+    MixNow(oneshot::Sender<()>),
+}
+
 /// Called with how many responses that raised a concern a batch has just
 /// stored (often none), inside the batch's transaction: whatever it writes
 /// commits exactly when they do. It is told nothing of what they say. The
@@ -140,7 +152,7 @@ pub struct WriterKeys {
 /// Hands submissions to the writer thread. Cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    queue: mpsc::Sender<(NewSubmission, Reply)>,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Writer {
@@ -149,11 +161,16 @@ impl Writer {
     /// unless set); 1 turns group commit off (for the benchmark).
     pub fn start(db: Database, keys: WriterKeys, max_batch: usize) -> Writer {
         let (queue, jobs) = mpsc::channel(QUEUE);
+        let mixing = db.backend == Backend::Postgres;
+        if mixing {
+            start_ticks(queue.downgrade());
+        }
         thread::Builder::new()
             .name("response-writer".into())
             .spawn(move || {
                 let checkpointer = Checkpointer::start(&db);
-                run(db, keys, max_batch.max(1), jobs, checkpointer)
+                let unmixed = mixing.then(Unmixed::default);
+                run(db, keys, max_batch.max(1), jobs, checkpointer, unmixed)
             })
             .expect("start the response writer thread");
         Writer { queue }
@@ -162,8 +179,34 @@ impl Writer {
     /// Stores a submission; returns once it is durable (or known to be stored already).
     pub async fn submit(&self, submission: NewSubmission) -> Result<Outcome, WriteError> {
         let (reply, outcome) = oneshot::channel();
-        self.queue.send((submission, reply)).await.map_err(|_| WriteError::Stopped)?;
+        self.queue.send(Job::Submit(submission, reply)).await.map_err(|_| WriteError::Stopped)?;
         outcome.await.map_err(|_| WriteError::Stopped)?
+    }
+
+    /// Mixes every response stored so far ([`mix`]) rather than at the turn
+    /// of the hour, and returns when that is done: for tests, which cannot
+    /// wait an hour to look.
+    pub async fn mix_now(&self) {
+        let (done, finished) = oneshot::channel();
+        if self.queue.send(Job::MixNow(done)).await.is_ok() {
+            let _ = finished.await;
+        }
+    }
+}
+
+/// Wakes the writer once a minute, so an hour is mixed soon after it ends
+/// even when nobody is sending. Stops when the writer has.
+fn start_ticks(queue: mpsc::WeakSender<Job>) {
+    let ticks = thread::Builder::new().name("response-mixer-ticks".into()).spawn(move || {
+        loop {
+            thread::sleep(std::time::Duration::from_secs(60));
+            let Some(queue) = queue.upgrade() else { return };
+            // A full queue means a busy writer, which looks at the hour anyway.
+            let _ = queue.try_send(Job::Tick);
+        }
+    });
+    if let Err(e) = ticks {
+        tracing::warn!(error = %e, "no clock for mixing stored responses; they are mixed as more arrive");
     }
 }
 
@@ -171,41 +214,140 @@ fn run(
     db: Database,
     keys: WriterKeys,
     max_batch: usize,
-    mut jobs: mpsc::Receiver<(NewSubmission, Reply)>,
+    mut jobs: mpsc::Receiver<Job>,
     checkpointer: Checkpointer,
+    mut unmixed: Option<Unmixed>,
 ) {
     let mut conn: Option<DbConnection> = None;
-    while let Some(first) = jobs.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    if let Some(unmixed) = unmixed.as_mut() {
+        mix_since_yesterday(&db, &mut conn, unmixed);
+    }
+    let mut mix_waiting = false;
+    loop {
+        // Mixing waits for a quiet moment, unless so much is due that it cannot.
+        if let Some(unmixed) = unmixed.as_mut().filter(|u| u.has_due() && !mix_waiting)
+            && (jobs.is_empty() || unmixed.overdue())
+        {
+            mix_waiting = !mix_next(&db, &mut conn, unmixed);
+            if jobs.is_empty() {
+                continue;
             }
         }
-        let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
-        // A failed commit (a dropped connection, a restarted server) is tried
-        // once more on a fresh connection before anyone is told it failed.
-        let mut results = None;
-        for _ in 0..2 {
-            match commit_batch(&db, &mut conn, &keys, &submissions) {
-                Ok(done) => {
-                    checkpointer.committed();
-                    results = Some(done);
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %crate::cause::Chain(&e), batch = submissions.len(), "response batch not committed");
-                    conn = None;
-                }
+        let Some(first) = jobs.blocking_recv() else { break };
+        let mut batch = Vec::new();
+        let mut asked_to_mix = Vec::new();
+        for job in std::iter::once(first).chain(std::iter::from_fn(|| jobs.try_recv().ok())) {
+            match job {
+                Job::Submit(submission, reply) => batch.push((submission, reply)),
+                Job::Tick => mix_waiting = false,
+                Job::MixNow(done) => asked_to_mix.push(done),
+            }
+            if batch.len() >= max_batch {
+                break;
             }
         }
-        let results = results.unwrap_or_else(|| submissions.iter().map(|_| Err(WriteError::NotCommitted)).collect());
-        for (reply, result) in replies.into_iter().zip(results) {
-            // The person may have closed the page; the response is stored either way.
-            let _ = reply.send(result);
+        if !batch.is_empty() {
+            let stored = store_batch(&db, &mut conn, &keys, &checkpointer, batch);
+            if let Some(unmixed) = unmixed.as_mut() {
+                unmixed.stored(stored, mix::hour_of(chrono::Utc::now()));
+            }
+        }
+        if let Some(unmixed) = unmixed.as_mut() {
+            unmixed.tick(mix::hour_of(chrono::Utc::now()));
+            if !asked_to_mix.is_empty() {
+                unmixed.make_due();
+                while unmixed.has_due() && mix_next(&db, &mut conn, unmixed) {}
+            }
+        }
+        for done in asked_to_mix {
+            let _ = done.send(());
         }
     }
+    // Stopping: what is left is mixed now, not left in arrival order.
+    if let Some(unmixed) = unmixed.as_mut() {
+        unmixed.make_due();
+        while unmixed.has_due() && mix_next(&db, &mut conn, unmixed) {}
+    }
+}
+
+/// Commits a batch, answers each sender, and says which responses it stored.
+fn store_batch(
+    db: &Database,
+    conn: &mut Option<DbConnection>,
+    keys: &WriterKeys,
+    checkpointer: &Checkpointer,
+    batch: Vec<(NewSubmission, Reply)>,
+) -> Vec<String> {
+    let (submissions, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    // A failed commit (a dropped connection, a restarted server) is tried
+    // once more on a fresh connection before anyone is told it failed.
+    let mut results = None;
+    for _ in 0..2 {
+        match commit_batch(db, conn, keys, &submissions) {
+            Ok(done) => {
+                checkpointer.committed();
+                results = Some(done);
+                break;
+            }
+            Err(e) => {
+                crate::hour_log::warn(format_args!("response batch not committed: {}", crate::cause::Chain(&e)));
+                *conn = None;
+            }
+        }
+    }
+    let results = results.unwrap_or_else(|| submissions.iter().map(|_| Err(WriteError::NotCommitted)).collect());
+    let stored = results
+        .iter()
+        .filter_map(|r| match r {
+            Ok(Outcome::Stored(code)) => Some(code.response_id(&keys.receipt_key)),
+            _ => None,
+        })
+        .collect();
+    for (reply, result) in replies.into_iter().zip(results) {
+        // The person may have closed the page; the response is stored either way.
+        let _ = reply.send(result);
+    }
+    stored
+}
+
+/// Mixes the next due chunk on the writer's connection. `false` if it could
+/// not (the chunk waits for the next minute's tick).
+fn mix_next(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixed) -> bool {
+    let Some(chunk) = unmixed.next_chunk() else { return true };
+    let done = open(db, conn).and_then(|c| mix::mix(c, &chunk, chrono::Utc::now().date_naive()).map_err(DbError::from));
+    match done {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %crate::cause::Chain(&e), "stored responses not mixed yet; will try again");
+            *conn = None;
+            unmixed.put_back(chunk);
+            false
+        }
+    }
+}
+
+/// At start: the last two days' responses, in case the writer that stored
+/// them stopped before it mixed them.
+fn mix_since_yesterday(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixed) {
+    let today = chrono::Utc::now().date_naive();
+    let from = today.pred_opt().unwrap_or(today);
+    match open(db, conn).and_then(|c| mix::stored_since(c, from).map_err(DbError::from)) {
+        Ok(ids) => unmixed.add_due(ids),
+        Err(e) => {
+            tracing::warn!(error = %crate::cause::Chain(&e), "could not look for responses to mix");
+            *conn = None;
+        }
+    }
+}
+
+/// The writer's own connection, opened when first needed and after a failure.
+fn open<'c>(db: &Database, conn: &'c mut Option<DbConnection>) -> Result<&'c mut DbConnection, DbError> {
+    if conn.is_none() {
+        let mut opened = db.open_dedicated()?;
+        defer_to_checkpointer(&mut opened)?;
+        *conn = Some(opened);
+    }
+    Ok(conn.as_mut().expect("opened above"))
 }
 
 fn commit_batch(
@@ -214,13 +356,7 @@ fn commit_batch(
     keys: &WriterKeys,
     submissions: &[NewSubmission],
 ) -> Result<Vec<Result<Outcome, WriteError>>, DbError> {
-    if conn.is_none() {
-        let mut opened = db.open_dedicated()?;
-        defer_to_checkpointer(&mut opened)?;
-        *conn = Some(opened);
-    }
-    let Some(conn) = conn.as_mut() else { unreachable!("connection opened above") };
-    Ok(write_batch(conn, keys, submissions)?)
+    Ok(write_batch(open(db, conn)?, keys, submissions)?)
 }
 
 /// Writes submissions in one transaction and says what happened to each.
@@ -329,6 +465,8 @@ fn write_together(
             Place::NoneFree => return Err(no_free_code()),
         });
     }
+    // Rows go in in no order that follows the queue's (see `anonymise::mix`).
+    crate::random::shuffle(&mut new);
     insert(conn, keys, &new, today)?;
     Ok(outcomes)
 }

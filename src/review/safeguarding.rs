@@ -163,11 +163,15 @@ impl LeadAlerts {
                     Ok(alerts.send_due(&mut conn, Utc::now().naive_utc())?)
                 })
                 .await;
+                // By the hour: a digest follows flagged responses by minutes.
                 match done {
-                    Ok(Ok(true)) => tracing::info!("queued a safeguarding digest for the leads"),
+                    Ok(Ok(true)) => crate::hour_log::event("queued a safeguarding digest for the leads"),
                     Ok(Ok(false)) => {}
-                    Ok(Err(e)) => tracing::warn!(error = %Chain(&e), "safeguarding digest not sent; will try again"),
-                    Err(e) => tracing::warn!(error = %e, "safeguarding digest stopped; will try again"),
+                    Ok(Err(e)) => crate::hour_log::warn(format_args!(
+                        "safeguarding digest not sent; will try again: {}",
+                        Chain(&e)
+                    )),
+                    Err(e) => crate::hour_log::warn(format_args!("safeguarding digest stopped; will try again: {e}")),
                 }
             }
         });

@@ -130,7 +130,6 @@ pub fn record_review(
                 shared_quotes::response_id.eq(id),
                 shared_quotes::question_id.eq(question),
                 shared_quotes::part.eq(part),
-                shared_quotes::marked_at.eq(now),
             ))
             .execute(conn)?;
     }

@@ -104,7 +104,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if matches!(self, AppError::Unavailable(_) | AppError::Internal(_)) {
-            tracing::error!(error = %Chain(self), "request failed");
+            crate::hour_log::failure(Chain(self));
         }
         let mut res = HttpResponse::new(self.status_code());
         res.extensions_mut().insert(self.words());

@@ -7,6 +7,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 
+use crate::hour_log;
+
 /// No inline script or style anywhere, nothing from another site, no framing.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
      frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
@@ -43,24 +45,26 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// One line a request: method, route, status, time. The route is the
-/// pattern (`/staff/reset/{token}`), never the path itself, which can hold a
-/// single-use link; and never the client's address, the query string, a
-/// cookie or a body.
+/// The access log. A staff request is one line: method, route, status,
+/// time. A request from the public is counted into the hour's summary
+/// instead ([`crate::hour_log`]), and so is any failure while answering it.
+/// The route is the pattern (`/staff/reset/{token}`), never the path itself,
+/// which can hold a single-use link; and never the client's address, the
+/// query string, a cookie or a body.
 pub async fn access_log(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let res = next.call(req).await?;
+    let staff = hour_log::is_staff_path(req.path());
+    let res = if staff { next.call(req).await? } else { hour_log::as_public(next.call(req)).await? };
     let route = res.request().match_pattern().unwrap_or_else(|| "(no route)".to_owned());
-    tracing::info!(
-        target: "access",
-        %method,
-        route,
-        status = res.status().as_u16(),
-        ms = started.elapsed().as_secs_f64() * 1000.0,
-    );
+    let status = res.status().as_u16();
+    if staff {
+        tracing::info!(target: "access", %method, route, status, ms = started.elapsed().as_secs_f64() * 1000.0);
+    } else {
+        hour_log::request(method.as_str(), &route, status, started.elapsed());
+    }
     Ok(res)
 }

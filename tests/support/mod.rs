@@ -3,6 +3,7 @@
 //! server `TEST_DATABASE_URL` points at), the shipped surveys.
 #![allow(dead_code)]
 
+pub mod journey;
 pub mod publish;
 #[path = "served.rs"]
 pub mod served;
@@ -65,6 +66,8 @@ pub struct TestApp {
     pub surveys_dir: PathBuf,
     /// What the service was started with.
     pub settings: Settings,
+    /// The service's writer of responses.
+    pub writer: listening_loop::respond::store::Writer,
     place: std::sync::Arc<DbPlace>,
 }
 
@@ -168,11 +171,12 @@ fn start(settings: Settings, place: std::sync::Arc<DbPlace>) -> TestApp {
     let database_url = settings.database_url.clone();
     let app = listening_loop::Application::build(settings.clone()).expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let writer = app.writer();
     tokio::spawn(app.run_until_stopped());
     let db = Database::connect(&database_url).expect("a second connection to the test database");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-    TestApp { address, db, client, surveys_dir, settings, place }
+    TestApp { address, db, client, surveys_dir, settings, writer, place }
 }
 
 /// A page as the browser got it.

@@ -101,6 +101,20 @@ impl Server {
         }
     }
 
+    /// `kill -TERM`, as systemd stops a service, and waits for the process
+    /// to finish what it was doing and exit.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let sent = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            assert!(sent.is_ok_and(|s| s.success()), "send SIGTERM to the server");
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while child.try_wait().ok().flatten().is_none() {
+                assert!(Instant::now() < deadline, "the server did not stop within 60 s of SIGTERM");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
     /// Kills with SIGKILL, then starts again on the same port and database.
     pub fn crash_and_restart(&mut self) {
         self.kill9();
