@@ -70,6 +70,11 @@ pub struct Settings {
     pub strict_translations: bool,
     /// How long a client may take over a request (see README, "Limits").
     pub timeouts: crate::limits::Timeouts,
+    /// For tests only, and set by no environment variable: counts, exports
+    /// and the review queue take in today's responses too. In service they
+    /// stop at the end of yesterday ([`crate::review::counts::counted_until`]),
+    /// so that no one can watch a child's answer arrive.
+    pub count_today: bool,
 }
 
 impl Settings {
@@ -133,6 +138,7 @@ impl Settings {
                 Some(_) => false,
             },
             timeouts: Default::default(),
+            count_today: false,
         })
     }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use crate::config::Settings;
 use crate::db::DbConnection;
 use crate::db::daily::first_of_month;
 use crate::db::schema::{daily_choices, daily_responses, monthly_themes};
@@ -19,6 +20,8 @@ pub const MONTHS: usize = 12;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counts {
     pub months: Vec<NaiveDate>,
+    /// The last day counted: the end of yesterday, in service.
+    pub up_to: NaiveDate,
     /// theme id → [who answered, as [`Who::index`]] → count per month
     pub themes_by_who: BTreeMap<String, Vec<Vec<u64>>>,
     /// survey id → count per month
@@ -44,10 +47,25 @@ pub fn months_to(today: NaiveDate) -> Vec<NaiveDate> {
     months
 }
 
-/// Reads every count the dashboard shows from the daily counts
-/// ([`crate::db::daily`]), grouped by month here, and the themes' monthly ones.
-pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) -> QueryResult<Counts> {
-    let months = months_to(today);
+/// The first day whose responses are not counted yet: today. Every count
+/// staff see (the dashboard, a theme's page, the "You said" page, the CSV
+/// files), the response export and the Youth Council's review queue stop at
+/// the end of yesterday. A number that moved the moment a child pressed
+/// "Send" would tell whoever watched it, standing beside that child, which
+/// response was theirs; a day's responses join together at midnight.
+/// (Safeguarding is the exception: the lead sees a flagged response at once.)
+pub fn counted_until(settings: &Settings) -> NaiveDate {
+    let today = chrono::Utc::now().date_naive();
+    if settings.count_today { today.succ_opt().unwrap_or(today) } else { today }
+}
+
+/// Reads every count the dashboard shows, of responses sent before `until`,
+/// from the daily counts ([`crate::db::daily`]), grouped by month here, and
+/// the themes' monthly ones (themes are counted as the Youth Council reviews,
+/// and its queue stops at `until` too).
+pub fn counts(conn: &mut DbConnection, registry: &Registry, until: NaiveDate) -> QueryResult<Counts> {
+    let up_to = until.pred_opt().unwrap_or(until);
+    let months = months_to(up_to);
     let from = months[0];
     let index = |date: NaiveDate| months.iter().rposition(|m| *m <= date);
 
@@ -79,6 +97,7 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
     let mut no_link = 0;
     let rows: Vec<(String, String, NaiveDate, i64)> = daily_responses::table
         .filter(daily_responses::day.ge(from))
+        .filter(daily_responses::day.lt(until))
         .select((daily_responses::survey_id, daily_responses::via, daily_responses::day, daily_responses::n))
         .load(conn)?;
     for (survey, via, day, n) in rows {
@@ -107,6 +126,7 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
             .filter(daily_choices::question_id.eq(&question.id))
             .filter(daily_choices::choice.ne(crate::surveys::RATHER_NOT_SAY))
             .filter(daily_choices::day.ge(from))
+            .filter(daily_choices::day.lt(until))
             .select((daily_choices::choice, daily_choices::day, daily_choices::n))
             .load(conn)?;
         for (choice, day, n) in rows {
@@ -117,7 +137,17 @@ pub fn counts(conn: &mut DbConnection, registry: &Registry, today: NaiveDate) ->
         }
     }
 
-    Ok(Counts { months, themes_by_who, surveys, listened, links, no_link, loop_measures: Default::default() })
+    Ok(Counts { months, up_to, themes_by_who, surveys, listened, links, no_link, loop_measures: Default::default() })
+}
+
+/// Says where the counts stop, on every page that shows them.
+pub fn up_to_note(up_to: NaiveDate) -> maud::Markup {
+    maud::html! {
+        p.up-to {
+            "Responses sent up to the end of " (up_to.format("%-d %B %Y")) ". "
+            "A day's responses are added together at midnight, so that no one can pick out a new response by watching a number change."
+        }
+    }
 }
 
 /// "Mar 2026"

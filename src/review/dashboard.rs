@@ -31,10 +31,10 @@ type State = web::Data<AppState>;
 pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
-    let today = chrono::Utc::now().date_naive();
+    let until = super::counts::counted_until(&state.settings);
     let threshold = u64::from(state.settings.suppress_below);
     let counts = in_read_transaction(&state.db, move |conn| {
-        let mut counts = counts(conn, &registry, today)?;
+        let mut counts = counts(conn, &registry, until)?;
         counts.loop_measures = crate::publish::measures::compute(conn, &registry, threshold)?;
         Ok(counts)
     })
@@ -47,8 +47,8 @@ pub async fn dashboard(state: State, req: HttpRequest) -> Result<HttpResponse, A
 pub async fn dashboard_theme(state: State, req: HttpRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
-    let today = chrono::Utc::now().date_naive();
-    let counts = in_read_transaction(&state.db, move |conn| counts(conn, &registry, today)).await?;
+    let until = super::counts::counted_until(&state.settings);
+    let counts = in_read_transaction(&state.db, move |conn| counts(conn, &registry, until)).await?;
     let threshold = u64::from(state.settings.suppress_below);
     let view = theme_view(&me, &state.registry, &counts, threshold, &id).ok_or(AppError::NotFound)?;
     Ok(html(StatusCode::OK, view))
@@ -180,6 +180,7 @@ pub fn view(who: &SignedIn, registry: &Registry, counts: &Counts, threshold: u64
         html! {
             h1 { "What people are telling us" }
             p { "The last " (MONTHS) " months. To protect people, numbers below " (threshold) " are hidden, and so is any number they could be worked out from. " (hidden_note(threshold)) }
+            (super::counts::up_to_note(counts.up_to))
             p.small { "Written answers are deleted after " (retention_days) " days; the themes and the answers people chose stay." }
             h2 { "What people wrote about" }
             p { "Responses whose written words a Youth Council reviewer grouped under each theme. One response can be about several themes. Choose a theme to see it by age group and month." }
@@ -227,6 +228,7 @@ pub fn theme_view(who: &SignedIn, registry: &Registry, counts: &Counts, threshol
             h1 { (theme.name) }
             p { (theme.description) }
             p { "Responses about this theme in the last " (MONTHS) " months: " strong { (total) } ". " (hidden_note(threshold)) }
+            (super::counts::up_to_note(counts.up_to))
             @if let Some(detail) = tables.details.get(id) {
                 @let series: Vec<Series> = detail.rows.iter().zip(&detail.cells).filter(|(_, cells)| cells.iter().any(|c| c.count() != Some(0))).map(|(label, cells)| Series { label: label.clone(), points: cells.iter().map(|c| value(*c)).collect() }).collect();
                 (line_chart("theme-who", "Responses about this theme, by who answered", &months, &series, None, "", hidden))

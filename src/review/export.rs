@@ -195,11 +195,12 @@ async fn theme_download(
     let me = SignedIn::of(&req)?;
     let registry = state.registry.clone();
     let today = Utc::now().date_naive();
+    let until = counts::counted_until(&state.settings);
     let db = state.db.clone();
     let counts = web::block(move || -> Result<counts::Counts, AppError> {
         let mut conn = db.get()?;
         crate::db::write_transaction(&mut conn, |conn| {
-            let counts = counts::counts(conn, &registry, today)?;
+            let counts = counts::counts(conn, &registry, until)?;
             audit::record(conn, &me.actor(), what, None, None)?;
             Ok(counts)
         })
@@ -281,16 +282,19 @@ impl Columns {
 type ResponseRow = (String, String, String, String, NaiveDate, Option<String>, bool);
 type AnswerRow = (String, String, String, Option<String>, Option<String>);
 
-/// The page of responses after `after`, in id order; empty at the end.
+/// The page of responses sent before `until` after `after`, in id order;
+/// empty at the end.
 fn page_rows(
     conn: &mut DbConnection,
     survey_id: &str,
     with_flagged: bool,
+    until: NaiveDate,
     after: &str,
 ) -> QueryResult<Vec<ResponseRow>> {
     let mut query = responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::id.gt(after))
+        .filter(responses::submitted_on.lt(until))
         .select((
             responses::id,
             responses::survey_version,
@@ -382,6 +386,7 @@ pub async fn responses_csv(
     let me = SignedIn::of(&req)?;
     let survey = state.registry.survey(&survey_id).cloned().ok_or(AppError::NotFound)?;
     let with_flagged = me.has(Role::SafeguardingLead);
+    let until = counts::counted_until(&state.settings);
     let (db, survey_id) = (state.db.clone(), survey.id.clone());
     let detail = format!(
         "survey {survey_id}; flagged responses {}",
@@ -410,7 +415,7 @@ pub async fn responses_csv(
         // A connection per query, so a slow download does not hold one from the pool.
         let find = |after: &str| -> Result<Vec<ResponseRow>, ExportError> {
             let mut conn = db.get()?;
-            Ok(page_rows(&mut conn, &survey_id, with_flagged, after).map_err(DbError::from)?)
+            Ok(page_rows(&mut conn, &survey_id, with_flagged, until, after).map_err(DbError::from)?)
         };
         let draw = |rows: &[ResponseRow]| -> Result<String, ExportError> {
             let mut conn = db.get()?;

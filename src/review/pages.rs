@@ -12,8 +12,9 @@ use crate::web::{AppError, change_then_see_other, html, in_read_transaction, in_
 type State = web::Data<AppState>;
 
 async fn review_page(state: &AppState, me: &SignedIn, notice: Option<&str>) -> Result<HttpResponse, AppError> {
-    let (next, waiting) = in_read_transaction(&state.db, |conn| {
-        let (next, waiting) = store::next_for_review(conn)?;
+    let until = super::counts::counted_until(&state.settings);
+    let (next, waiting) = in_read_transaction(&state.db, move |conn| {
+        let (next, waiting) = store::next_for_review(conn, until)?;
         let detail = match next {
             Some(summary) => {
                 let answers = store::answers_of(conn, &summary.id)?;

@@ -33,9 +33,10 @@ fn summary_columns()
     (responses::id, responses::survey_id, responses::audience, responses::age_group, responses::submitted_on)
 }
 
-/// The next response with free text for the Youth Council, oldest date first
-/// (never by time), never a flagged one; and how many such are waiting.
-pub fn next_for_review(conn: &mut DbConnection) -> QueryResult<(Option<ResponseSummary>, i64)> {
+/// The next response with free text for the Youth Council, sent before
+/// `until` ([`super::counts::counted_until`]), oldest date first (never by
+/// time), never a flagged one; and how many such are waiting.
+pub fn next_for_review(conn: &mut DbConnection, until: NaiveDate) -> QueryResult<(Option<ResponseSummary>, i64)> {
     let with_text = answers::table.filter(answers::free_text.is_not_null()).select(answers::response_id);
     // The Youth Council reads what young people said; parents' and
     // practitioners' words are not theirs to read.
@@ -43,6 +44,7 @@ pub fn next_for_review(conn: &mut DbConnection) -> QueryResult<(Option<ResponseS
         .filter(responses::audience.eq(crate::surveys::Audience::ChildYoungPerson.as_str()))
         .filter(responses::concern.eq(false))
         .filter(responses::reviewed_on.is_null())
+        .filter(responses::submitted_on.lt(until))
         .filter(responses::id.eq_any(with_text));
     let count: i64 = waiting.count().get_result(conn)?;
     let next =

@@ -70,6 +70,7 @@ pub fn review(
         html! {
             h1 { "What people wrote" }
             @if let Some(n) = notice { div.panel.gentle role="status" { p { (n) } } }
+            p.up-to { "Responses join this queue the day after they are sent, so that no one can tell which is new by watching it." }
             @match next {
                 None => { p.lead { "Nothing is waiting to be read. Thank you!" } }
                 Some(ReviewItem { summary, answers, themes, may_quote }) => {

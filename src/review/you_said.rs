@@ -94,11 +94,11 @@ async fn render(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let registry = state.registry.clone();
-    let today = Utc::now().date_naive();
+    let until = super::counts::counted_until(&state.settings);
     let db = state.db.clone();
     let (counts, per_theme) = web::block(move || -> Result<_, AppError> {
         let mut conn = db.get()?;
-        let counts = super::counts::counts(&mut conn, &registry, today).map_err(DbError::from)?;
+        let counts = super::counts::counts(&mut conn, &registry, until).map_err(DbError::from)?;
         let mut per_theme = Vec::new();
         for theme in &registry.themes {
             let quotes = quotes_for(&mut conn, &theme.id).map_err(DbError::from)?;
@@ -119,6 +119,7 @@ async fn render(
         html! {
             h1 { "You said" }
             p { "For each theme that matters, the Youth Council writes one or two sentences in young people's words: what young people told us. The sub-group answers each one with what the partnership did." }
+            (super::counts::up_to_note(counts.up_to))
             (error_summary(errors))
             @for (i, theme) in state.registry.themes.iter().enumerate() {
                 @let (_, quotes, statement) = &per_theme[i];

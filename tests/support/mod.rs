@@ -159,6 +159,9 @@ pub async fn spawn_app_configured(db: TestDb, configure: impl FnOnce(&mut Settin
         writer_max_batch: listening_loop::config::DEFAULT_WRITER_MAX_BATCH,
         strict_translations: true,
         timeouts: listening_loop::limits::Timeouts { refusal: std::time::Duration::ZERO, ..Default::default() },
+        // Tests look at what they have just sent; `tests/counted_until.rs`
+        // checks that in service a day's responses wait for midnight.
+        count_today: true,
     };
     configure(&mut settings);
     let place = place.unwrap_or(DbPlace::Sqlite(data));
