@@ -253,18 +253,6 @@ async fn respondent_pages_are_not_kept_and_set_no_cookie() {
     .await;
 }
 
-/// Every table that keeps a row per response, per answer, or per day's count of them.
-const RESPONDENT_TABLES: [&str; 8] = [
-    "responses",
-    "answers",
-    "response_themes",
-    "shared_quotes",
-    "daily_responses",
-    "daily_themes",
-    "daily_choices",
-    "monthly_themes",
-];
-
 #[tokio::test]
 async fn nothing_that_could_identify_anyone_has_a_column() {
     on_each_database(|app| async move {
@@ -279,17 +267,17 @@ async fn nothing_that_could_identify_anyone_has_a_column() {
         }
         let mut conn = app.db.get().unwrap();
         let sql = match app.db.backend {
-            listening_loop::db::Backend::Sqlite => RESPONDENT_TABLES
+            listening_loop::db::Backend::Sqlite => support::RESPONDENT_TABLES
                 .map(|t| format!("SELECT '{t}' AS \"table\", name, type AS kind FROM pragma_table_info('{t}')"))
                 .join(" UNION ALL "),
             listening_loop::db::Backend::Postgres => format!(
                 "SELECT table_name::text AS \"table\", column_name::text AS name, data_type::text AS kind \
                  FROM information_schema.columns WHERE table_name IN ('{}')",
-                RESPONDENT_TABLES.join("', '")
+                support::RESPONDENT_TABLES.join("', '")
             ),
         };
         let columns = diesel::sql_query(sql).load::<Column>(&mut conn).unwrap();
-        for table in RESPONDENT_TABLES {
+        for table in support::RESPONDENT_TABLES {
             assert!(columns.iter().any(|c| c.table == table), "{table} is there to look at");
         }
         assert!(columns.iter().any(|c| c.name == "submitted_on"));

@@ -25,18 +25,6 @@ const RESPONSES: usize = 40;
 /// arrival order gives 1.
 const BEYOND_CHANCE: f64 = 0.65;
 
-/// Tables with a row per response, per answer, or per day's count.
-const RESPONDENT_TABLES: [&str; 8] = [
-    "responses",
-    "answers",
-    "response_themes",
-    "shared_quotes",
-    "daily_responses",
-    "daily_themes",
-    "daily_choices",
-    "monthly_themes",
-];
-
 #[derive(QueryableByName)]
 struct Keyed {
     #[diesel(sql_type = Text)]
@@ -59,6 +47,7 @@ async fn no_stored_order_follows_the_order_responses_were_sent_in() {
                 let before = correlation(&rank, &keyed(&mut conn, &sql));
                 assert!(before > 0.9, "before the mix, {name} follows the sending order: rho {before}");
             }
+            assert!(!listening_loop::anonymise::mix::commit_times_kept(&mut conn).unwrap(), "commit times are kept");
             app.writer.mix_now().await;
         }
 
@@ -78,7 +67,7 @@ async fn no_stored_order_follows_the_order_responses_were_sent_in() {
         }
         match app.db.backend {
             Backend::Sqlite => {
-                for table in RESPONDENT_TABLES {
+                for table in support::RESPONDENT_TABLES {
                     let rowid = diesel::sql_query(format!("SELECT rowid FROM {table}")).execute(&mut conn);
                     assert!(rowid.is_err(), "{table} has a rowid, which numbers its rows as they come");
                 }

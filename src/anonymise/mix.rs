@@ -113,6 +113,21 @@ impl Unmixed {
     }
 }
 
+/// Whether PostgreSQL keeps each transaction's commit time
+/// (`track_commit_timestamp`), which would date every batch the writer
+/// commits until its hour is mixed. Off by default; never on SQLite.
+pub fn commit_times_kept(conn: &mut DbConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        setting: String,
+    }
+    let DbConnection::Postgresql(pg) = conn else { return Ok(false) };
+    let rows: Vec<Setting> =
+        diesel::sql_query("SELECT setting FROM pg_settings WHERE name = 'track_commit_timestamp'").load(pg)?;
+    Ok(rows.first().is_some_and(|s| s.setting == "on"))
+}
+
 /// Responses stored on or after `from`, to mix at start: what a writer that
 /// stopped without mixing may have left in arrival order.
 pub fn stored_since(conn: &mut DbConnection, from: NaiveDate) -> QueryResult<Vec<String>> {

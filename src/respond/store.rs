@@ -331,7 +331,16 @@ fn mix_next(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixe
 fn mix_since_yesterday(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixed) {
     let today = chrono::Utc::now().date_naive();
     let from = today.pred_opt().unwrap_or(today);
-    match open(db, conn).and_then(|c| mix::stored_since(c, from).map_err(DbError::from)) {
+    let found = open(db, conn).and_then(|c| {
+        if mix::commit_times_kept(c)? {
+            tracing::warn!(
+                "PostgreSQL keeps commit times (track_commit_timestamp = on): they date each batch of \
+                 responses until its hour is mixed. Turn it off unless something needs it"
+            );
+        }
+        Ok(mix::stored_since(c, from)?)
+    });
+    match found {
         Ok(ids) => unmixed.add_due(ids),
         Err(e) => {
             tracing::warn!(error = %crate::cause::Chain(&e), "could not look for responses to mix");

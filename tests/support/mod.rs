@@ -20,6 +20,18 @@ use listening_loop::config::{SecretKey, Settings};
 use listening_loop::db::{Backend, Database};
 pub use served::form_body;
 
+/// Every table that keeps a row per response, per answer, or per day's count of them.
+pub const RESPONDENT_TABLES: [&str; 8] = [
+    "responses",
+    "answers",
+    "response_themes",
+    "shared_quotes",
+    "daily_responses",
+    "daily_themes",
+    "daily_choices",
+    "monthly_themes",
+];
+
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
 pub enum TestDb {
