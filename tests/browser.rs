@@ -382,16 +382,22 @@ async fn walk_the_8_to_11_survey(site: &Site, phone: &Phone) -> String {
     code
 }
 
-/// Chooses the first real option of every question on the page, and writes
+/// Chooses the last real option of every question on the page (the
+/// happiest face or the top of a scale, which offers no help), and writes
 /// `words` in every box.
 async fn answer_the_page(phone: &Phone, words: &str) {
-    let mut named = Vec::new();
+    let mut last: Vec<(String, String)> = Vec::new();
     for (id, value) in phone.inputs("input[type=radio], input[type=checkbox]").await {
         let name = id.rsplit_once('.').map(|(n, _)| n.to_owned()).unwrap_or_default();
-        if value != "rather-not-say" && !named.contains(&name) {
-            phone.click(&format!("label[for='{id}']")).await;
-            named.push(name);
+        if value != "rather-not-say" {
+            match last.iter_mut().find(|(n, _)| *n == name) {
+                Some(entry) => entry.1 = id,
+                None => last.push((name, id)),
+            }
         }
+    }
+    for (_, id) in last {
+        phone.click(&format!("label[for='{id}']")).await;
     }
     for area in phone.client.find_all(Locator::Css("textarea")).await.unwrap() {
         phone.type_into(area, words).await;

@@ -236,6 +236,62 @@ async fn words_that_may_mean_harm_show_help_and_flag_the_response() {
     .await;
 }
 
+/// A five-year-old taps the saddest face for "Do you feel safe at home?"
+/// (`help_if`, `help_reaches_lead` in the survey file): help on the very next
+/// page and first on the thank-you page, and the response goes to the lead.
+/// The saddest face for "Do you feel loved?" offers help without that.
+#[tokio::test]
+async fn the_saddest_face_for_feeling_safe_at_home_offers_help_and_reaches_the_lead() {
+    on_each_database(|app| async move {
+        let mut conn = app.db.get().unwrap();
+        let mut to_the_lead = 0;
+        for (question, flagged) in [("answer.safe-at-home", true), ("answer.loved", false)] {
+            let mut page = app.post("/s/young-people/start", &[("age", "5-7")]).await;
+            let mut helped = false;
+            for _ in 0..50 {
+                let buttons = page.buttons();
+                if buttons.iter().any(|b| b == "submit") {
+                    break;
+                }
+                let mut form = vec![("state".to_owned(), page.state())];
+                if buttons.iter().any(|b| b == "continue") {
+                    form.push(("nav".into(), "continue".into()));
+                } else {
+                    form.push(("nav".into(), "next".into()));
+                    // The saddest face ("1") for the question; the last real
+                    // choice (the happiest face) everywhere else.
+                    let mut chosen: Vec<(String, String)> = Vec::new();
+                    for (kind, name, value, _) in page.inputs() {
+                        if kind == "radio" && value != "rather-not-say" {
+                            let value = if name == question { "1".to_owned() } else { value };
+                            match chosen.iter_mut().find(|(n, _)| *n == name) {
+                                Some(entry) if name != question => entry.1 = value,
+                                Some(_) => {}
+                                None => chosen.push((name, value)),
+                            }
+                        }
+                    }
+                    form.extend(chosen);
+                }
+                let tapped = form.iter().any(|(n, v)| n == question && v == "1");
+                page = post_form(&app, "young-people", &form).await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                assert_eq!(page.body.contains("wait until the end"), tapped, "help only after the saddest face");
+                helped |= tapped;
+            }
+            assert!(helped, "{question} was asked");
+            let thanks = send(&app, "young-people", &page).await;
+            assert!(thanks.body.contains("Thank you for telling us"), "help comes first after sending");
+            assert!(thanks.body.contains("0800 1111"));
+            to_the_lead += i64::from(flagged);
+            let stored: i64 =
+                responses::table.filter(responses::concern.eq(true)).count().get_result(&mut conn).unwrap();
+            assert_eq!(stored, to_the_lead, "after {question}: only the safe-at-home answer reaches the lead");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn respondent_pages_are_not_kept_and_set_no_cookie() {
     on_each_database(|app| async move {

@@ -125,17 +125,21 @@ fn in_language(page: &Page, expect: &Expect, what: &str) {
     }
 }
 
-/// The first real choice of every radio group and a word in every box.
+/// The last real choice of every radio group (the happiest face or the top
+/// of a scale, which offers no help) and a word in every box.
 fn answers(page: &Page) -> Vec<(String, String)> {
     let mut form = vec![("state".to_owned(), page.state())];
-    let mut named = std::collections::BTreeSet::new();
+    let mut chosen = std::collections::BTreeMap::new();
     for (kind, name, value, _) in page.inputs() {
         match kind.as_str() {
-            "radio" | "checkbox" if value != "rather-not-say" && named.insert(name.clone()) => form.push((name, value)),
+            "radio" | "checkbox" if value != "rather-not-say" => {
+                chosen.insert(name, value);
+            }
             "textarea" => form.push((name, "More places to play".to_owned())),
             _ => {}
         }
     }
+    form.extend(chosen);
     form
 }
 

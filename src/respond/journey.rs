@@ -123,8 +123,9 @@ impl<'a> Journey<'a> {
             .collect()
     }
 
-    /// The stored form of a finished draft, and whether its free text matched
-    /// the safeguarding lexicon (the person then sees the gentle help page).
+    /// The stored form of a finished draft, and whether the person is shown
+    /// the gentle help page first: their free text matched the safeguarding
+    /// lexicon, or they chose an answer that offers help (`help_if`).
     /// Free text is scrubbed again on the way (scrubbing is idempotent), so
     /// only [`ScrubbedText`] reaches the writer.
     ///
@@ -132,8 +133,10 @@ impl<'a> Journey<'a> {
     /// (`concern`) when the lexicon matches, and also when it cannot read the
     /// text at all ([`Lexicon::cannot_read`]): words in a script or language
     /// no list covers could say anything, so an adult reads them first. That
-    /// alone does not show the help page, which says "some of what you wrote
-    /// sounds like things might be hard": we would not know that.
+    /// alone does not show the help page, which says "it sounds like things
+    /// might be hard": we would not know that. A closed answer that offers
+    /// help sends the response to the lead when its question says so
+    /// (`help_reaches_lead`).
     ///
     /// [`ScrubbedText`]: crate::anonymise::scrub::ScrubbedText
     pub fn submission(
@@ -166,7 +169,13 @@ impl<'a> Journey<'a> {
                 free_text: Some(scrubbed),
             });
         };
+        let mut chose_help = false;
+        let mut chose_alert = false;
         for (question, answer) in self.answers_to_send(draft) {
+            for choice in chosen(answer) {
+                chose_help |= question.offers_help(choice);
+                chose_alert |= question.alerts_lead(choice);
+            }
             let choice_row = |part: &str, choice: &str| NewAnswer {
                 question_id: question.id.clone(),
                 part: part.to_owned(),
@@ -195,14 +204,14 @@ impl<'a> Journey<'a> {
             // with age group, link and date it could narrow down who
             // answered in a small setting.
             language: draft.lang.clone(),
-            concern: matched || unreadable,
+            concern: matched || unreadable || chose_alert,
             // Known only at the edge, from the client's address (`respond::pages`).
             over_flagged_limit: false,
             answers: rows,
             suggested_themes: suggested,
             via: draft.via.clone(),
         };
-        (submission, matched)
+        (submission, matched || chose_help)
     }
 }
 
@@ -343,7 +352,10 @@ fn take_in(draft: &mut Draft, step: &Step<'_>, page: &Form, nav: Nav, lexicon: &
         help |= match &answer {
             Some(Answer::Text(text)) => lexicon.matches(text),
             Some(Answer::Houses(houses)) => houses.iter().any(|h| lexicon.matches(h)),
-            _ => false,
+            Some(answer @ (Answer::Choice(_) | Answer::Choices(_))) => {
+                questions.iter().find(|q| q.id == id).is_some_and(|q| chosen(answer).any(|c| q.offers_help(c)))
+            }
+            None => false,
         };
         match answer {
             Some(answer) => draft.answers.insert(id, answer),
@@ -351,6 +363,16 @@ fn take_in(draft: &mut Draft, step: &Step<'_>, page: &Form, nav: Nav, lexicon: &
         };
     }
     Ok(help)
+}
+
+/// The options an answer chose (none for written answers).
+fn chosen(answer: &Answer) -> impl Iterator<Item = &str> {
+    let (one, many): (Option<&String>, &[String]) = match answer {
+        Answer::Choice(choice) => (Some(choice), &[]),
+        Answer::Choices(choices) => (None, choices.as_slice()),
+        Answer::Text(_) | Answer::Houses(_) => (None, &[]),
+    };
+    one.into_iter().chain(many).map(String::as_str)
 }
 
 /// The form field that holds a question's answer (a house adds `.worries` etc.).
@@ -466,7 +488,7 @@ pub fn first_input(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::surveys::{Audience, Choice, Text};
+    use crate::surveys::{Audience, Choice, HelpIf, Text};
 
     fn question(id: &str, kind: QuestionKind) -> Question {
         Question {
@@ -477,6 +499,7 @@ mod tests {
             themes: vec![],
             age_groups: None,
             measure: None,
+            help: None,
         }
     }
 
@@ -850,6 +873,49 @@ mod tests {
         let houses = Answer::Houses(["".into(), "school".into(), "no one will hurt me".into()]);
         assert_eq!(after.answers["houses"], houses);
         assert_eq!(post(&journey, &draft(1), "nav=next&answer.wish=clubs").1, Next::Step { help: false });
+    }
+
+    /// "safe" offers help on its option "c"; `reaches_lead` says whether the
+    /// response also goes to the lead.
+    fn survey_with_help(reaches_lead: bool) -> Survey {
+        let mut survey = survey();
+        survey.sections[1].questions[0].help = Some(HelpIf { answers: vec!["c".into()], reaches_lead });
+        survey
+    }
+
+    #[test]
+    fn a_closed_answer_that_means_danger_offers_help_on_the_next_page() {
+        let survey = survey_with_help(true);
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let (after, next) = post(&journey, &draft(3), "nav=next&answer.safe=c");
+        assert_eq!((after.at, next), (4, Next::Step { help: true }));
+        let (_, next) = post(&journey, &draft(3), "nav=next&answer.safe=a&answer.safe=c");
+        assert_eq!(next, Next::Step { help: true }, "among others");
+        let (_, next) = post(&journey, &draft(3), "nav=next&answer.safe=a");
+        assert_eq!(next, Next::Step { help: false });
+        let (_, next) = post(&journey, &draft(0), "nav=next&answer.food=c");
+        assert_eq!(next, Next::Step { help: false }, "the same option on a question without help_if");
+    }
+
+    #[test]
+    fn a_closed_answer_that_means_danger_shows_help_after_sending_and_may_reach_the_lead() {
+        let lexicon = Lexicon::new(&["hurt me"]).unwrap();
+        let suggester = crate::surveys::suggest::ThemeSuggester::new(&[]).unwrap();
+        let mut sent = draft(CHECK);
+        sent.answers.insert("safe".into(), Answer::Choices(vec!["c".into()]));
+        for (reaches_lead, concern) in [(true, true), (false, false)] {
+            let survey = survey_with_help(reaches_lead);
+            let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+            let (submission, show_help) = journey.submission(&sent, [1; 16], &lexicon, &suggester);
+            assert!(show_help, "the thank-you page offers help first");
+            assert_eq!(submission.concern, concern, "reaches_lead = {reaches_lead}");
+        }
+        let survey = survey_with_help(true);
+        let journey = Journey::new(&survey, AgeGroup::EightToEleven);
+        let mut calm = draft(CHECK);
+        calm.answers.insert("safe".into(), Answer::Choices(vec!["a".into()]));
+        let (submission, show_help) = journey.submission(&calm, [1; 16], &lexicon, &suggester);
+        assert!(!show_help && !submission.concern);
     }
 
     #[test]

@@ -106,6 +106,8 @@ struct RawQuestion {
     themes: Option<Spanned<Vec<String>>>,
     age_groups: Option<Spanned<Vec<String>>>,
     measure: Option<Spanned<String>>,
+    help_if: Option<Spanned<Vec<String>>>,
+    help_reaches_lead: Option<Spanned<bool>>,
     options: Option<Spanned<Vec<RawOption>>>,
     scale: Option<Spanned<String>>,
     labels: Option<Spanned<Vec<RawText>>>,
@@ -443,6 +445,7 @@ fn check_question(
             None
         }
     };
+    let help = check_help(r, &raw.help_if, &raw.help_reaches_lead, &kind, &name);
     let mut question = Question {
         id: qid,
         kind,
@@ -451,6 +454,7 @@ fn check_question(
         themes: theme_ids,
         age_groups: raw.age_groups.map(|_| ages.clone()),
         measure,
+        help,
     };
     let where_ = format!("{name}: ");
     for (code, words) in languages(r, lang.as_ref(), cx.catalogue, &where_) {
@@ -611,6 +615,47 @@ fn fixed_labels<const N: usize>(
             checked.try_into().ok()
         }
     }
+}
+
+/// `help_if`: stored values the question's answers can take; and
+/// `help_reaches_lead`, which means nothing without it.
+fn check_help(
+    r: &mut Report<'_>,
+    help_if: &Option<Spanned<Vec<String>>>,
+    reaches_lead: &Option<Spanned<bool>>,
+    kind: &QuestionKind,
+    name: &str,
+) -> Option<HelpIf> {
+    let Some(help_if) = help_if else {
+        if let Some(lead) = reaches_lead {
+            r.error(lead.span().start, format!("{name}: `help_reaches_lead` needs `help_if`"));
+        }
+        return None;
+    };
+    let at = help_if.span().start;
+    let valid: Vec<String> = match kind {
+        QuestionKind::Faces { .. } => (1..=3).map(|n| n.to_string()).collect(),
+        QuestionKind::Scale { .. } => (1..=5).map(|n| n.to_string()).collect(),
+        QuestionKind::Single { options } | QuestionKind::Multiple { options } => {
+            options.iter().map(|o| o.id.clone()).collect()
+        }
+        QuestionKind::Text | QuestionKind::ThreeHouses { .. } => {
+            r.error(at, format!("{name}: `help_if` is for questions with answers to choose; written answers are read by the safeguarding lexicon"));
+            return None;
+        }
+    };
+    if help_if.get_ref().is_empty() {
+        r.error(at, format!("{name}: `help_if` names no answer"));
+    }
+    for answer in help_if.get_ref() {
+        if !valid.contains(answer) {
+            r.error(at, format!("{name}: help_if \"{answer}\" is not one of its answers ({})", valid.join(", ")));
+        }
+    }
+    Some(HelpIf {
+        answers: help_if.get_ref().clone(),
+        reaches_lead: reaches_lead.as_ref().is_some_and(|lead| *lead.get_ref()),
+    })
 }
 
 fn check_options(r: &mut Report<'_>, options: &Spanned<Vec<RawOption>>, ages: &[AgeGroup], name: &str) -> Vec<Choice> {

@@ -229,12 +229,38 @@ pub struct Question {
     /// `None`: asked of every age group of the survey.
     pub age_groups: Option<Vec<AgeGroup>>,
     pub measure: Option<Measure>,
+    /// Answers that mean "offer help now" (`help_if`), as stored.
+    pub help: Option<HelpIf>,
 }
 
 impl Question {
     pub fn asked_of(&self, age: AgeGroup) -> bool {
         self.age_groups.as_ref().is_none_or(|groups| groups.contains(&age))
     }
+
+    /// Whether choosing `choice` means help is offered at once (`help_if`).
+    pub fn offers_help(&self, choice: &str) -> bool {
+        self.help.as_ref().is_some_and(|h| h.answers.iter().any(|a| a == choice))
+    }
+
+    /// Whether choosing `choice` also sends the response to the
+    /// safeguarding lead instead of young reviewers (`help_reaches_lead`).
+    pub fn alerts_lead(&self, choice: &str) -> bool {
+        self.help.as_ref().is_some_and(|h| h.reaches_lead) && self.offers_help(choice)
+    }
+}
+
+/// A closed question's answers that mean the person may not be safe: a
+/// child who answers "Never" to "I feel safe at home", or taps the saddest
+/// face, is shown the same gentle help as one who writes about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpIf {
+    /// Stored values: a face or a point of a scale (`"1"` is the saddest face
+    /// or the lowest point), or option ids.
+    pub answers: Vec<String>,
+    /// The response also goes to the safeguarding lead, as a flagged one
+    /// does, and never to young reviewers.
+    pub reaches_lead: bool,
 }
 
 /// What a question asks for, with everything needed to show it.
