@@ -49,6 +49,14 @@ pub const MAX_CONNECTIONS_PER_WORKER: usize = 1024;
 /// connection cap bounds.
 pub const REFUSAL_PAUSE: Duration = Duration::from_secs(1);
 
+/// The least time a password reset request or an email sign-up takes to
+/// answer, whatever it found. Each does the same statements either way, but
+/// one for an address with an account (or a new sign-up) writes rows the
+/// other does not: a fraction of a millisecond, which enough tries could
+/// measure. Well above the work itself, so the answer waits for the clock
+/// and not for the work. The wait holds only the connection.
+pub const SAME_TIME: Duration = Duration::from_millis(25);
+
 /// Requests one client (an IPv4 address or IPv6 /64) may make a minute,
 /// with a burst as large, before each is refused (`REQUESTS_PER_MINUTE`;
 /// `0` turns it off). As many as the survey posts' own limit: a whole

@@ -336,8 +336,9 @@ async fn sign_ups_never_confirmed_are_forgotten_after_seven_days() {
             .set(subscribers::created_at.eq(eight_days_ago))
             .execute(&mut app.db.get().unwrap())
             .unwrap();
-        // The next sign-up (or the daily purge) forgets it; the recent one stays.
-        assert_eq!(app.post("/subscribe", &[("email", "third@example.org"), ("theme", "")]).await.status, 200);
+        // The daily purge forgets it; the recent one stays. (A sign-up looks
+        // only at its own address, so its work does not grow with the list.)
+        listening_loop::publish::subscriptions::forget_unconfirmed(&mut app.db.get().unwrap()).unwrap();
         assert_eq!(mentions(&app, "subscribers", "email", "old@"), 0);
         assert_eq!(mentions(&app, "subscribers", "email", "new@"), 1);
     })

@@ -69,20 +69,47 @@ pub fn to_the_hour(time: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
 /// Puts a message in the outbox. Call it inside the transaction that makes
 /// the change the message is about, so both happen or neither does.
 pub fn enqueue(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
+    insert(conn, email, true)
+}
+
+/// Runs the statement [`enqueue`] runs, with the same values, but queues
+/// nothing: for a request that must take as long as one that sends mail,
+/// without mailing anyone.
+pub fn enqueue_nothing(conn: &mut DbConnection, email: &Email) -> QueryResult<()> {
+    insert(conn, email, false)
+}
+
+/// One statement whether or not it stores anything: the message's values,
+/// selected only when `really`.
+fn insert(conn: &mut DbConnection, email: &Email, really: bool) -> QueryResult<()> {
+    use diesel::sql_types::{Bool, Integer, Nullable, Text, Timestamp};
     // To the hour, like `sent_at`: an alert queued with a flagged response
     // must not record when that response arrived.
     let now = to_the_hour(Utc::now().naive_utc());
+    let values = diesel::select((
+        crate::random::random_id().into_sql::<Text>(),
+        email.to.as_str().into_sql::<Text>(),
+        email.subject.as_str().into_sql::<Text>(),
+        email.text.as_str().into_sql::<Text>(),
+        email.html.clone().into_string().into_sql::<Text>(),
+        now.into_sql::<Timestamp>(),
+        0.into_sql::<Integer>(),
+        now.into_sql::<Timestamp>(),
+        email.list_unsubscribe.as_deref().into_sql::<Nullable<Text>>(),
+    ))
+    .filter(really.into_sql::<Bool>());
     diesel::insert_into(outbox::table)
-        .values((
-            outbox::id.eq(crate::random::random_id()),
-            outbox::to_address.eq(email.to.as_str()),
-            outbox::subject.eq(&email.subject),
-            outbox::text_body.eq(&email.text),
-            outbox::html_body.eq(email.html.clone().into_string()),
-            outbox::created_at.eq(now),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::list_unsubscribe.eq(&email.list_unsubscribe),
+        .values(values)
+        .into_columns((
+            outbox::id,
+            outbox::to_address,
+            outbox::subject,
+            outbox::text_body,
+            outbox::html_body,
+            outbox::created_at,
+            outbox::attempts,
+            outbox::next_attempt_at,
+            outbox::list_unsubscribe,
         ))
         .execute(conn)?;
     Ok(())

@@ -3,8 +3,8 @@
 //! published about them. Never the answers: a phone can be shared.
 //!
 //! A response that was routed to the safeguarding lead looks exactly like
-//! one nobody has grouped yet ("still being read"); nothing on the page or
-//! in its status hints at the difference.
+//! one nobody has grouped yet ("still being read"); nothing on the page, in
+//! its status or in how long it takes hints at the difference ([`find`]).
 //!
 //! # Guessing codes
 //!
@@ -54,27 +54,36 @@ pub enum Found {
 }
 
 /// Looks a code up. Flagged responses answer like unreviewed ones.
+///
+/// Every code costs the same lookups, found or not, flagged or not, so that
+/// how long the answer takes tells no more than the page: the response by
+/// its code; its confirmed themes, which the same statement answers with
+/// none for a flagged response (and an unknown code looks for those of the
+/// id it would have: none either); and the published actions for those
+/// themes. Only a response that shows its themes reads any rows for them.
 pub fn find(conn: &mut DbConnection, code: &ReceiptCode, key: &[u8; 32]) -> QueryResult<Found> {
+    let id = code.response_id(key);
     // By id; a response sent before migration 8 by its receipt hash.
-    let row: Option<(String, bool)> = crate::db::unique_row(
+    let found: Option<String> = crate::db::unique_row(
         responses::table
-            .filter(responses::id.eq(code.response_id(key)))
+            .filter(responses::id.eq(&id))
             .or_filter(responses::legacy_receipt_hash.eq(code.lookup_hash(key)))
-            .select((responses::id, responses::concern)),
+            .select(responses::id),
         conn,
     )?;
-    let Some((id, flagged)) = row else { return Ok(Found::Unknown) };
-    if flagged {
-        return Ok(Found::Response { themes: Vec::new(), actions: Vec::new() });
-    }
     let themes: Vec<String> = response_themes::table
-        .filter(response_themes::response_id.eq(&id))
+        .inner_join(responses::table)
+        .filter(response_themes::response_id.eq(found.as_ref().unwrap_or(&id)))
         .filter(response_themes::confirmed.eq(true))
+        .filter(responses::concern.eq(false))
         .order(response_themes::theme_id)
         .select(response_themes::theme_id)
         .load(conn)?;
-    let actions = if themes.is_empty() { Vec::new() } else { store::published(conn, Some(&themes))? };
-    Ok(Found::Response { themes, actions })
+    let actions = store::published(conn, Some(&themes))?;
+    Ok(match found {
+        None => Found::Unknown,
+        Some(_) => Found::Response { themes, actions },
+    })
 }
 
 /// `GET /track` (`?lang=` picks the language).

@@ -233,6 +233,21 @@ fn token_hash(raw: &str) -> String {
 /// A new single-use link token; only its hash is stored. Earlier unused
 /// links of the same purpose stop working.
 pub fn issue_token(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpose) -> QueryResult<String> {
+    issue(conn, staff_id, purpose, true)
+}
+
+/// The statements [`issue_token`] runs, for an address with no account that
+/// may have a link, storing nothing: links are withdrawn for an id no
+/// account has, and a token is made but not inserted. Asking for a link
+/// then takes as long either way.
+pub fn issue_no_token(conn: &mut DbConnection, purpose: TokenPurpose) -> QueryResult<String> {
+    issue(conn, "", purpose, false)
+}
+
+/// One set of statements whether or not it stores the token: its row is
+/// selected only when `store`.
+fn issue(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpose, store: bool) -> QueryResult<String> {
+    use diesel::sql_types::{Bool, Text, Timestamp};
     let now = Utc::now().naive_utc();
     diesel::update(
         staff_tokens::table
@@ -245,12 +260,20 @@ pub fn issue_token(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpos
     let mut bytes = [0u8; 32];
     crate::random::random_bytes(&mut bytes);
     let raw = hex::encode(bytes);
+    let row = diesel::select((
+        token_hash(&raw).into_sql::<Text>(),
+        staff_id.into_sql::<Text>(),
+        purpose.as_str().into_sql::<Text>(),
+        (now + purpose.lifetime()).into_sql::<Timestamp>(),
+    ))
+    .filter(store.into_sql::<Bool>());
     diesel::insert_into(staff_tokens::table)
-        .values((
-            staff_tokens::token_hash.eq(token_hash(&raw)),
-            staff_tokens::staff_id.eq(staff_id),
-            staff_tokens::purpose.eq(purpose.as_str()),
-            staff_tokens::expires_at.eq(now + purpose.lifetime()),
+        .values(row)
+        .into_columns((
+            staff_tokens::token_hash,
+            staff_tokens::staff_id,
+            staff_tokens::purpose,
+            staff_tokens::expires_at,
         ))
         .execute(conn)?;
     Ok(raw)

@@ -24,6 +24,12 @@ pub fn html(status: StatusCode, markup: maud::Markup) -> HttpResponse {
     HttpResponse::build(status).content_type("text/html; charset=utf-8").body(markup.into_string())
 }
 
+/// Waits until [`crate::limits::SAME_TIME`] has passed since `started`: for
+/// answers whose time must not tell what they found.
+pub async fn pad_to_same_time(started: std::time::Instant) {
+    tokio::time::sleep_until((started + crate::limits::SAME_TIME).into()).await;
+}
+
 /// `303 See Other` to `to`: how a POST that changed something answers, so
 /// reload and Back never repeat it.
 pub fn see_other(to: &str) -> HttpResponse {

@@ -9,6 +9,7 @@ pub mod publish;
 pub mod served;
 pub mod smtp;
 pub mod staff;
+pub mod timing;
 pub mod writer;
 
 use std::future::Future;
