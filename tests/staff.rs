@@ -236,6 +236,52 @@ async fn a_post_without_the_form_token_is_refused() {
     .await;
 }
 
+/// Without SMTP, an invite is a file in the data folder with a working
+/// link in it: the file is the service's user's alone, and is deleted once
+/// it is older than any link it can carry (a week).
+#[tokio::test]
+async fn the_file_outbox_keeps_emails_private_and_deletes_them_after_a_week() {
+    for db in support::databases() {
+        let week = std::time::Duration::from_secs(7 * 24 * 3600);
+        let hour = std::time::Duration::from_secs(3600);
+        // Left by an earlier run: one just over a week old, one just under.
+        let data = tempfile::tempdir().unwrap();
+        let outbox = data.path().join("outbox");
+        std::fs::create_dir(&outbox).unwrap();
+        for (name, age) in [("old.eml", week + hour), ("recent.eml", week - hour)] {
+            let file = std::fs::File::create(outbox.join(name)).unwrap();
+            file.set_modified(std::time::SystemTime::now() - age).unwrap();
+        }
+        let app = spawn_app_configured(db, |s| s.data_dir = data.path().to_owned()).await;
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        let admin = signed_in(&app, "admin@example.org").await;
+        let csrf = admin.csrf_on("/staff/accounts").await;
+        let invite = [("csrf", csrf.as_str()), ("email", "sam@example.org"), ("name", "Sam"), ("role", "publisher")];
+        assert_eq!(admin.post("/staff/accounts/invite", &invite).await.status, 200);
+
+        let mut names = Vec::new();
+        for _ in 0..200 {
+            names =
+                std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+            if names.len() == 2 && !names.contains(&"old.eml".to_owned()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(!names.contains(&"old.eml".to_owned()), "the week-old email is deleted: {names:?}");
+        assert!(names.contains(&"recent.eml".to_owned()), "a newer one is kept: {names:?}");
+        let invite = names.iter().find(|n| *n != "recent.eml").expect("the invite was written");
+        let text = std::fs::read_to_string(outbox.join(invite)).unwrap();
+        assert!(text.contains("To: sam@example.org"), "{text}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!((mode(&outbox), mode(&outbox.join(invite))), (0o700, 0o600));
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_invite_arrives_by_smtp_and_its_link_sets_a_password() {
     for db in support::databases() {
