@@ -236,6 +236,93 @@ async fn a_post_without_the_form_token_is_refused() {
     .await;
 }
 
+/// Every form token field on a page.
+fn token_fields(page: &Page) -> Vec<String> {
+    let selector = scraper::Selector::parse("input[name=csrf]").unwrap();
+    page.html().select(&selector).map(|e| e.value().attr("value").unwrap().to_owned()).collect()
+}
+
+/// The token a field carries: it is `mask ‖ (mask XOR token)` in URL-safe base64.
+fn unmasked(field: &str) -> String {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(field).expect("base64");
+    let (mask, hidden) = bytes.split_at(bytes.len() / 2);
+    String::from_utf8(mask.iter().zip(hidden).map(|(m, h)| m ^ h).collect()).expect("a hex token")
+}
+
+/// A field with one character changed.
+fn tampered(field: &str) -> String {
+    let mut chars: Vec<char> = field.chars().collect();
+    chars[10] = if chars[10] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
+}
+
+/// Staff pages are compressed and show what others wrote beside the form
+/// token, so the token is never in a page as it is (BREACH): each field
+/// masks it afresh, and every masking of it is accepted.
+#[tokio::test]
+async fn form_tokens_are_masked_afresh_on_every_page_and_never_shown_as_they_are() {
+    on_each_database(|app| async move {
+        // Before signing in: the token is the form cookie's value.
+        let browser = Staff::new(&app);
+        let first = browser.get("/staff/sign-in").await;
+        let cookie = first
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .find_map(|c| c.strip_prefix("ll_form=").map(|rest| rest.split(';').next().unwrap().to_owned()));
+        let raw = cookie.expect("the form cookie");
+        let second = browser.get("/staff/sign-in").await;
+        let fields = [token_fields(&first), token_fields(&second)].concat();
+        assert_eq!(fields.len(), 2);
+        assert_ne!(fields[0], fields[1], "a fresh mask on each page");
+        for (page, field) in [&first, &second].into_iter().zip(&fields) {
+            assert!(!page.body.contains(&raw), "the raw token is not in the page");
+            assert_eq!(unmasked(field), raw);
+        }
+        let sign_in = |csrf: String| {
+            let browser = &browser;
+            async move {
+                browser
+                    .post("/staff/sign-in", &[("csrf", &csrf), ("email", "admin@example.org"), ("password", PASSWORD)])
+                    .await
+                    .status
+            }
+        };
+        make_staff(&app, "admin@example.org", &[Role::Admin]);
+        assert_eq!(sign_in(tampered(&fields[0])).await, 403);
+        assert_eq!(sign_in(raw.clone()).await, 403, "only a masked token is taken");
+        assert_eq!(sign_in(fields[0].clone()).await, 303);
+        assert_eq!(sign_in(fields[1].clone()).await, 303, "the older page's field works too");
+
+        // Signed in: the session's token, in every form on the page.
+        let victim = make_staff(&app, "victim@example.org", &[Role::YouthReviewer]);
+        let pages = [browser.get("/staff/accounts").await, browser.get("/staff/accounts").await];
+        let fields: Vec<String> = pages.iter().flat_map(token_fields).collect();
+        assert!(fields.len() >= 6, "the sign-out form and a form or more per account");
+        let distinct: BTreeSet<&String> = fields.iter().collect();
+        assert_eq!(distinct.len(), fields.len(), "every field masked afresh");
+        let raw = unmasked(&fields[0]);
+        assert_eq!(raw.len(), 32);
+        for field in &fields {
+            assert_eq!(unmasked(field), raw);
+        }
+        for page in &pages {
+            assert!(!page.body.contains(&raw), "the session's raw token is not in the page");
+        }
+        let deactivate = format!("/staff/accounts/{victim}/deactivate");
+        let reactivate = format!("/staff/accounts/{victim}/reactivate");
+        assert_eq!(browser.post(&deactivate, &[("csrf", &tampered(&fields[1]))]).await.status, 403);
+        assert_eq!(browser.post(&deactivate, &[("csrf", &raw)]).await.status, 403);
+        assert!(store::find_by_id(&mut app.db.get().unwrap(), &victim).unwrap().unwrap().active, "nothing done");
+        assert_eq!(browser.post(&deactivate, &[("csrf", &fields[1])]).await.status, 303);
+        assert_eq!(browser.post(&reactivate, &[("csrf", fields.last().unwrap())]).await.status, 303);
+        assert!(store::find_by_id(&mut app.db.get().unwrap(), &victim).unwrap().unwrap().active);
+    })
+    .await;
+}
+
 /// Without SMTP, an invite is a file in the data folder with a working
 /// link in it: the file is the service's user's alone, and is deleted once
 /// it is older than any link it can carry (a week).
