@@ -1,5 +1,6 @@
 //! Settings from the environment, each with a default that works on a fresh
-//! machine: a SQLite file under `./data/`, the surveys in `./surveys/`.
+//! machine: a SQLite file under `./data/`, the surveys in `./surveys/`, a
+//! generated key in `./secrets/`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,12 @@ pub const DEFAULT_ALERT_DIGEST_MINUTES: u32 = 10;
 /// school network.
 pub const DEFAULT_FLAGGED_SENDS_PER_HOUR: u32 = 3;
 
+/// Where the generated key lives unless `SECRET_KEY_FILE` says otherwise:
+/// apart from the data folder, so that a copy or backup of `./data` (the
+/// database) does not carry the key that turns its response ids back into
+/// receipt codes.
+pub const DEFAULT_SECRET_KEY_FILE: &str = "./secrets/secret.key";
+
 /// Everything the service needs to start.
 #[derive(Clone)]
 pub struct Settings {
@@ -31,7 +38,8 @@ pub struct Settings {
     pub base_url: String,
     /// Where survey definitions, themes, the lexicon and contacts live.
     pub surveys_dir: PathBuf,
-    /// Where the embedded database, the generated secret and the file outbox live.
+    /// Where the embedded database and the file outbox live (the generated
+    /// key lives apart, in [`DEFAULT_SECRET_KEY_FILE`] or `SECRET_KEY_FILE`).
     pub data_dir: PathBuf,
     /// Key material for everything the service signs or encrypts.
     pub secret: SecretKey,
@@ -78,8 +86,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads the environment (see README's configuration table). Creates
-    /// `./data/` and a secret key in it when needed.
+    /// Reads the environment (see README's configuration table). Without
+    /// `SECRET_KEY`, reads the key file, or makes one when there is none.
     pub fn from_env() -> Result<Settings, ConfigError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let data_dir = var("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./data"));
@@ -90,7 +98,10 @@ impl Settings {
         let surveys_dir = var("SURVEYS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("./surveys"));
         let secret = match var("SECRET_KEY") {
             Some(value) => SecretKey::from_configured(&value)?,
-            None => SecretKey::load_or_create(&data_dir)?,
+            None => {
+                let file = var("SECRET_KEY_FILE").unwrap_or_else(|| DEFAULT_SECRET_KEY_FILE.to_owned());
+                SecretKey::load_or_create(Path::new(&file), &data_dir)?
+            }
         };
         Ok(Settings {
             database_url,
@@ -193,7 +204,9 @@ impl TrustedProxies {
 pub struct SecretKey([u8; 32]);
 
 impl SecretKey {
-    const FILE: &'static str = "secret.key";
+    /// The key file's name in the data folder, where installs before
+    /// `SECRET_KEY_FILE` generated it.
+    const OLD_FILE: &'static str = "secret.key";
 
     /// A configured key: any string of at least 32 characters (e.g. 64 hex
     /// digits from `openssl rand -hex 32`), stretched to 32 bytes with SHA-256.
@@ -211,23 +224,37 @@ impl SecretKey {
         SecretKey(bytes)
     }
 
-    /// Reads `secret.key` from the data folder, or makes one (mode 0600).
-    pub fn load_or_create(data_dir: &Path) -> Result<SecretKey, ConfigError> {
-        let path = data_dir.join(Self::FILE);
-        let io = |source| ConfigError::SecretFile { path: path.clone(), source };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let bytes = hex::decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok());
-                bytes.map(SecretKey).ok_or(ConfigError::BadSecretFile(path))
+    /// Reads the key file, or makes one (0600, its folder 0700 when made).
+    /// A key that an older install generated into the data folder is moved
+    /// here first, so staff stay signed in and receipt codes keep working.
+    /// Refuses a key file the group or others may read or change: anyone
+    /// who can read it can sign staff cookies and link receipt codes to
+    /// responses.
+    pub fn load_or_create(file: &Path, data_dir: &Path) -> Result<SecretKey, ConfigError> {
+        move_out_of_data_folder(file, &data_dir.join(Self::OLD_FILE))?;
+        let io = |source| ConfigError::SecretFile { path: file.to_owned(), source };
+        match crate::private_files::open_to_others(file) {
+            Ok(None) => {
+                let text = std::fs::read_to_string(file).map_err(io)?;
+                SecretKey::from_file_text(&text).ok_or_else(|| ConfigError::BadSecretFile(file.to_owned()))
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data_dir).map_err(io)?;
-                let key = SecretKey::generate();
-                write_private(&path, hex::encode(key.0).as_bytes()).map_err(io)?;
-                Ok(key)
-            }
+            Ok(Some(mode)) => Err(ConfigError::SecretFileOpen { path: file.to_owned(), mode }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => SecretKey::create_file(file),
             Err(e) => Err(io(e)),
         }
+    }
+
+    /// A new key, in a new file.
+    fn create_file(file: &Path) -> Result<SecretKey, ConfigError> {
+        let key = SecretKey::generate();
+        write_key_file(file, &hex::encode(key.0))?;
+        tracing::info!(file = %file.display(), "generated a secret key");
+        Ok(key)
+    }
+
+    /// A key file's 64 hex digits.
+    fn from_file_text(text: &str) -> Option<SecretKey> {
+        hex::decode(text.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).map(SecretKey)
     }
 
     /// The key receipt codes are derived with (by the writer) and looked up
@@ -266,18 +293,50 @@ impl std::fmt::Debug for SecretKey {
     }
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
-    file.write_all(contents)?;
-    file.sync_all()
+/// Moves a key generated into the data folder by an older install to
+/// `file`, unless `file` is there already: written anew (0600) with the
+/// same key, then the old one removed. Nothing else changes, so cookies,
+/// sealed drafts and receipt codes made with it keep working.
+fn move_out_of_data_folder(file: &Path, old: &Path) -> Result<(), ConfigError> {
+    let exists = |path: &Path| std::fs::symlink_metadata(path).is_ok();
+    if !exists(old) {
+        return Ok(());
+    }
+    if exists(file) {
+        if !same_file(file, old) {
+            tracing::warn!(
+                old = %old.display(),
+                used = %file.display(),
+                "an old secret key is still in the data folder; the key file is used instead, so delete the old one"
+            );
+        }
+        return Ok(());
+    }
+    let text =
+        std::fs::read_to_string(old).map_err(|source| ConfigError::SecretFile { path: old.to_owned(), source })?;
+    if SecretKey::from_file_text(&text).is_none() {
+        return Err(ConfigError::BadSecretFile(old.to_owned()));
+    }
+    write_key_file(file, text.trim())?;
+    std::fs::remove_file(old).map_err(|source| ConfigError::SecretFile { path: old.to_owned(), source })?;
+    tracing::info!(from = %old.display(), to = %file.display(), "moved the secret key out of the data folder");
+    Ok(())
 }
 
-#[cfg(not(unix))]
-fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, contents)
+/// Writes a new key file (0600), making its folder (0700) if missing; an
+/// existing folder is left as it is (it may be shared, as `/etc` is).
+fn write_key_file(file: &Path, hex_digits: &str) -> Result<(), ConfigError> {
+    let io = |source| ConfigError::SecretFile { path: file.to_owned(), source };
+    if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty()) {
+        crate::private_files::create_folder(folder).map_err(io)?;
+    }
+    crate::private_files::write_new(file, hex_digits.as_bytes()).map_err(io)
+}
+
+/// Whether two paths name one file (`SECRET_KEY_FILE` may point into the
+/// data folder itself).
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((a.canonicalize(), b.canonicalize()), (Ok(a), Ok(b)) if a == b)
 }
 
 /// Why the settings could not be read.
@@ -295,6 +354,11 @@ pub enum ConfigError {
     ShortSecret,
     #[error("could not read or create the secret key file {path}: {source}")]
     SecretFile { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the secret key file {path} may be read or changed by other users (mode {mode:o}); make it yours \
+         alone with `chmod 600 {path}` (if someone may have copied it, see \"Keys\" in the README)"
+    )]
+    SecretFileOpen { path: PathBuf, mode: u32 },
     #[error(
         "the secret key file {0} is not 64 hex digits; delete it to make a new one (staff will have to sign in again)"
     )]
@@ -373,6 +437,68 @@ mod tests {
         assert!(matches!(minutes("0"), Err(ConfigError::DigestMinutes)));
         assert!(matches!(minutes("1441"), Err(ConfigError::DigestMinutes)));
         assert!(matches!(minutes("ten"), Err(ConfigError::NotANumber("ALERT_DIGEST_MINUTES"))));
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &std::path::Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_generated_key_is_kept_apart_from_the_data_and_private() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, file) = (tmp.path().join("data"), tmp.path().join("secrets/secret.key"));
+        let made = SecretKey::load_or_create(&file, &data).unwrap();
+        assert_eq!(mode(&file), 0o600);
+        assert_eq!(mode(file.parent().unwrap()), 0o700);
+        assert!(!data.join("secret.key").exists(), "nothing in the data folder");
+        let read = SecretKey::load_or_create(&file, &data).unwrap();
+        assert_eq!(read.0, made.0, "the same key on every start");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_older_installs_key_moves_out_of_the_data_folder_unchanged() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, file) = (tmp.path().join("data"), tmp.path().join("secrets/secret.key"));
+        std::fs::create_dir(&data).unwrap();
+        let old = SecretKey([7; 32]);
+        std::fs::write(data.join("secret.key"), format!("{}\n", hex::encode(old.0))).unwrap();
+
+        let moved = SecretKey::load_or_create(&file, &data).unwrap();
+        assert_eq!(moved.0, old.0);
+        assert_eq!(moved.derive("staff sessions"), old.derive("staff sessions"), "staff stay signed in");
+        assert_eq!(moved.receipt_key(), old.receipt_key(), "receipt codes keep working");
+        assert!(!data.join("secret.key").exists(), "the old file is gone");
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), hex::encode(old.0));
+        assert_eq!((mode(&file), mode(file.parent().unwrap())), (0o600, 0o700));
+
+        // A key file already in place wins, and an old one is left for a person to delete.
+        crate::private_files::write_new(&data.join("secret.key"), hex::encode([9; 32]).as_bytes()).unwrap();
+        assert_eq!(SecretKey::load_or_create(&file, &data).unwrap().0, old.0);
+        assert!(data.join("secret.key").exists());
+        // As when SECRET_KEY_FILE names the old place itself.
+        let in_place = SecretKey::load_or_create(&data.join("secret.key"), &data).unwrap();
+        assert_eq!(in_place.0, [9; 32]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_may_read_or_change_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let (data, file) = (tmp.path().join("data"), tmp.path().join("secret.key"));
+        SecretKey::load_or_create(&file, &data).unwrap();
+        for loose in [0o640, 0o604, 0o620, 0o666] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(loose)).unwrap();
+            let error = SecretKey::load_or_create(&file, &data).unwrap_err().to_string();
+            assert!(error.contains(&format!("chmod 600 {}", file.display())), "{error}");
+            assert!(error.contains(&format!("mode {loose:o}")), "{error}");
+        }
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(SecretKey::load_or_create(&file, &data).is_ok(), "read-only for its owner is fine");
     }
 
     #[test]

@@ -18,6 +18,7 @@
 //! db/                connection, schema, daily tallies, the audit log
 //! cause.rs random.rs an error's causes on one line; random bytes and ids;
 //! hour_log.rs        what the public does, logged by the hour
+//! private_files.rs   folders and files only the service's user may open
 //! limits.rs          what one client may cost: timeouts, sizes, requests
 //! ```
 //!
@@ -40,6 +41,7 @@ pub mod db;
 pub mod hour_log;
 pub mod limits;
 pub mod mail;
+pub mod private_files;
 pub mod publish;
 pub mod random;
 pub mod respond;
@@ -78,6 +80,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let staff_routes = staff_routes().map_err(StartError::Routes)?;
         hour_log::start_hourly();
+        keep_data_folder_private(&settings.data_dir)?;
         let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
@@ -224,6 +227,17 @@ pub fn staff_routes() -> Result<staff::access::StaffRoutes, String> {
     staff::access::StaffRoutes::new(&[staff::STAFF_ROUTES, review::STAFF_ROUTES, publish::STAFF_ROUTES])
 }
 
+/// The data folder holds the database and the outbox's emails: it is the
+/// service's user's alone. One an older install made as the umask had it
+/// (often 0755) is closed to others; a new one is made 0700 by whatever
+/// first needs it, the SQLite database or the file outbox.
+fn keep_data_folder_private(folder: &std::path::Path) -> Result<(), StartError> {
+    if folder.is_dir() {
+        private_files::own_folder(folder).map_err(|e| StartError::DataFolder(folder.to_owned(), e))?;
+    }
+    Ok(())
+}
+
 /// Deletes old free text, and email sign-ups never confirmed, at start and
 /// then once a day. Several instances may each do it: both are idempotent.
 fn spawn_daily_purge(db: Database, retention_days: u32) {
@@ -271,4 +285,6 @@ pub enum StartError {
     Routes(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(String, #[source] std::io::Error),
+    #[error("cannot make the data folder {0} private: {1}")]
+    DataFolder(std::path::PathBuf, #[source] std::io::Error),
 }

@@ -340,6 +340,7 @@ async fn the_catalogue_is_checked_at_start_with_file_and_line() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_listening-loop"))
         .env("SURVEYS_DIR", folder.path())
         .env("DATA_DIR", folder.path().join("data"))
+        .env("SECRET_KEY_FILE", folder.path().join("secrets/secret.key"))
         .env("BIND", "127.0.0.1:0")
         .env_remove("DATABASE_URL")
         .output()

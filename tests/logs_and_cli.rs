@@ -1,7 +1,8 @@
 //! The real binary, as an admin would run it: `user add` prints a link that
-//! sets a password; and the log a whole session writes never holds a client
+//! sets a password; the log a whole session writes never holds a client
 //! address, an email address, a receipt code or an answer, nor a line that
-//! dates a respondent's request: those are summed up by the hour.
+//! dates a respondent's request: those are summed up by the hour; and what
+//! it writes to disk is its user's alone, with the key apart from the data.
 
 mod support;
 
@@ -166,4 +167,153 @@ async fn user_add_then_a_whole_session_leaves_nothing_identifying_in_the_log() {
     assert!(written.contains("/staff/accept/{token}"), "the route is logged:\n{written}");
     // …nor query strings.
     assert!(!written.contains('?'), "{written}");
+}
+
+/// The binary run in `folder` as `cargo run` runs it on a fresh machine:
+/// no settings at all, but for the shipped surveys (found from here) and
+/// the port.
+fn with_defaults(folder: &std::path::Path, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_listening-loop"));
+    command
+        .env_clear()
+        .current_dir(folder)
+        .env("SURVEYS_DIR", served::shipped_surveys())
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "info");
+    command
+}
+
+/// Starts `command` and waits until it answers `/healthz`.
+fn serve_until_healthy(command: &mut Command, port: u16) -> std::process::Child {
+    let mut child = command.arg("serve").stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !served::healthz(port) {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the server stopped at start ({status}): {}", stderr_of(child));
+        }
+        assert!(std::time::Instant::now() < deadline, "no answer within 30 s");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child
+}
+
+/// What a stopped server wrote to its log.
+fn stderr_of(mut child: std::process::Child) -> String {
+    use std::io::Read;
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut text = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    metadata.permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn on_a_fresh_machine_the_key_is_apart_and_every_file_is_private() {
+    let folder = tempfile::tempdir().unwrap();
+    let port = served::free_port();
+    let server = serve_until_healthy(&mut with_defaults(folder.path(), port), port);
+    // An email sign-up writes its confirmation into the file outbox.
+    let client = reqwest::Client::new();
+    let signed_up = client
+        .post(format!("http://127.0.0.1:{port}/subscribe"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[("email", "fan@example.org")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_up.status(), 200);
+    let outbox = folder.path().join("data/outbox");
+    let mut emails = Vec::new();
+    for _ in 0..200 {
+        emails = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
+        if !emails.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(emails.len(), 1, "the confirmation email was written");
+
+    let data = folder.path().join("data");
+    let secrets = folder.path().join("secrets");
+    let database = data.join("listening-loop.sqlite3");
+    let wal = data.join("listening-loop.sqlite3-wal");
+    let shm = data.join("listening-loop.sqlite3-shm");
+    for (path, wanted) in [
+        (&data, 0o700),
+        (&database, 0o600),
+        (&wal, 0o600),
+        (&shm, 0o600),
+        (&outbox, 0o700),
+        (&emails[0], 0o600),
+        (&secrets, 0o700),
+        (&secrets.join("secret.key"), 0o600),
+    ] {
+        assert_eq!(mode(path), wanted, "{}", path.display());
+    }
+    assert!(!data.join("secret.key").exists(), "no key in the data folder");
+    let log = stderr_of(server);
+    assert!(log.contains("generated a secret key"), "{log}");
+}
+
+#[cfg(unix)]
+#[test]
+fn an_older_installs_key_moves_out_of_the_data_folder_and_the_data_is_closed() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let data = folder.path().join("data");
+    // As an install from before: the key in the data folder, the folder and
+    // the database as a umask of 022 left them.
+    std::fs::create_dir(&data).unwrap();
+    let key = listening_loop::random::random_id() + &listening_loop::random::random_id();
+    std::fs::write(data.join("secret.key"), &key).unwrap();
+    std::fs::set_permissions(data.join("secret.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::write(data.join("listening-loop.sqlite3"), "").unwrap();
+    for (path, old) in [(&data, 0o755), (&data.join("listening-loop.sqlite3"), 0o644)] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(old)).unwrap();
+    }
+
+    let port = served::free_port();
+    let log = stderr_of(serve_until_healthy(&mut with_defaults(folder.path(), port), port));
+    let moved = folder.path().join("secrets/secret.key");
+    assert_eq!(std::fs::read_to_string(&moved).unwrap(), key, "the same key, so nobody's code or session breaks");
+    assert!(!data.join("secret.key").exists(), "and none left in the data folder");
+    assert_eq!((mode(&moved), mode(moved.parent().unwrap())), (0o600, 0o700));
+    assert_eq!(log.matches("moved the secret key out of the data folder").count(), 1, "{log}");
+    assert_eq!((mode(&data), mode(&data.join("listening-loop.sqlite3"))), (0o700, 0o600), "{log}");
+
+    // The next start finds it in its place and says nothing about it.
+    let log = stderr_of(serve_until_healthy(&mut with_defaults(folder.path(), port), port));
+    assert!(!log.contains("moved the secret key") && !log.contains("generated a secret key"), "{log}");
+    assert_eq!(std::fs::read_to_string(&moved).unwrap(), key);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_stops_the_service_saying_how_to_fix_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let file = folder.path().join("keys/secret.key");
+    std::fs::create_dir(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, listening_loop::random::random_id() + &listening_loop::random::random_id()).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+
+    let out =
+        with_defaults(folder.path(), served::free_port()).env("SECRET_KEY_FILE", &file).arg("serve").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("chmod 600 {}", file.display())), "{stderr}");
+    assert!(!folder.path().join("data").exists(), "nothing was started");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = served::free_port();
+    let server = serve_until_healthy(with_defaults(folder.path(), port).env("SECRET_KEY_FILE", &file), port);
+    drop(stderr_of(server));
 }

@@ -344,3 +344,48 @@ async fn sign_ups_never_confirmed_are_forgotten_after_seven_days() {
     })
     .await;
 }
+
+/// Text pasted into a "You said" or a "We did" can hold characters that
+/// XML 1.0 does not allow at all, and one of them makes a feed reader
+/// refuse the whole feed. The feed leaves them out, and keeps everything
+/// else as written.
+#[tokio::test]
+async fn the_feed_stays_xml_whatever_characters_staff_paste() {
+    support::on_each_database(|app| async move {
+        const NOT_XML: [char; 4] = ['\u{FFFE}', '\u{FFFF}', '\u{1}', '\u{B}'];
+        let pasted = |text: &str| format!("{}{text}{}", NOT_XML[0], NOT_XML[1..].iter().collect::<String>());
+        let statement = "You said lunch is too small 🍎 — دوپہر کا کھانا بہت کم ہے";
+        let child = "We did: bigger lunches 🥪🥗, and ناشتہ for everyone";
+        let detailed = "From March, Zażółć gęślą jaźń: every school serves more.";
+
+        make_staff(&app, "youth@example.org", &[Role::YouthReviewer]);
+        make_staff(&app, "publisher@example.org", &[Role::Publisher]);
+        answer_with(&app, HUNGRY).await;
+        let youth = Staff::sign_in(&app, "youth@example.org").await;
+        review_next(&youth, &youth.get("/staff/review").await, "food-and-drink").await;
+        let token = csrf(&youth.get("/staff/you-said").await);
+        let form = [("csrf", token.as_str()), ("theme", "food-and-drink"), ("statement", &pasted(statement))];
+        assert_eq!(youth.post("/staff/you-said", &form).await.status, 303);
+        let statement_id: String = you_said::table.select(you_said::id).first(&mut app.db.get().unwrap()).unwrap();
+        let publisher = Staff::sign_in(&app, "publisher@example.org").await;
+        let token = csrf(&publisher.get(&format!("/staff/actions/new?you_said={statement_id}")).await);
+        let (child_pasted, detailed_pasted) = (pasted(child), pasted(detailed));
+        let changes = [("child_text", child_pasted.as_str()), ("detailed_text", detailed_pasted.as_str())];
+        let published = publisher.post("/staff/actions", &we_did_form(&token, &statement_id, &changes)).await;
+        assert_eq!(published.status, 303, "{}", published.body);
+
+        let feed = app.get("/you-said-we-did/feed.atom").await;
+        assert_eq!(feed.status, 200);
+        for c in NOT_XML {
+            assert!(!feed.body.contains(c), "U+{:04X} is left out", c as u32);
+        }
+        let doc = roxmltree::Document::parse(&feed.body).expect("the feed is well-formed XML");
+        let text_of = |tag: &str| {
+            doc.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap_or_default().to_owned()
+        };
+        let summary = text_of("summary");
+        assert!(summary.contains(statement) && summary.contains(child), "{summary}");
+        assert_eq!(text_of("content"), detailed);
+    })
+    .await;
+}

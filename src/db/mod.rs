@@ -189,10 +189,8 @@ impl Database {
     /// Creates a SQLite file's folder, opens one connection and runs the
     /// migrations on it.
     fn open_migrated(manager: &Manager) -> Result<DbConnection, DbError> {
-        if manager.backend == Backend::Sqlite
-            && let Some(dir) = Path::new(&manager.url).parent().filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|source| DbError::Folder { path: dir.to_owned(), source })?;
+        if manager.backend == Backend::Sqlite {
+            keep_sqlite_private(Path::new(&manager.url))?;
         }
         let mut first = manager.open()?;
         run_migrations(&mut first)?;
@@ -210,6 +208,34 @@ impl Database {
         }
         Ok(conn)
     }
+}
+
+/// A SQLite database holds every answer, so its folder (when missing) is
+/// made 0700 and the file itself, with its `-wal` and `-shm` files, is the
+/// owner's alone: made 0600 before SQLite first opens it (the other two
+/// copy its mode), and made so if an older install left it open to others.
+/// An in-memory database or a `file:` URI is left to SQLite.
+fn keep_sqlite_private(path: &Path) -> Result<(), DbError> {
+    if path.as_os_str() == ":memory:" || path.to_string_lossy().starts_with("file:") {
+        return Ok(());
+    }
+    let file_error = |source| DbError::Folder { path: path.to_owned(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::private_files::create_folder(dir).map_err(|source| DbError::Folder { path: dir.to_owned(), source })?;
+    }
+    crate::private_files::create_if_missing(path).map_err(file_error)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+        match crate::private_files::make_private(&file) {
+            Ok(Some(was)) => {
+                tracing::info!(file = %file.display(), was = format!("{was:o}"), "made the database file private (mode 0600)")
+            }
+            Ok(None) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(DbError::Folder { path: file, source }),
+        }
+    }
+    Ok(())
 }
 
 /// The row a lookup by a unique key finds, if any: for statements that run
@@ -301,8 +327,8 @@ pub fn run_migrations(conn: &mut DbConnection) -> Result<(), DbError> {
 /// the log's chain.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
-    /// A SQLite file's folder could not be made.
-    #[error("database setup: cannot create {}: {source}", .path.display())]
+    /// A SQLite file, or its folder, could not be made or made private.
+    #[error("database setup: cannot create {} or make it private: {source}", .path.display())]
     Folder { path: std::path::PathBuf, source: std::io::Error },
     #[error("database setup: {0}")]
     Connect(#[from] ConnectionError),

@@ -19,8 +19,15 @@ const BATCH: usize = 20;
 const CLAIM: TimeDelta = TimeDelta::seconds(120);
 /// The longest wait between tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
-/// Sent messages are deleted after this, so addresses are not kept longer than needed.
-const KEEP_SENT: TimeDelta = TimeDelta::days(7);
+/// Sent messages are deleted after this, so addresses are not kept longer
+/// than needed; the file outbox's `.eml` copies too. No link in an email
+/// that runs out lasts longer (invites and email confirmations: 7 days;
+/// password resets: an hour), so no file keeps a working one past its
+/// time: the tests beside those lifetimes hold them to it.
+pub const KEEP_SENT: TimeDelta = TimeDelta::days(7);
+/// How often the file outbox is swept for `.eml` files older than
+/// [`KEEP_SENT`]: each is gone within this of its time.
+const SWEEP_FILES_EVERY: Duration = Duration::from_secs(3600);
 
 /// Sends what the outbox holds.
 #[derive(Clone)]
@@ -49,7 +56,12 @@ impl MailWorker {
     /// Runs forever on the current runtime.
     pub fn spawn(self) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
+            let mut last_sweep: Option<std::time::Instant> = None;
             loop {
+                if last_sweep.is_none_or(|at| at.elapsed() >= SWEEP_FILES_EVERY) {
+                    last_sweep = Some(std::time::Instant::now());
+                    self.delete_old_files().await;
+                }
                 match self.deliver_due().await {
                     Ok(n) if n > 0 => continue,
                     Ok(_) => {}
@@ -58,6 +70,19 @@ impl MailWorker {
                 tokio::time::sleep(self.poll).await;
             }
         })
+    }
+
+    /// Deletes the file outbox's emails older than [`KEEP_SENT`]: the
+    /// worker does it at start and then every hour.
+    pub async fn delete_old_files(&self) {
+        let transport = self.transport.clone();
+        let cutoff = std::time::SystemTime::now() - Duration::from_secs(KEEP_SENT.num_seconds().unsigned_abs());
+        match tokio::task::spawn_blocking(move || transport.delete_files_older_than(cutoff)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(deleted)) => tracing::info!(deleted, "deleted old email files from the outbox folder"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not delete old email files; will try again in an hour"),
+            Err(e) => tracing::warn!(error = %e, "deleting old email files stopped"),
+        }
     }
 
     /// One round: claims due messages one at a time (so a slow server

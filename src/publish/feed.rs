@@ -15,7 +15,8 @@ use crate::web::AppState;
 
 type State = web::Data<AppState>;
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values, leaving out the
+/// characters a feed reader would refuse the whole feed for.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -25,12 +26,26 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Control characters other than tab and newlines are not allowed in XML 1.0.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => {}
+            c if !fit_for_xml(c) => {}
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether `c` may stand in an XML 1.0 document: its `Char` production
+/// allows tab, the newlines, and every character from U+0020 up except the
+/// surrogates (never in a Rust string) and the non-characters U+FFFE and
+/// U+FFFF. Text pasted from elsewhere can hold any of the rest (U+FFFE
+/// is a byte-order mark read the wrong way round). The other control
+/// characters (DEL and U+0080 to U+009F), which XML allows but nobody can
+/// see, are left out too.
+fn fit_for_xml(c: char) -> bool {
+    match c {
+        '\t' | '\n' | '\r' => true,
+        '\u{FFFE}' | '\u{FFFF}' => false,
+        c => !c.is_control(),
+    }
 }
 
 fn rfc3339(time: NaiveDateTime) -> String {
@@ -103,5 +118,20 @@ mod tests {
     fn markup_and_control_characters_cannot_break_the_feed() {
         assert_eq!(escape("<b>\"Tom & Jerry's\"</b>"), "&lt;b&gt;&quot;Tom &amp; Jerry&apos;s&quot;&lt;/b&gt;");
         assert_eq!(escape("a\u{0}b\u{1b}c\nd"), "abc\nd");
+        assert_eq!(escape("x\u{FFFE}\u{FFFF}\u{1}\u{B}\u{C}\u{7F}\u{85}y\tz\r"), "xy\tz\r");
+        let kept = "Breakfast 🍎🥣 for everyone: ناشتہ سب کے لیے — żółć \u{FFFD} \u{E000} \u{10FFFF} \u{D7FF}";
+        assert_eq!(escape(kept), kept, "everything XML allows is kept as it is");
+    }
+
+    /// The same rule as XML 1.0's `Char` production, but for the controls
+    /// it allows and that are left out all the same.
+    #[test]
+    fn only_what_xml_forbids_and_invisible_controls_are_left_out() {
+        let xml_char =
+            |c: char| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..);
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let invisible = ('\u{7F}'..='\u{9F}').contains(&c);
+            assert_eq!(fit_for_xml(c), xml_char(c) && !invisible, "U+{:04X}", c as u32);
+        }
     }
 }

@@ -489,4 +489,11 @@ mod tests {
         assert_ne!(unsubscribe_token(&a, "x"), unsubscribe_token(&b, "x"));
         assert_ne!(token_hash(&unsubscribe_token(&a, "x")), unsubscribe_token(&a, "x"), "only the hash is stored");
     }
+
+    /// The file outbox deletes an email once it is as old as this; a
+    /// confirmation link that outlived it would sit there working.
+    #[test]
+    fn no_confirmation_link_outlives_its_emails_file() {
+        assert!(CONFIRM_FOR <= crate::mail::worker::KEEP_SENT);
+    }
 }

@@ -131,7 +131,7 @@ pub fn form(
                     @if let Some(first) = a.row.first_published_at { " First published " (long_date(first.date())) "." } }
             }
             form method="post" action=(post_to) novalidate {
-                input type="hidden" name="csrf" value=(me.csrf);
+                (me.csrf)
                 div.question.has-error[you_said_error.is_some()] {
                     label.question-label for="you_said" { strong { "What young people said" } }
                     (error_line("you_said", you_said_error))
@@ -189,7 +189,7 @@ pub fn form(
                     h2 { "Take it off the public board" }
                     p { "Only admins can do this, and it is written in the audit log. The answer goes back to being a draft." }
                     form method="post" action={ "/staff/actions/" (a.row.id) "/unpublish" } {
-                        input type="hidden" name="csrf" value=(me.csrf);
+                        (me.csrf)
                         div.buttons { button.button.secondary type="submit" { "Unpublish" } }
                     }
                 }

@@ -79,7 +79,7 @@ async fn links_page(
                                     @if l.active {
                                         "Open"
                                         form method="post" action={ "/staff/links/" (l.code) "/close" } {
-                                            input type="hidden" name="csrf" value=(me.csrf);
+                                            (me.csrf)
                                             button.link-button type="submit" { "Close" span.visually-hidden { " the link for " (l.label) } }
                                         }
                                     } @else { "Closed" }
@@ -91,7 +91,7 @@ async fn links_page(
             }
             h2 { "Make a link" }
             form method="post" action="/staff/links" novalidate {
-                input type="hidden" name="csrf" value=(me.csrf);
+                (me.csrf)
                 div.question {
                     label.question-label for="label" { strong { "Who is it for?" } }
                     p.hint #label-hint { "For example \u{201c}St Mary's Primary, Year 5\u{201d}. Only staff see this." }

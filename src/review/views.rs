@@ -78,7 +78,7 @@ pub fn review(
                     @let survey = registry.survey(&summary.survey_id).map(|s| s.as_ref());
                     @let age = AgeGroup::parse(&summary.age_group);
                     form method="post" action={ "/staff/review/" (summary.id) } {
-                        input type="hidden" name="csrf" value=(who.csrf);
+                        (who.csrf)
                         @for (i, answer) in answers.iter().filter(|a| a.free_text.is_some()).enumerate() {
                             @let (asked, said) = answer_words(survey, age, answer);
                             div.panel.receipt-like {
@@ -217,7 +217,7 @@ pub fn safeguarding_item(
             @if notes.is_empty() { p { "Nothing recorded yet." } }
             @for n in notes { div.panel { p.small { (n.at.format("%-d %B %Y %H:%M")) " UTC, " (n.staff_email) } p.written { (n.note) } } }
             form method="post" action={ "/staff/safeguarding/" (summary.id) "/notes" } novalidate {
-                input type="hidden" name="csrf" value=(who.csrf);
+                (who.csrf)
                 div.question.has-error[error.is_some()] {
                     label.question-label for="note" { strong { "Record that you read it, and what you did" } }
                     @if let Some(e) = error { p.error-message #note-error { (e) } }

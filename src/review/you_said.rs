@@ -136,7 +136,7 @@ async fn render(
                     }
                     @if may_write {
                         form method="post" action="/staff/you-said" novalidate {
-                            input type="hidden" name="csrf" value=(me.csrf);
+                            (me.csrf)
                             input type="hidden" name="theme" value=(theme.id);
                             @let id = format!("statement-{}", theme.id);
                             @let value = typed.filter(|(t, _)| *t == theme.id).map(|(_, v)| v.to_owned())

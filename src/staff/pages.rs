@@ -8,7 +8,7 @@ use maud::Markup;
 use super::StaffState;
 use super::password;
 use super::roles::Role;
-use super::session::{SignedIn, StaffPost, signed_in};
+use super::session::{FormToken, SignedIn, StaffPost, signed_in};
 use super::store::{self, SignInTry, TokenProblem, TokenPurpose};
 use super::views::{self, InviteForm, QueuedMail};
 use crate::db::audit::{self, Actor};
@@ -59,7 +59,7 @@ pub async fn sign_in_form(state: State, req: HttpRequest) -> Result<HttpResponse
 /// never waits: timing does not tell which addresses have accounts.
 pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
     let form = Form::read(&req, payload, STAFF_FORM).await?;
-    state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
+    let csrf = state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
     let client = format!("sign-in {}", client_key(&req));
     if !state.signin_throttle.allows(&client) {
         return Err(AppError::TooMany);
@@ -100,7 +100,6 @@ pub async fn sign_in(state: State, req: HttpRequest, payload: web::Payload) -> R
         return Ok(res);
     }
     state.signin_throttle.hit(&client);
-    let (csrf, _) = state.sessions.form_token(&req);
     let message = format!(
         "The email address or password is not right. Check them and try again. After {} tries that are not \
          right, the account waits {} minutes, or until you set a new password.",
@@ -159,7 +158,7 @@ fn purpose_of(req: &HttpRequest) -> TokenPurpose {
     if req.path().starts_with("/staff/accept/") { TokenPurpose::Invite } else { TokenPurpose::Reset }
 }
 
-fn set_password_view(req: &HttpRequest, csrf: &str, error: Option<&str>) -> Markup {
+fn set_password_view(req: &HttpRequest, csrf: &FormToken, error: Option<&str>) -> Markup {
     let heading = match purpose_of(req) {
         TokenPurpose::Invite => "Set your password",
         TokenPurpose::Reset => "Choose a new password",
@@ -197,8 +196,7 @@ pub async fn link_set_password(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let form = Form::read(&req, payload, STAFF_FORM).await?;
-    let csrf = form.get("csrf").unwrap_or_default().to_owned();
-    state.sessions.check_form_token(&req, &csrf)?;
+    let csrf = state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
     let new_password = form.get("password").unwrap_or_default().to_owned();
     if let Err(message) = password::check_new(&new_password) {
         return Ok(html(StatusCode::BAD_REQUEST, set_password_view(&req, &csrf, Some(&message))));
@@ -259,8 +257,7 @@ pub async fn reset_request_form(state: State, req: HttpRequest) -> Result<HttpRe
 pub async fn reset_request(state: State, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, AppError> {
     let started = std::time::Instant::now();
     let form = Form::read(&req, payload, STAFF_FORM).await?;
-    let csrf = form.get("csrf").unwrap_or_default().to_owned();
-    state.sessions.check_form_token(&req, &csrf)?;
+    let csrf = state.sessions.check_form_token(&req, form.get("csrf").unwrap_or_default())?;
     let client = format!("reset {}", client_key(&req));
     if !state.signin_throttle.hit(&client) {
         return Err(AppError::TooMany);

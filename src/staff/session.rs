@@ -1,12 +1,18 @@
 //! Staff sessions: an encrypted, signed cookie, so app instances keep no
 //! state. A per-account epoch in the database ends every older cookie at
 //! once (sign-out, password or role change, deactivation).
+//!
+//! Every staff form carries a form token, and a page shows it only masked
+//! ([`FormToken`]), differently each time it is drawn.
 
 use actix_web::cookie::{Cookie, CookieJar, Key, SameSite};
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use maud::{Markup, Render, html};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
@@ -48,7 +54,7 @@ pub struct SignedIn {
     pub name: String,
     pub roles: Vec<Role>,
     /// Goes in every form; a post without it is refused.
-    pub csrf: String,
+    pub csrf: FormToken,
 }
 
 impl SignedIn {
@@ -62,8 +68,8 @@ impl SignedIn {
     }
 
     /// Refuses a form whose token is not this session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
-        if tokens_match(self.csrf.as_bytes(), token.as_bytes()) { Ok(()) } else { Err(AppError::Forbidden) }
+    pub fn check_csrf(&self, posted: &str) -> Result<(), AppError> {
+        if self.csrf.accepts(posted) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
     /// Who the audit log says did what this person does.
@@ -100,6 +106,60 @@ impl FromRequest for StaffPost {
 
 /// Every form token is a [`crate::random::random_id`]: 32 hex digits.
 const TOKEN_LEN: usize = 32;
+
+/// A form token, as a page may show it. Staff pages are compressed and
+/// put the token beside text that others wrote (a child's answer, a
+/// name typed into an invite); if the token were the same in every page,
+/// someone who can add text to a page and watch its compressed size could
+/// read the token off a letter at a time (BREACH). So it is never written
+/// as it is: each time it is drawn, it is masked with fresh random bytes,
+/// `mask ‖ (mask XOR token)` in URL-safe base64, as Rails and Django do.
+/// Drawing the hidden field is the only thing a view can do with it.
+#[derive(Clone)]
+pub struct FormToken(String);
+
+impl FormToken {
+    /// Whether a posted field carries this token, masked as drawn.
+    pub fn accepts(&self, posted: &str) -> bool {
+        unmask(posted).is_some_and(|token| tokens_match(self.0.as_bytes(), &token))
+    }
+}
+
+/// `<input type="hidden" name="csrf" value="…">`, the token freshly masked.
+impl Render for FormToken {
+    fn render(&self) -> Markup {
+        html! { input type="hidden" name="csrf" value=(mask(self.0.as_bytes())); }
+    }
+}
+
+impl std::fmt::Debug for FormToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FormToken(..)")
+    }
+}
+
+/// `token` masked with random bytes of its own length.
+fn mask(token: &[u8]) -> String {
+    let mut masked = vec![0u8; token.len()];
+    crate::random::random_bytes(&mut masked);
+    let hidden: Vec<u8> = masked.iter().zip(token).map(|(m, t)| m ^ t).collect();
+    masked.extend(hidden);
+    URL_SAFE_NO_PAD.encode(masked)
+}
+
+/// The token inside a masked field, if it is one.
+fn unmask(posted: &str) -> Option<Vec<u8>> {
+    // A real field is 86 characters: nothing far longer is worth decoding.
+    if posted.len() > 2 * 4 * TOKEN_LEN {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(posted).ok()?;
+    if bytes.len() != 2 * TOKEN_LEN {
+        return None;
+    }
+    let (masked, hidden) = bytes.split_at(TOKEN_LEN);
+    Some(masked.iter().zip(hidden).map(|(m, h)| m ^ h).collect())
+}
 
 /// Whether a posted token is the expected one, compared in time that does
 /// not depend on where they differ, so a guesser learns nothing from how
@@ -155,22 +215,23 @@ impl Sessions {
     }
 
     /// A form token for pages used before signing in (double-submit: the
-    /// same random value in a cookie and in the form). Returns the token and
-    /// the cookie to set when there was none.
-    pub fn form_token(&self, req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
-        match req.cookie(FORM).map(|c| c.value().to_owned()).filter(|v| v.len() == 32) {
-            Some(token) => (token, None),
+    /// same random value in a cookie and, masked, in the form). Returns the
+    /// token and the cookie to set when there was none.
+    pub fn form_token(&self, req: &HttpRequest) -> (FormToken, Option<Cookie<'static>>) {
+        match req.cookie(FORM).map(|c| c.value().to_owned()).filter(|v| v.len() == TOKEN_LEN) {
+            Some(token) => (FormToken(token), None),
             None => {
                 let token = crate::random::random_id();
-                (token.clone(), Some(self.build(FORM, token)))
+                (FormToken(token.clone()), Some(self.build(FORM, token)))
             }
         }
     }
 
-    /// Refuses a form posted before signing in whose token does not match its cookie.
-    pub fn check_form_token(&self, req: &HttpRequest, token: &str) -> Result<(), AppError> {
-        match req.cookie(FORM) {
-            Some(cookie) if tokens_match(cookie.value().as_bytes(), token.as_bytes()) => Ok(()),
+    /// Refuses a form posted before signing in whose token does not match
+    /// its cookie; returns the token, to draw the form again with.
+    pub fn check_form_token(&self, req: &HttpRequest, posted: &str) -> Result<FormToken, AppError> {
+        match req.cookie(FORM).map(|cookie| FormToken(cookie.value().to_owned())) {
+            Some(token) if token.accepts(posted) => Ok(token),
             _ => Err(AppError::Forbidden),
         }
     }
@@ -193,7 +254,8 @@ pub async fn signed_in(state: &StaffState, req: &HttpRequest) -> Result<Option<S
             return Ok(None);
         }
         let roles = store::roles_of(&mut conn, &row.id).map_err(crate::db::DbError::from)?;
-        Ok(Some(SignedIn { id: row.id, email: row.email, name: row.display_name, roles, csrf: payload.csrf }))
+        let csrf = FormToken(payload.csrf);
+        Ok(Some(SignedIn { id: row.id, email: row.email, name: row.display_name, roles, csrf }))
     })
     .await??;
     if let Some(s) = &found {
@@ -204,7 +266,50 @@ pub async fn signed_in(state: &StaffState, req: &HttpRequest) -> Result<Option<S
 
 #[cfg(test)]
 mod tests {
-    use super::tokens_match;
+    use super::*;
+
+    /// The value of the hidden field a token draws.
+    fn drawn(token: &FormToken) -> String {
+        let field = token.render().into_string();
+        let start = field.find("value=\"").expect("a value") + "value=\"".len();
+        field[start..].split('"').next().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_form_token_is_masked_afresh_each_time_and_still_accepted() {
+        let raw = crate::random::random_id();
+        let token = FormToken(raw.clone());
+        let (first, second) = (drawn(&token), drawn(&token));
+        assert_ne!(first, second, "a fresh mask each time");
+        for field in [&first, &second] {
+            assert!(!field.contains(&raw), "{field}");
+            assert!(token.accepts(field));
+            assert_eq!(unmask(field).unwrap(), raw.as_bytes());
+        }
+        assert!(token.render().into_string().starts_with("<input type=\"hidden\" name=\"csrf\" value=\""));
+        assert!(!format!("{token:?}").contains(&raw), "never in a log either");
+    }
+
+    #[test]
+    fn a_changed_or_unmasked_token_is_refused() {
+        let raw = crate::random::random_id();
+        let token = FormToken(raw.clone());
+        let field = drawn(&token);
+        for at in [0, field.len() / 2, field.len() - 2] {
+            let mut changed = field.clone().into_bytes();
+            changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+            assert!(!token.accepts(std::str::from_utf8(&changed).unwrap()), "changed at {at}");
+        }
+        let other = FormToken(crate::random::random_id());
+        assert!(!token.accepts(&drawn(&other)), "another session's token");
+        for bad in [raw.as_str(), "", "forged", &field[..field.len() - 1], &format!("{field}AA"), &"A".repeat(100_000)]
+        {
+            assert!(!token.accepts(bad), "{:.40}", bad);
+        }
+        // A cookie of the wrong length accepts nothing, not even itself masked.
+        let short = FormToken("short".to_owned());
+        assert!(!short.accepts(&drawn(&short)));
+    }
 
     #[test]
     fn tokens_match_only_when_every_byte_and_the_length_do() {

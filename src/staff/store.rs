@@ -318,3 +318,17 @@ pub fn use_token(
     .execute(conn)?;
     Ok(if taken == 1 { Ok(id) } else { Err(TokenProblem::Used) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TokenPurpose;
+
+    /// The file outbox deletes an email once it is as old as this; an
+    /// invite or reset link that outlived it would sit there working.
+    #[test]
+    fn no_link_outlives_its_emails_file() {
+        for purpose in [TokenPurpose::Invite, TokenPurpose::Reset] {
+            assert!(purpose.lifetime() <= crate::mail::worker::KEEP_SENT, "{}", purpose.as_str());
+        }
+    }
+}

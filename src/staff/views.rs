@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::access::{Access, StaffRoutes};
 use super::roles::Role;
-use super::session::SignedIn;
+use super::session::{FormToken, SignedIn};
 use super::store::StaffRow;
 use crate::db::audit::Entry;
 use crate::web::assets;
@@ -30,7 +30,7 @@ pub fn page(title: &str, who: Option<&SignedIn>, content: Markup) -> Markup {
                     a.brand href="/staff" { "Listening Loop staff" }
                     @if let Some(who) = who {
                         form.inline method="post" action="/staff/sign-out" {
-                            input type="hidden" name="csrf" value=(who.csrf);
+                            (who.csrf)
                             span.small { (who.name) " " }
                             button.link-button type="submit" { "Sign out" }
                         }
@@ -65,7 +65,7 @@ fn text_field(id: &str, label: &str, kind: &str, value: &str, autocomplete: &str
     }
 }
 
-pub fn sign_in(csrf: &str, email: &str, error: Option<&str>) -> Markup {
+pub fn sign_in(csrf: &FormToken, email: &str, error: Option<&str>) -> Markup {
     page(
         "Sign in",
         None,
@@ -73,7 +73,7 @@ pub fn sign_in(csrf: &str, email: &str, error: Option<&str>) -> Markup {
             h1 { "Sign in" }
             @if let Some(e) = error { (error_summary(&[("email", e.to_owned())])) }
             form method="post" action="/staff/sign-in" novalidate {
-                input type="hidden" name="csrf" value=(csrf);
+                (csrf)
                 (text_field("email", "Email address", "email", email, "username", error))
                 (text_field("password", "Password", "password", "", "current-password", None))
                 div.buttons { button.button type="submit" { "Sign in" } }
@@ -126,7 +126,7 @@ pub fn home(who: &SignedIn, routes: &StaffRoutes) -> Markup {
 }
 
 /// Set a password from an invite or reset link.
-pub fn set_password(action: &str, heading: &str, csrf: &str, error: Option<&str>) -> Markup {
+pub fn set_password(action: &str, heading: &str, csrf: &FormToken, error: Option<&str>) -> Markup {
     page(
         heading,
         None,
@@ -134,7 +134,7 @@ pub fn set_password(action: &str, heading: &str, csrf: &str, error: Option<&str>
             h1 { (heading) }
             @if let Some(e) = error { (error_summary(&[("password", e.to_owned())])) }
             form method="post" action=(action) novalidate {
-                input type="hidden" name="csrf" value=(csrf);
+                (csrf)
                 div.question.has-error[error.is_some()] {
                     label.question-label for="password" { strong { "New password" } }
                     p.hint #password-hint { "At least 12 characters. Three random words together work well. You can paste it, or use a password manager." }
@@ -161,7 +161,7 @@ pub fn dead_link(message: &str) -> Markup {
     )
 }
 
-pub fn reset_request(csrf: &str, sent: bool, error: Option<&str>) -> Markup {
+pub fn reset_request(csrf: &FormToken, sent: bool, error: Option<&str>) -> Markup {
     page(
         "Reset your password",
         None,
@@ -172,7 +172,7 @@ pub fn reset_request(csrf: &str, sent: bool, error: Option<&str>) -> Markup {
             }
             @if let Some(e) = error { (error_summary(&[("email", e.to_owned())])) }
             form method="post" action="/staff/reset" novalidate {
-                input type="hidden" name="csrf" value=(csrf);
+                (csrf)
                 (text_field("email", "Email address", "email", "", "username", error))
                 div.buttons { button.button type="submit" { "Send me a link" } }
             }
@@ -191,7 +191,7 @@ pub fn change_password(who: &SignedIn, errors: &[(&str, String)], done: bool) ->
             @if done { div.panel.gentle { p { "Your password has been changed. Other devices have been signed out." } } }
             (error_summary(errors))
             form method="post" action="/staff/password" novalidate {
-                input type="hidden" name="csrf" value=(who.csrf);
+                (who.csrf)
                 (text_field("current", "Current password", "password", "", "current-password", error_for("current")))
                 (text_field("password", "New password (at least 12 characters)", "password", "", "new-password", error_for("password")))
                 div.buttons { button.button type="submit" { "Change password" } }
@@ -232,7 +232,7 @@ pub fn accounts(
                             td { strong { (row.display_name) } br; (row.email) }
                             td {
                                 form method="post" action={ "/staff/accounts/" (row.id) "/roles" } {
-                                    input type="hidden" name="csrf" value=(who.csrf);
+                                    (who.csrf)
                                     fieldset {
                                         legend.visually-hidden { "Roles for " (row.display_name) }
                                         @for role in Role::ALL {
@@ -251,7 +251,7 @@ pub fn accounts(
                                 @else { "Active" }
                                 @if row.id != who.id {
                                     form method="post" action={ "/staff/accounts/" (row.id) "/" (if row.active { "deactivate" } else { "reactivate" }) } {
-                                        input type="hidden" name="csrf" value=(who.csrf);
+                                        (who.csrf)
                                         button.link-button type="submit" {
                                             (if row.active { "Deactivate" } else { "Reactivate" })
                                             span.visually-hidden { " " (row.display_name) }
@@ -266,7 +266,7 @@ pub fn accounts(
             h2 #invite { "Invite someone" }
             p { "They get an email with a link to set their password. The link works for 7 days, once." }
             form method="post" action="/staff/accounts/invite" novalidate {
-                input type="hidden" name="csrf" value=(who.csrf);
+                (who.csrf)
                 (text_field("email", "Email address", "email", &invite.email, "off", error_for("email")))
                 (text_field("name", "Name", "text", &invite.name, "off", error_for("name")))
                 div.question.has-error[error_for("role").is_some()] {

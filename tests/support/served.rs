@@ -144,7 +144,7 @@ impl Drop for Server {
 }
 
 /// One blocking `GET /healthz`: true on a 200.
-fn healthz(port: u16) -> bool {
+pub fn healthz(port: u16) -> bool {
     use std::io::{Read, Write};
     let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else { return false };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
