@@ -130,7 +130,10 @@ fn serve() -> ExitCode {
             }
         };
         tracing::info!(port = app.port(), %base_url, "serving");
+        let writer = app.writer();
         let stopped = app.run_until_stopped().await;
+        // What the last hour stored is not left in the order it came.
+        writer.mix_now().await;
         crate::hour_log::write_summary(crate::hour_log::hour_began(chrono::Utc::now()));
         match stopped {
             Ok(()) => ExitCode::SUCCESS,

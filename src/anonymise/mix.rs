@@ -10,8 +10,8 @@
 //! responses in the order they were sent.
 //!
 //! So the writer rewrites them. It notes the responses it stores, and at the
-//! turn of each clock hour (and when it stops, and for the last two days when
-//! it starts, in case it stopped without) it updates each of that hour's
+//! turn of each clock hour (and when the service stops, and for the last two
+//! days when it starts, in case it stopped without) it updates each of that hour's
 //! rows in a random order, a few hundred responses to a transaction. Every
 //! row gets a new version, written by a transaction that holds a random
 //! share of the hour, at a place in the file that follows the random order.

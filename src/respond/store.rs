@@ -184,8 +184,8 @@ impl Writer {
     }
 
     /// Mixes every response stored so far ([`mix`]) rather than at the turn
-    /// of the hour, and returns when that is done: for tests, which cannot
-    /// wait an hour to look.
+    /// of the hour, and returns when that is done: when the service stops,
+    /// and for tests, which cannot wait an hour to look.
     pub async fn mix_now(&self) {
         let (done, finished) = oneshot::channel();
         if self.queue.send(Job::MixNow(done)).await.is_ok() {
@@ -263,11 +263,10 @@ fn run(
             let _ = done.send(());
         }
     }
-    // Stopping: what is left is mixed now, not left in arrival order.
-    if let Some(unmixed) = unmixed.as_mut() {
-        unmixed.make_due();
-        while unmixed.has_due() && mix_next(&db, &mut conn, unmixed) {}
-    }
+    // Nothing more once every sender has gone: the process may be exiting
+    // under us. A service that stops asks for the last mix itself
+    // ([`Writer::mix_now`], in `cli`), and one that could not is mixed when
+    // it starts again.
 }
 
 /// Commits a batch, answers each sender, and says which responses it stored.
