@@ -238,8 +238,8 @@ fn keep_data_folder_private(folder: &std::path::Path) -> Result<(), StartError> 
     Ok(())
 }
 
-/// Deletes old free text, and email sign-ups never confirmed, at start and
-/// then once a day. Several instances may each do it: both are idempotent.
+/// Deletes old free text, email sign-ups never confirmed, and staff links
+/// long expired, at start and then once a day. Several instances may each do it: both are idempotent.
 fn spawn_daily_purge(db: Database, retention_days: u32) {
     tokio::spawn(async move {
         loop {
@@ -249,6 +249,7 @@ fn spawn_daily_purge(db: Database, retention_days: u32) {
                 let today = chrono::Utc::now().date_naive();
                 let purged = anonymise::retention::purge_free_text(&mut conn, today, retention_days);
                 publish::subscriptions::forget_unconfirmed(&mut conn)?;
+                staff::store::forget_spent_tokens(&mut conn)?;
                 Ok(purged?)
             })
             .await;

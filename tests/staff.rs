@@ -483,6 +483,17 @@ async fn links_expire_and_work_once() {
         assert!(page.body.contains("expired"));
         // An invite link is no reset link.
         assert_eq!(Staff::new(&app).get(&format!("/staff/accept/{used}")).await.status, 404);
+
+        // The daily round forgets a link a day after it ran out, used or
+        // not, and keeps the rest.
+        let mut conn = app.db.get().unwrap();
+        use listening_loop::db::schema::staff_tokens;
+        diesel::update(staff_tokens::table.filter(staff_tokens::purpose.eq("invite")))
+            .set(staff_tokens::expires_at.eq(chrono::Utc::now().naive_utc() - chrono::TimeDelta::days(2)))
+            .execute(&mut conn)
+            .unwrap();
+        assert_eq!(store::forget_spent_tokens(&mut conn).unwrap(), 1);
+        assert_eq!(app.count("staff_tokens"), 1, "the used reset link, an hour from running out, stays");
     })
     .await;
 }

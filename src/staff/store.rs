@@ -244,6 +244,14 @@ pub fn issue_no_token(conn: &mut DbConnection, purpose: TokenPurpose) -> QueryRe
     issue(conn, "", purpose, false)
 }
 
+/// Deletes links that ran out more than a day ago, used or not: nothing can
+/// be done with them, and each request for a new link would otherwise have
+/// more to look through. Run daily.
+pub fn forget_spent_tokens(conn: &mut DbConnection) -> QueryResult<usize> {
+    let cutoff = Utc::now().naive_utc() - chrono::TimeDelta::days(1);
+    diesel::delete(staff_tokens::table.filter(staff_tokens::expires_at.lt(cutoff))).execute(conn)
+}
+
 /// One set of statements whether or not it stores the token: its row is
 /// selected only when `store`.
 fn issue(conn: &mut DbConnection, staff_id: &str, purpose: TokenPurpose, store: bool) -> QueryResult<String> {

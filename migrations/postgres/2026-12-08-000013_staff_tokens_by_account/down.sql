@@ -1,0 +1,1 @@
+DROP INDEX staff_tokens_by_account;
