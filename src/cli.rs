@@ -231,6 +231,20 @@ fn check_surveys(dir: &std::path::Path, files: Vec<PathBuf>) -> ExitCode {
                     unreviewed.join(", ")
                 );
             }
+            let not_ready = registry.partnership.not_ready();
+            if !not_ready.is_empty() {
+                for line in &not_ready {
+                    eprintln!("not ready to go live: {line}");
+                }
+                eprintln!(
+                    "{} surveys, {} themes, {} safeguarding phrases, no mistakes; but fill in the local help above \
+                     (surveys/README.md, `partnership.toml`) before anyone answers: never a guessed number.",
+                    registry.surveys().len(),
+                    registry.themes.len(),
+                    registry.lexicon.len()
+                );
+                return ExitCode::FAILURE;
+            }
             println!(
                 "{} surveys, {} themes, {} safeguarding phrases: all fine.",
                 registry.surveys().len(),

@@ -82,6 +82,9 @@ impl Application {
         hour_log::start_hourly();
         keep_data_folder_private(&settings.data_dir)?;
         let mut registry = Registry::load(&settings.surveys_dir).map_err(StartError::Surveys)?;
+        for line in registry.partnership.not_ready() {
+            tracing::warn!("not ready to go live: {line}");
+        }
         registry.catalogue.strict = settings.strict_translations;
         let registry = Arc::new(registry);
         let db = Database::connect_with(&settings.database_url, settings.sqlite_synchronous)?;

@@ -4,7 +4,7 @@
 
 mod support;
 
-use listening_loop::surveys::{AgeGroup, QuestionKind, Registry};
+use listening_loop::surveys::{AgeGroup, Audience, QuestionKind, Registry};
 use support::publish::publish_about_food;
 use support::{Page, TestApp, TestDb};
 
@@ -83,7 +83,9 @@ async fn no_respondent_page_points_at_another_site() {
     let registry = Registry::load(&app.surveys_dir).expect("the shipped surveys load");
     let partnership = &registry.partnership;
     let mut allowed: Vec<&str> = vec![&partnership.exit_url, &partnership.safety_advice_url];
-    allowed.extend(partnership.support.iter().map(|c| c.href.as_str()));
+    for audience in [None, Some(Audience::ParentCarer), Some(Audience::Practitioner)] {
+        allowed.extend(partnership.support_for(audience).iter().map(|c| c.href.as_str()));
+    }
     let code = publish_about_food(&app).await;
     for request in every_respondent_page(&app, &registry, &code).await {
         let page = fetch(&app, &request).await;

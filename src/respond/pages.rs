@@ -56,10 +56,10 @@ pub async fn landing(state: State, link: web::Path<String>, req: HttpRequest) ->
 
 /// `GET /s/{link}/stopped`
 pub async fn stopped(state: State, link: web::Path<String>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    if state.registry.by_link(&link).is_empty() {
+    let Some(audience) = state.registry.by_link(&link).first().map(|s| s.audience) else {
         return Err(AppError::NotFound);
-    }
-    Ok(html(StatusCode::OK, views::stopped(words_for(&state, &req), &state.registry.partnership, &link)))
+    };
+    Ok(html(StatusCode::OK, views::stopped(words_for(&state, &req), &state.registry.partnership, &link, audience)))
 }
 
 /// `POST /s/{link}/start` — the age group chosen; the first page.

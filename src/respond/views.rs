@@ -51,20 +51,38 @@ pub fn home(w: Words<'_>, catalogue: &Catalogue, partnership: &Partnership, link
 }
 
 /// A page with no form whose heading is its title: help, and "stopped".
-fn titled_page(w: Words<'_>, partnership: &Partnership, title: Key, content: Markup) -> Markup {
-    page(&Page::new(&w.s(title), partnership).in_words(w), html! { h1 { (w.t(title)) } (content) })
+/// `audience`: who the page is for, when it knows.
+fn titled_page(
+    w: Words<'_>,
+    partnership: &Partnership,
+    audience: Option<Audience>,
+    title: Key,
+    content: Markup,
+) -> Markup {
+    let heading = w.s(title);
+    let mut layout = Page::new(&heading, partnership).in_words(w);
+    layout.audience = audience;
+    page(&layout, html! { h1 { (w.t(title)) } (content) })
 }
 
-/// `/help`: every contact, and what each is for.
+/// `/help`: every contact, and what each is for: a child's first, then
+/// those for parents and carers and for people who work with children.
 pub fn help(w: Words<'_>, partnership: &Partnership) -> Markup {
     titled_page(
         w,
         partnership,
+        None,
         Key::HelpTitle,
         html! {
             p.lead { (w.t(Key::HelpLead)) }
             p { strong { (w.t(Key::HelpDanger)) } }
-            (support_list_in(&w, partnership, &w.s(Key::HelpPeople)))
+            (support_list_in(&w, &partnership.support_for(None), &w.s(Key::HelpPeople)))
+            @if !partnership.support_parents_carers.is_empty() {
+                (support_list_in(&w, &partnership.support_for(Some(Audience::ParentCarer)), &w.s(Key::HelpParentsCarers)))
+            }
+            @if !partnership.support_practitioners.is_empty() {
+                (support_list_in(&w, &partnership.support_for(Some(Audience::Practitioner)), &w.s(Key::HelpPractitioners)))
+            }
             h2 { (w.t(Key::HelpStayingSafe)) }
             p { (w.fill(Key::HelpLeave, &[("leave", html! { strong { (w.t(Key::LayoutLeave)) } })])) }
             p { a href=(partnership.safety_advice_url) { (w.t(Key::HelpPrivateLink)) } }
@@ -114,7 +132,7 @@ pub fn landing(
         query.push(("via", via));
     }
     page(
-        &Page::new(&title, partnership).with_error(error).in_words(w),
+        &Page::new(&title, partnership).with_error(error).in_words(w).for_audience(first.audience),
         html! {
             (language_picker(&w, &offered, &format!("/s/{link}"), &query))
             @if error {
@@ -250,7 +268,7 @@ pub fn step(p: &StepPage<'_>) -> Markup {
     };
     let link = &journey.survey.link;
     page(
-        &Page::new(&title, p.partnership).with_error(has_error).in_words(*w),
+        &Page::new(&title, p.partnership).with_error(has_error).in_words(*w).for_audience(journey.survey.audience),
         html! {
             @if let Some(notice) = p.notice { div.notice role="alert" { p { (w.t(notice)) } } }
             @if !p.errors.is_empty() { (error_summary(w, &p.errors)) }
@@ -496,8 +514,9 @@ pub fn thanks(
     let children = audience == Audience::ChildYoungPerson;
     let title = w.s(Key::ThanksTitle);
     let council = html! { (w.english(&capitalise(&partnership.youth_council))) };
+    let help = partnership.support_for(Some(audience));
     page(
-        &Page::new(&title, partnership).in_words(w),
+        &Page::new(&title, partnership).in_words(w).for_audience(audience),
         html! {
             @if concern {
                 h1 { (w.t(Key::ThanksToldTitle)) }
@@ -506,10 +525,13 @@ pub fn thanks(
                     p { (w.t(Key::ThanksCantContact)) }
                     p { strong { (w.t(Key::HelpDanger)) } }
                 }
-                (support_list_in(&w, partnership, &w.s(Key::ThanksPeopleNow)))
+                (support_list_in(&w, &help, &w.s(Key::ThanksPeopleNow)))
             } @else {
                 h1 { (w.t(Key::ThanksTitle)) }
                 p.lead { @if repeated { (w.t(Key::ThanksAlready)) " " } (w.t(Key::ThanksGot)) }
+                // Every ending says it: nobody will get in touch, so help is
+                // theirs to ask for.
+                p { (w.t(Key::ThanksCantContact)) }
             }
             @if let Some(code) = receipt {
                 div.panel.receipt {
@@ -536,21 +558,22 @@ pub fn thanks(
                 p { (w.t(Key::ThanksHearText)) }
                 p { a href=(w.href("/subscribe")) { (w.t(Key::ThanksHearLink)) } }
             }
-            @if !concern { (support_list_in(&w, partnership, &w.s(Key::ThanksTalk))) }
+            @if !concern { (support_list_in(&w, &help, &w.s(Key::ThanksTalk))) }
         },
     )
 }
 
 /// After "Stop": nothing was sent.
-pub fn stopped(w: Words<'_>, partnership: &Partnership, link: &str) -> Markup {
+pub fn stopped(w: Words<'_>, partnership: &Partnership, link: &str, audience: Audience) -> Markup {
     titled_page(
         w,
         partnership,
+        Some(audience),
         Key::StoppedTitle,
         html! {
             p.lead { (w.t(Key::StoppedLead)) }
             p { (w.fill(Key::StoppedAgain, &[("link", html! { a href=(w.href(&format!("/s/{link}"))) { (w.t(Key::StoppedAgainLink)) } })])) }
-            (support_list_in(&w, partnership, &w.s(Key::ThanksTalk)))
+            (support_list_in(&w, &partnership.support_for(Some(audience)), &w.s(Key::ThanksTalk)))
         },
     )
 }

@@ -27,7 +27,8 @@ fn link(state: &StaffState, path: &str) -> String {
 
 /// `GET /staff`
 pub async fn home(state: State, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?, &state.routes)))
+    let not_ready = state.registry.partnership.not_ready();
+    Ok(html(StatusCode::OK, views::home(&SignedIn::of(&req)?, &state.routes, &not_ready)))
 }
 
 /// `GET /staff/sign-in`

@@ -99,7 +99,9 @@ const HOME_LINKS: [(&str, &str); 11] = [
     ("/staff/safeguarding", "Safeguarding queue"),
 ];
 
-pub fn home(who: &SignedIn, routes: &StaffRoutes) -> Markup {
+/// The staff home page. An admin also sees what must be filled in before
+/// the service goes live (`not_ready`), until it is.
+pub fn home(who: &SignedIn, routes: &StaffRoutes, not_ready: &[String]) -> Markup {
     let links: Vec<(&str, &str)> = HOME_LINKS
         .into_iter()
         .filter(|(path, _)| {
@@ -113,6 +115,13 @@ pub fn home(who: &SignedIn, routes: &StaffRoutes) -> Markup {
         Some(who),
         html! {
             h1 { "Hello, " (who.name) }
+            @if who.has(Role::Admin) && !not_ready.is_empty() {
+                div.panel.gentle role="status" {
+                    h2 { "Not ready to go live" }
+                    p { "Children and parents would not be shown your local help. Fill this in, in surveys/partnership.toml, before anyone answers (never a guessed number):" }
+                    ul { @for line in not_ready { li { (line) } } }
+                }
+            }
             @if who.roles.is_empty() {
                 p { "Your account has no roles yet. Ask an admin to give you one." }
             } @else {

@@ -76,6 +76,8 @@ keys! {
     HelpLead = "help.lead",
     HelpDanger = "help.danger",
     HelpPeople = "help.people",
+    HelpParentsCarers = "help.parents-carers",
+    HelpPractitioners = "help.practitioners",
     HelpStayingSafe = "help.staying-safe",
     HelpLeave = "help.leave",
     HelpPrivateLink = "help.private-link",

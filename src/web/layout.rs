@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::assets;
 use crate::surveys::catalogue::Language;
-use crate::surveys::{Catalogue, Key, Partnership, Words};
+use crate::surveys::{Audience, Catalogue, Key, Partnership, SupportContact, Words};
 
 /// What the layout needs to know about a page.
 pub struct Page<'a> {
@@ -16,12 +16,14 @@ pub struct Page<'a> {
     pub has_error: bool,
     /// The page's language: its own words, `lang` and `dir`.
     pub words: Words<'a>,
+    /// Who the page is for, when it knows: the help at its foot is theirs.
+    pub audience: Option<Audience>,
 }
 
 impl<'a> Page<'a> {
     /// A page in English (the built-in words); see [`Page::in_words`].
     pub fn new(title: &'a str, partnership: &'a Partnership) -> Page<'a> {
-        Page { title, partnership, has_error: false, words: Catalogue::built_in().words("en") }
+        Page { title, partnership, has_error: false, words: Catalogue::built_in().words("en"), audience: None }
     }
 
     pub fn with_error(mut self, has_error: bool) -> Page<'a> {
@@ -32,6 +34,13 @@ impl<'a> Page<'a> {
     /// The page in the language of `words`.
     pub fn in_words(mut self, words: Words<'a>) -> Page<'a> {
         self.words = words;
+        self
+    }
+
+    /// A page for children and young people, parents and carers, or
+    /// practitioners: its foot shows their help. Without it, a child's.
+    pub fn for_audience(mut self, audience: Audience) -> Page<'a> {
+        self.audience = Some(audience);
         self
     }
 }
@@ -70,7 +79,7 @@ pub fn page(page: &Page<'_>, content: Markup) -> Markup {
                 }
                 main #main tabindex="-1" { (content) }
                 footer.bottom {
-                    (support_list_in(&w, page.partnership, &w.s(Key::LayoutHelpHeading)))
+                    (support_list_in(&w, &page.partnership.support_for(page.audience), &w.s(Key::LayoutHelpHeading)))
                     p.small { (w.fill(Key::LayoutRunBy, &[("name", w.english(&page.partnership.name))])) }
                 }
             }
@@ -78,19 +87,15 @@ pub fn page(page: &Page<'_>, content: Markup) -> Markup {
     }
 }
 
-/// The help contacts, as a list of tappable links (English pages).
-pub fn support_list(partnership: &Partnership, heading: &str) -> Markup {
-    support_list_in(&Catalogue::built_in().words("en"), partnership, heading)
-}
-
-/// The help contacts under a heading in the page's language. The contacts
-/// come from `partnership.toml`, in English, and are marked so.
-pub fn support_list_in(w: &Words<'_>, partnership: &Partnership, heading: &str) -> Markup {
+/// Help contacts under a heading in the page's language, as tappable
+/// links. The contacts come from `partnership.toml`
+/// ([`Partnership::support_for`]), in English, and are marked so.
+pub fn support_list_in(w: &Words<'_>, contacts: &[&SupportContact], heading: &str) -> Markup {
     html! {
         section.support aria-label=(heading) {
             h2 { (heading) }
             ul {
-                @for contact in &partnership.support {
+                @for contact in contacts {
                     li {
                         a href=(contact.href) { strong { (w.english(&contact.name)) } }
                         " " span { (w.english(&contact.detail)) }

@@ -127,6 +127,20 @@ pub fn empty_database(db: TestDb) -> EmptyDatabase {
     EmptyDatabase { url, _place: place.unwrap_or(DbPlace::Sqlite(data)) }
 }
 
+/// Copies the folder `from`, and every folder in it, to `to`.
+pub fn copy_folder(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// The folder of surveys shipped in the repository.
 pub fn shipped_surveys() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys")
