@@ -220,7 +220,7 @@ fn run(
 ) {
     let mut conn: Option<DbConnection> = None;
     if let Some(unmixed) = unmixed.as_mut() {
-        mix_since_yesterday(&db, &mut conn, unmixed);
+        mix_since_yesterday(&db, unmixed);
     }
     let mut mix_waiting = false;
     loop {
@@ -228,7 +228,7 @@ fn run(
         if let Some(unmixed) = unmixed.as_mut().filter(|u| u.has_due() && !mix_waiting)
             && (jobs.is_empty() || unmixed.overdue())
         {
-            mix_waiting = !mix_next(&db, &mut conn, unmixed);
+            mix_waiting = !mix_next(&db, unmixed);
             if jobs.is_empty() {
                 continue;
             }
@@ -256,7 +256,7 @@ fn run(
             unmixed.tick(mix::hour_of(chrono::Utc::now()));
             if !asked_to_mix.is_empty() {
                 unmixed.make_due();
-                while unmixed.has_due() && mix_next(&db, &mut conn, unmixed) {}
+                while unmixed.has_due() && mix_next(&db, unmixed) {}
             }
         }
         for done in asked_to_mix {
@@ -309,16 +309,20 @@ fn store_batch(
     stored
 }
 
-/// Mixes the next due chunk on the writer's connection. `false` if it could
-/// not (the chunk waits for the next minute's tick).
-fn mix_next(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixed) -> bool {
+/// Mixes the next due chunk. `false` if it could not (the chunk waits for
+/// the next minute's tick).
+///
+/// Mixing borrows a connection from the pool rather than opening the
+/// writer's own: a service that has stored nothing since it started (most
+/// of the day, on most instances) then holds no connection for writing.
+fn mix_next(db: &Database, unmixed: &mut Unmixed) -> bool {
     let Some(chunk) = unmixed.next_chunk() else { return true };
-    let done = open(db, conn).and_then(|c| mix::mix(c, &chunk, chrono::Utc::now().date_naive()).map_err(DbError::from));
+    let today = chrono::Utc::now().date_naive();
+    let done = db.get().and_then(|mut c| mix::mix(&mut c, &chunk, today).map_err(DbError::from));
     match done {
         Ok(()) => true,
         Err(e) => {
             tracing::warn!(error = %crate::cause::Chain(&e), "stored responses not mixed yet; will try again");
-            *conn = None;
             unmixed.put_back(chunk);
             false
         }
@@ -327,10 +331,11 @@ fn mix_next(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixe
 
 /// At start: the last two days' responses, in case the writer that stored
 /// them stopped before it mixed them.
-fn mix_since_yesterday(db: &Database, conn: &mut Option<DbConnection>, unmixed: &mut Unmixed) {
+fn mix_since_yesterday(db: &Database, unmixed: &mut Unmixed) {
     let today = chrono::Utc::now().date_naive();
     let from = today.pred_opt().unwrap_or(today);
-    let found = open(db, conn).and_then(|c| {
+    let found = db.get().and_then(|mut c| {
+        let c = &mut *c;
         if mix::commit_times_kept(c)? {
             tracing::warn!(
                 "PostgreSQL keeps commit times (track_commit_timestamp = on): they date each batch of \
@@ -341,10 +346,7 @@ fn mix_since_yesterday(db: &Database, conn: &mut Option<DbConnection>, unmixed: 
     });
     match found {
         Ok(ids) => unmixed.add_due(ids),
-        Err(e) => {
-            tracing::warn!(error = %crate::cause::Chain(&e), "could not look for responses to mix");
-            *conn = None;
-        }
+        Err(e) => tracing::warn!(error = %crate::cause::Chain(&e), "could not look for responses to mix"),
     }
 }
 
