@@ -134,6 +134,7 @@ impl Application {
             writer: writer.clone(),
             seal: DraftSeal::new(settings.secret.derive("respondent drafts")),
             receipt_key: settings.secret.receipt_key(),
+            retention_days: settings.retention_days,
             // A whole school behind one address answers at once: the default
             // 6,000 page posts a minute (with a burst as large) is room for
             // hundreds of children, and still stops one client flooding us.

@@ -140,7 +140,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
     let registry = Registry::load(&site.app.surveys_dir).unwrap();
     let mut seen = Vec::new();
     phone.client.goto(&format!("{base}/s/young-people?age=5-7")).await.unwrap();
-    phone.click("form.start button[type=submit]").await;
+    start_as(&phone, "5-7").await;
     walk_and_scan(&phone, &mut scan, &registry, (AgeGroup::FiveToSeven, "en"), &mut seen, "my stepdad hits me").await;
     phone.click("button[name=nav][value=submit]").await;
     assert!(phone.text("h1").await.contains("Thank you for telling us"));
@@ -148,7 +148,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
 
     // 8–11: scale, single and multiple choice, and a too-long answer.
     phone.client.goto(&format!("{base}/s/young-people?age=8-11")).await.unwrap();
-    phone.click("form.start button[type=submit]").await;
+    start_as(&phone, "8-11").await;
     walk_and_scan(&phone, &mut scan, &registry, (AgeGroup::EightToEleven, "en"), &mut seen, "More parks").await;
     scan.page(&phone, "check-answers").await;
     phone.click("button[name=nav][value=submit]").await;
@@ -157,7 +157,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
 
     // 12–15: a page of several questions.
     phone.client.goto(&format!("{base}/s/young-people?age=12-15")).await.unwrap();
-    phone.click("form.start button[type=submit]").await;
+    start_as(&phone, "12-15").await;
     scan.page(&phone, "section-page").await;
 
     for (name, path) in [("stopped", "/s/young-people/stopped"), ("not-found", "/no-such-page")] {
@@ -175,7 +175,7 @@ async fn every_respondent_page_passes_axe_and_fits_a_phone() {
     for (age, words) in [(AgeGroup::FiveToSeven, "مزید پارک"), (AgeGroup::EightToEleven, "کھیلنے کی جگہیں")]
     {
         phone.client.goto(&format!("{base}/s/young-people?lang=ur&age={}", age.as_str())).await.unwrap();
-        phone.click("form.start button[type=submit]").await;
+        start_as(&phone, age.as_str()).await;
         assert_eq!(phone.run::<String>("return document.documentElement.dir").await, "rtl");
         if phone.javascript && phone.run::<bool>("return 'speechSynthesis' in window").await {
             assert_eq!(phone.count("button.listen").await, 0, "no Listen button without an Urdu voice");
@@ -307,8 +307,11 @@ fn confirmation_text(app: &TestApp, email: &str) -> String {
 async fn walk_the_8_to_11_survey(site: &Site, phone: &Phone) -> String {
     let app = &site.app;
     phone.client.goto(&format!("{}/s/young-people?age=8-11", app.address)).await.unwrap();
-    assert!(phone.is_checked("input[name=age][value='8-11']").await, "the link's age group is chosen");
-    phone.click("form.start button[type=submit]").await;
+    assert!(
+        !phone.is_checked("input[name=age][value='8-11']").await,
+        "nothing is chosen for them, not even from the link"
+    );
+    start_as(phone, "8-11").await;
 
     // First question: answer it, go on, come back, and find the answer kept.
     let first = phone.text("h1").await;
@@ -380,6 +383,13 @@ async fn walk_the_8_to_11_survey(site: &Site, phone: &Phone) -> String {
     );
     assert_eq!(app.count("responses"), 1, "the answers were stored once");
     code
+}
+
+/// On a landing page: chooses the age group (the link never chooses it for
+/// them), then "Start".
+async fn start_as(phone: &Phone, age: &str) {
+    phone.click(&format!("input[name=age][value='{age}']")).await;
+    phone.click("form.start button[type=submit]").await;
 }
 
 /// Chooses the last real option of every question on the page (the

@@ -292,6 +292,46 @@ async fn the_saddest_face_for_feeling_safe_at_home_offers_help_and_reaches_the_l
     .await;
 }
 
+/// No nudges: the link's `?age=` picks the page's words but chooses nothing
+/// for them; "Answer these" and "Skip this part" look the same; and the
+/// landing page says how long written words are kept (`RETENTION_DAYS`).
+#[tokio::test]
+async fn nothing_is_chosen_for_them_and_the_landing_says_how_long_words_are_kept() {
+    on_each_database(|app| async move {
+        let landing = app.get("/s/young-people?age=8-11").await;
+        let radios = scraper::Selector::parse("form.start input[type=radio][name=age]").unwrap();
+        let html = landing.html();
+        let ages: Vec<_> = html.select(&radios).collect();
+        assert!(ages.len() >= 4, "{}", landing.body);
+        assert!(ages.iter().all(|a| a.value().attr("checked").is_none()), "an age group was chosen for them");
+        assert!(landing.body.contains("What you write is deleted after 365 days."), "{}", landing.body);
+
+        // The first content note of the 12-15 survey: two equal choices.
+        let mut page = app.post("/s/young-people/start", &[("age", "12-15")]).await;
+        for _ in 0..20 {
+            if page.buttons().iter().any(|b| b == "skip-section") {
+                break;
+            }
+            page = post_form(
+                &app,
+                "young-people",
+                &support::journey::answer_page(&page, Answering::RatherNotSay, &mut Walk::default()),
+            )
+            .await;
+        }
+        let selector = scraper::Selector::parse("button[name=nav]").unwrap();
+        let html = page.html();
+        let classes: Vec<(&str, &str)> = html
+            .select(&selector)
+            .filter_map(|b| Some((b.value().attr("value")?, b.value().attr("class")?)))
+            .filter(|(value, _)| *value == "continue" || *value == "skip-section")
+            .collect();
+        assert_eq!(classes.len(), 2, "{}", page.body);
+        assert_eq!(classes[0].1, classes[1].1, "one looks weightier than the other: {classes:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn respondent_pages_are_not_kept_and_set_no_cookie() {
     on_each_database(|app| async move {

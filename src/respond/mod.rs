@@ -27,6 +27,8 @@ pub struct Respondents {
     pub seal: state::DraftSeal,
     /// The key receipt codes are derived with (`SecretKey::receipt_key`).
     pub receipt_key: [u8; 32],
+    /// Days written answers are kept (`RETENTION_DAYS`): the landing page says so.
+    pub retention_days: u32,
     /// Form posts per client address; `None` when turned off.
     pub throttle: Option<Throttle>,
     /// Flagged sends per client address that may each alert the

@@ -51,7 +51,9 @@ pub async fn landing(state: State, link: web::Path<String>, req: HttpRequest) ->
     let via = query.get("via").filter(|v| !v.is_empty() && v.len() <= 64);
     let registry = &state.registry;
     let w = words_for(&state, &req);
-    Ok(html(StatusCode::OK, views::landing(w, registry, &surveys, age, &link, via, false)))
+    let retention_days = state.retention_days;
+    let landing = views::Landing { surveys: &surveys, chosen_age: age, link: &link, via, error: false, retention_days };
+    Ok(html(StatusCode::OK, views::landing(w, registry, &landing)))
 }
 
 /// `GET /s/{link}/stopped`
@@ -81,7 +83,10 @@ pub async fn start(
     let w = registry.catalogue.words(lang).chosen();
     let age = form.get("age").and_then(AgeGroup::parse);
     let Some((survey, age)) = age.and_then(|age| registry.for_age(&link, age).map(|s| (s, age))) else {
-        let page = views::landing(w, registry, &surveys, None, &link, form.get("via"), true);
+        let (via, retention_days) = (form.get("via"), state.retention_days);
+        let landing =
+            views::Landing { surveys: &surveys, chosen_age: None, link: &link, via, error: true, retention_days };
+        let page = views::landing(w, registry, &landing);
         return Ok(html(StatusCode::BAD_REQUEST, page));
     };
     let via = known_link(&state, &link, form.get("via")).await?;

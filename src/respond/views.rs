@@ -90,17 +90,25 @@ pub fn help(w: Words<'_>, partnership: &Partnership) -> Markup {
     )
 }
 
+/// What a link's landing page shows.
+#[derive(Clone, Copy)]
+pub struct Landing<'a> {
+    /// The surveys behind the link (at least one).
+    pub surveys: &'a [&'a Survey],
+    /// From the link's `?age=`: the words to use, never an answer given.
+    pub chosen_age: Option<AgeGroup>,
+    pub link: &'a str,
+    pub via: Option<&'a str>,
+    /// "Start" was pressed without an age group.
+    pub error: bool,
+    /// How long written answers are kept (`RETENTION_DAYS`).
+    pub retention_days: u32,
+}
+
 /// The landing page of a link: what this is, what happens to the answers,
-/// and the way in.
-pub fn landing(
-    w: Words<'_>,
-    registry: &Registry,
-    surveys: &[&Survey],
-    chosen_age: Option<AgeGroup>,
-    link: &str,
-    via: Option<&str>,
-    error: bool,
-) -> Markup {
+/// how long they are kept, and the way in.
+pub fn landing(w: Words<'_>, registry: &Registry, landing: &Landing<'_>) -> Markup {
+    let Landing { surveys, chosen_age, link, via, error, retention_days } = *landing;
     let first = surveys[0];
     let ages: Vec<AgeGroup> = surveys.iter().flat_map(|s| s.age_groups.iter().copied()).collect();
     // Without an age group yet, the words of the survey that serves most groups.
@@ -145,6 +153,7 @@ pub fn landing(
                 li { (w.t(Key::LandingNoName)) " " strong { (w.t(Key::LandingWontKnow)) } }
                 li { (w.t(Key::LandingSkipAny)) }
                 li { (w.fill_counted(Key::LandingMinutes, ("minutes", minutes(survey, age_for_words)), &[])) }
+                li { (w.fill_counted(Key::LandingKept, ("days", retention_days as usize), &[])) }
             }
             h2 { (w.t(Key::LandingWhoReads)) }
             p {
@@ -172,7 +181,9 @@ pub fn landing(
                             div.options {
                                 @for (i, age) in ages.iter().enumerate() {
                                     label.option for={ "age." (i) } {
-                                        input type="radio" name="age" id={ "age." (i) } value=(age.as_str()) checked[chosen_age == Some(*age)];
+                                        // Never chosen for them, not even from the link's `?age=`:
+                                        // the link only picks the words the page uses.
+                                        input type="radio" name="age" id={ "age." (i) } value=(age.as_str());
                                         span { (w.t(age_key(*age))) }
                                     }
                                 }
@@ -240,7 +251,8 @@ pub fn step(p: &StepPage<'_>) -> Markup {
                 @if let Some(note) = &section.content_note { p.content-note { (w.text(note, age)) } }
                 p { (w.t(Key::StepNoteChoice)) }
                 div.buttons {
-                    button.button type="submit" name="nav" value="continue" { (w.t(Key::StepAnswerThese)) }
+                    // Two equal choices: neither is the one we would rather they took.
+                    button.button.secondary type="submit" name="nav" value="continue" { (w.t(Key::StepAnswerThese)) }
                     button.button.secondary type="submit" name="nav" value="skip-section" { (w.t(Key::StepSkipPart)) }
                 }
             },

@@ -86,6 +86,7 @@ keys! {
     LandingWontKnow = "landing.wont-know",
     LandingSkipAny = "landing.skip-any",
     LandingMinutes = "landing.minutes",
+    LandingKept = "landing.kept",
     LandingWhoReads = "landing.who-reads",
     LandingReadersChildren = "landing.readers-children",
     LandingReadersAdults = "landing.readers-adults",
@@ -777,7 +778,7 @@ fn read_message(
 }
 
 /// The messages that count something, and so may have plural forms.
-const COUNTED: [Key; 2] = [Key::LandingMinutes, Key::ProblemTooLong];
+const COUNTED: [Key; 3] = [Key::LandingMinutes, Key::LandingKept, Key::ProblemTooLong];
 
 /// The plural forms whole numbers take in a language, found by asking its
 /// rules about 0 to 1,000 and a million (where some languages, such as
