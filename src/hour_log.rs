@@ -196,6 +196,27 @@ impl RouteStats {
     }
 }
 
+/// What the log subscriber wrote while `f` ran, for tests of what is logged.
+#[cfg(test)]
+pub(crate) fn logged(f: impl FnOnce()) -> String {
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
+    tracing::subscriber::with_default(subscriber, f);
+    String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,34 +245,15 @@ mod tests {
 
     #[test]
     fn a_failure_answering_the_public_waits_for_the_hour() {
-        let captured = std::sync::Arc::new(Mutex::new(Vec::<u8>::new()));
-        let sink = captured.clone();
-        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || Sink(sink.clone())).finish();
         let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        tracing::subscriber::with_default(subscriber, || {
-            runtime.block_on(as_public(async { failure("the disk is full") }));
-            let in_public = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
-            assert!(in_public.is_empty(), "logged at once: {in_public}");
-            failure("the staff page's disk is full");
-            let at_once = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
-            assert!(at_once.contains("the staff page's disk is full"), "{at_once}");
-            let began = DateTime::parse_from_rfc3339("2026-12-08T10:00:00Z").unwrap().with_timezone(&Utc);
-            write_summary(began);
-        });
-        let all = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
-        let line = all.lines().find(|l| l.contains("request failed: the disk is full")).expect(&all);
+        let in_public = logged(|| runtime.block_on(as_public(async { failure("the disk is full") })));
+        assert!(in_public.is_empty(), "logged at once: {in_public}");
+        let at_once = logged(|| failure("the staff page's disk is full"));
+        assert!(at_once.contains("the staff page's disk is full"), "{at_once}");
+        let began = DateTime::parse_from_rfc3339("2026-12-08T10:00:00Z").unwrap().with_timezone(&Utc);
+        let summary = logged(|| write_summary(began));
+        let line = summary.lines().find(|l| l.contains("request failed: the disk is full")).expect(&summary);
         assert!(line.contains("hour=2026-12-08T10:00Z") && line.contains("count=1"), "{line}");
-    }
-
-    struct Sink(std::sync::Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Sink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
     }
 
     #[test]

@@ -188,8 +188,6 @@ pub async fn error_pages(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
     use crate::db::DbError;
 
@@ -201,25 +199,7 @@ mod tests {
     #[error("could not write the journal")]
     struct JournalWrite(#[source] DiskFull);
 
-    /// What the log subscriber wrote while `f` ran.
-    fn logged(f: impl FnOnce()) -> String {
-        #[derive(Clone, Default)]
-        struct Captured(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Captured {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt().with_ansi(false).with_writer(move || writer.clone()).finish();
-        tracing::subscriber::with_default(subscriber, f);
-        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
-    }
+    use crate::hour_log::logged;
 
     fn shows_our_side_page(error: &AppError) -> bool {
         let words = error.words();
