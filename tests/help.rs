@@ -38,9 +38,14 @@ async fn each_audience_is_shown_its_own_help() {
     assert!(landing.contains(NSPCC) && !landing.contains(CHILDLINE), "{landing}");
     let stopped = footer(&app.get("/s/parents-carers/stopped").await);
     assert!(stopped.contains(NSPCC), "{stopped}");
-    // A page that cannot know who is reading shows a child's help.
-    let home = footer(&app.get("/").await);
-    assert!(home.contains(CHILDLINE), "{home}");
+    // A page that cannot know who is reading shows a child's help. The home
+    // page, which children open, leads to children's and parents' surveys
+    // only: nothing written for professionals is one tap from it.
+    let home = app.get("/").await;
+    assert!(footer(&home).contains(CHILDLINE));
+    let links = home.select_text("main a.big-link");
+    assert_eq!(links, ["Children and young people", "Parents and carers"], "{}", home.body);
+    assert!(!home.body.contains("/s/practitioners"));
 
     let help = app.get("/help").await;
     let headings = help.select_text("main h2");

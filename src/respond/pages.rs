@@ -9,7 +9,7 @@ use super::state::Draft;
 use super::store::Outcome;
 use super::views::{self, StepPage};
 use crate::limits::PUBLIC_FORM;
-use crate::surveys::{AgeGroup, Key, Survey, Words};
+use crate::surveys::{AgeGroup, Audience, Key, Survey, Words};
 use crate::web::form::Form;
 use crate::web::{AppError, html};
 
@@ -28,11 +28,15 @@ fn words_for<'a>(state: &'a Respondents, req: &HttpRequest) -> Words<'a> {
     crate::web::lang::words_for(&state.registry.catalogue, req, None)
 }
 
-/// `GET /`
+/// `GET /`: the ways in for children and young people and for parents and
+/// carers. It is a page children open, so nothing written for professionals
+/// is one tap away from it: practitioners are sent their own link
+/// (`/s/practitioners`, say) by the partnership.
 pub async fn home(state: State, req: HttpRequest) -> HttpResponse {
     let registry = &state.registry;
     let w = words_for(&state, &req);
-    html(StatusCode::OK, views::home(w, &registry.catalogue, &registry.partnership, &registry.links()))
+    let links: Vec<_> = registry.links().into_iter().filter(|(_, a)| *a != Audience::Practitioner).collect();
+    html(StatusCode::OK, views::home(w, &registry.catalogue, &registry.partnership, &links))
 }
 
 /// `GET /help`
